@@ -1,0 +1,37 @@
+package io.cnv2.ir;
+
+import java.util.List;
+
+/**
+ * One operation of the network IR. Each op checks the shapes of its inputs and says the
+ * shape of its output ({@link #inferShape}); its float meaning is {@link #apply}, which is
+ * what ONNX defines for the same operator and what the float reference executor runs.
+ * The fixed-point meaning lives in {@code io.cnv2.fixed}, the accelerator's in {@code io.cnv2.hw}.
+ */
+public sealed interface Op
+        permits Conv, Dense, MaxPool, AvgPool, GlobalAvgPool, Eltwise, Concat, Reshape,
+                Activation, Softmax, BatchNorm {
+
+    /** Short operator name for tables and reports ("Conv", "Relu", ...). */
+    String kind();
+
+    /** Number of inputs the op takes. */
+    int arity();
+
+    /** Output shape for these input shapes; throws {@link IrException} naming {@code node} if they do not fit. */
+    Shape inferShape(String node, List<Shape> inputs);
+
+    /** Float semantics (ONNX's). */
+    Tensor apply(List<Tensor> inputs);
+
+    /** Multiply-accumulates per sample (0 for ops that do none). */
+    default long macs(List<Shape> inputs, Shape output) {
+        return 0;
+    }
+
+    static void requireRank(String node, String what, Shape s, int rank) {
+        if (s.rank() != rank) {
+            throw IrException.at(node, what + " must have rank " + rank + ", has shape " + s);
+        }
+    }
+}
