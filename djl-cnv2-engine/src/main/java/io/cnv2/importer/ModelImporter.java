@@ -19,5 +19,5 @@ public interface ModelImporter {
      * Reads the model. Errors in the file are {@link io.cnv2.BadInputException}s naming the file
      * and the node or tensor that was wrong.
      */
-    Network load(Path file);
+    Network load(Path file, ImportOptions options);
 }

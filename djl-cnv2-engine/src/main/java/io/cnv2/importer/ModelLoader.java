@@ -20,6 +20,10 @@ public final class ModelLoader {
     }
 
     public static Network load(Path file) {
+        return load(file, ImportOptions.DEFAULT);
+    }
+
+    public static Network load(Path file, ImportOptions options) {
         if (!Files.exists(file)) {
             throw new BadInputException("model file " + file + " does not exist");
         }
@@ -29,7 +33,7 @@ public final class ModelLoader {
         List<ModelImporter> all = importers();
         for (ModelImporter im : all) {
             if (im.accepts(file)) {
-                return im.load(file);
+                return im.load(file, options);
             }
         }
         throw new BadInputException("model file " + file + " is in no format cnv2 can read (known: "

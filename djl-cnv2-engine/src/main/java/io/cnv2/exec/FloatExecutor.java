@@ -1,0 +1,71 @@
+package io.cnv2.exec;
+
+import io.cnv2.BadInputException;
+import io.cnv2.ir.Input;
+import io.cnv2.ir.Network;
+import io.cnv2.ir.Node;
+import io.cnv2.ir.Tensor;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The float reference: runs the network op by op with the ops' float (ONNX) semantics. It is
+ * what the importer is checked against ONNX Runtime with, and what the quantiser profiles.
+ */
+public final class FloatExecutor {
+    private final Network network;
+
+    public FloatExecutor(Network network) {
+        this.network = network;
+    }
+
+    /** Every tensor of the run (inputs, constants excluded, every node output), by name. */
+    public Map<String, Tensor> runAll(Map<String, Tensor> inputs) {
+        Map<String, Tensor> values = new LinkedHashMap<>();
+        for (Input in : network.inputs()) {
+            Tensor t = inputs.get(in.name());
+            checkInput(in, t);
+            values.put(in.name(), t);
+        }
+        Map<String, Tensor> lookup = new HashMap<>(network.constants());
+        lookup.putAll(values);
+        for (Node n : network.nodes()) {
+            List<Tensor> args = new ArrayList<>(n.inputs().size());
+            for (String i : n.inputs()) {
+                args.add(lookup.get(i));
+            }
+            Tensor out = n.op().apply(args);
+            lookup.put(n.output(), out);
+            values.put(n.output(), out);
+        }
+        return values;
+    }
+
+    /** The network outputs for one sample. */
+    public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        Map<String, Tensor> all = runAll(inputs);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (String o : network.outputs()) {
+            out.put(o, all.get(o));
+        }
+        return out;
+    }
+
+    /** Convenience for single-input, single-output networks. */
+    public Tensor run(Tensor input) {
+        return run(Map.of(network.inputs().get(0).name(), input)).get(network.outputs().get(0));
+    }
+
+    static void checkInput(Input in, Tensor t) {
+        if (t == null) {
+            throw new BadInputException("no value given for network input '" + in.name() + "'");
+        }
+        if (!t.shape().equals(in.shape())) {
+            throw new BadInputException("network input '" + in.name() + "' expects shape " + in.shape()
+                    + ", got " + t.shape());
+        }
+    }
+}
