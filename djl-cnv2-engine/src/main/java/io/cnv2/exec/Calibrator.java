@@ -1,0 +1,40 @@
+package io.cnv2.exec;
+
+import io.cnv2.fixed.Calibration;
+import io.cnv2.fixed.Formats;
+import io.cnv2.fixed.RangeProfile;
+import io.cnv2.ir.Network;
+import io.cnv2.ir.Tensor;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Chooses the activation formats of a run from a profiling set (CNV2-MODEL.md section 2:
+ * default the first 100 inputs of the dataset): the float reference runs each input and the
+ * range of every calibrated tensor is recorded.
+ */
+public final class Calibrator {
+    private Calibrator() {
+    }
+
+    public static Calibration profile(Network net, List<Map<String, Tensor>> samples, String source) {
+        FloatExecutor exec = new FloatExecutor(net);
+        Set<String> wanted = new HashSet<>();
+        Formats.calibratedTensors(net).forEach(wanted::add);
+        RangeProfile profile = new RangeProfile();
+        samples.parallelStream().forEach(s -> {
+            Map<String, Tensor> all = exec.runAll(s);
+            Map<String, Tensor> keep = new HashMap<>();
+            all.forEach((k, v) -> {
+                if (wanted.contains(k)) {
+                    keep.put(k, v);
+                }
+            });
+            profile.add(keep);
+        });
+        return new Calibration(source, profile.fractions());
+    }
+}

@@ -1,0 +1,111 @@
+package io.cnv2.exec;
+
+import io.cnv2.config.MachineConfig;
+import io.cnv2.config.RunConfig;
+import io.cnv2.data.Sample;
+import io.cnv2.fixed.Calibration;
+import io.cnv2.hw.Accelerator;
+import io.cnv2.ir.Network;
+import io.cnv2.ir.Tensor;
+import io.cnv2.stats.ReportBuilder;
+import io.cnv2.stats.RunReport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
+
+/**
+ * The Java API of one emulation run: a network, its calibration, a machine and an accelerator
+ * model. {@link #evaluate} runs samples through the float reference and the emulated
+ * accelerator on all cores and adds up the statistics.
+ */
+public final class Emulator {
+    private final Network network;
+    private final MachineConfig machine;
+    private final RunConfig run;
+    private final Calibration calibration;
+    private final FloatExecutor floatExec;
+    private final FixedExecutor fixedExec;
+
+    public Emulator(Network network, MachineConfig machine, RunConfig run, Calibration calibration,
+                    Accelerator accelerator) {
+        this.network = network;
+        this.machine = machine;
+        this.run = run;
+        this.calibration = calibration.pin(run.pinnedFormats());
+        this.floatExec = new FloatExecutor(network);
+        this.fixedExec = new FixedExecutor(network, this.calibration, accelerator, machine.accumulatorBits());
+    }
+
+    /** Per-sample outcome: the class each path predicts and the emulated output. */
+    public record Prediction(Sample sample, int floatClass, int fixedClass, Tensor floatOutput, Tensor fixedOutput) {
+    }
+
+    /** The outcome of {@link #evaluate}: per-sample predictions (in input order) and the report. */
+    public record Evaluation(List<Prediction> predictions, RunReport report) {
+    }
+
+    public Network network() {
+        return network;
+    }
+
+    public Calibration calibration() {
+        return calibration;
+    }
+
+    public FixedExecutor fixedExecutor() {
+        return fixedExec;
+    }
+
+    public Evaluation evaluate(List<Sample> samples, String model, String dataset, IntConsumer progress) {
+        ReportBuilder report = new ReportBuilder(fixedExec);
+        Prediction[] preds = new Prediction[samples.size()];
+        AtomicInteger done = new AtomicInteger();
+        String input = network.inputs().get(0).name();
+        String output = network.outputs().get(0);
+        Runnable work = () -> IntStream.range(0, samples.size()).parallel().forEach(i -> {
+            Sample s = samples.get(i);
+            Tensor f = floatExec.run(Map.of(input, s.input())).get(output);
+            FixedExecutor.Result r = fixedExec.run(Map.of(input, s.input()), false);
+            Tensor q = r.outputs().get(output);
+            int fc = argmax(f);
+            int qc = argmax(q);
+            report.add(r.nodes(), fc, qc, s.label());
+            preds[i] = new Prediction(s, fc, qc, f, q);
+            if (progress != null) {
+                progress.accept(done.incrementAndGet());
+            }
+        });
+        ForkJoinPool pool = new ForkJoinPool(run.effectiveThreads());
+        try {
+            pool.submit(work).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdown();
+        }
+        return new Evaluation(new ArrayList<>(List.of(preds)),
+                report.build(model, dataset, machine, run, calibration, List.of()));
+    }
+
+    /** Index of the largest value (the first on ties), the predicted class. */
+    public static int argmax(Tensor t) {
+        int best = 0;
+        for (int i = 1; i < t.data().length; i++) {
+            if (t.data()[i] > t.data()[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,168 @@
+package io.cnv2.exec;
+
+import io.cnv2.fixed.Calibration;
+import io.cnv2.fixed.Fixed;
+import io.cnv2.fixed.Formats;
+import io.cnv2.fixed.HostOps;
+import io.cnv2.fixed.QTensor;
+import io.cnv2.hw.Accelerator;
+import io.cnv2.hw.LayerRun;
+import io.cnv2.hw.QuantisedLayers;
+import io.cnv2.ir.Activation;
+import io.cnv2.ir.AvgPool;
+import io.cnv2.ir.BatchNorm;
+import io.cnv2.ir.Concat;
+import io.cnv2.ir.Eltwise;
+import io.cnv2.ir.GlobalAvgPool;
+import io.cnv2.ir.Input;
+import io.cnv2.ir.MaxPool;
+import io.cnv2.ir.Network;
+import io.cnv2.ir.Node;
+import io.cnv2.ir.Reshape;
+import io.cnv2.ir.Shape;
+import io.cnv2.ir.Tensor;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a network in the accelerator's 16-bit fixed point: conv and fully connected layers on an
+ * {@link Accelerator} model, the rest on the host with the rules of {@link HostOps}, softmax in
+ * float. One instance holds the quantised weights and may run many samples on many threads.
+ */
+public final class FixedExecutor {
+    private final Network network;
+    private final Formats formats;
+    private final QuantisedLayers layers;
+    private final Accelerator accelerator;
+    private final Map<String, QTensor> constants = new HashMap<>();
+
+    public FixedExecutor(Network network, Calibration calibration, Accelerator accelerator, int accumulatorBits) {
+        this.network = network;
+        this.formats = Formats.of(network, calibration);
+        this.layers = QuantisedLayers.of(network, formats, accumulatorBits);
+        this.accelerator = accelerator;
+        // constants that are operands of host ops are quantised like weights: their own range (rule 1)
+        network.constants().forEach((name, t) -> {
+            double min = 0;
+            double max = 0;
+            for (float v : t.data()) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+            constants.put(name, QTensor.quantize(t, Fixed.fracFor(min, max), null));
+        });
+    }
+
+    public Network network() {
+        return network;
+    }
+
+    public Formats formats() {
+        return formats;
+    }
+
+    public QuantisedLayers layers() {
+        return layers;
+    }
+
+    public Accelerator accelerator() {
+        return accelerator;
+    }
+
+    /**
+     * The result of one sample: the network outputs in float (dequantised, or float from a
+     * host-float layer), every fixed-point tensor when asked, and per-node statistics.
+     */
+    public record Result(Map<String, Tensor> outputs, Map<String, QTensor> tensors, List<NodeStats> nodes) {
+    }
+
+    public Result run(Map<String, Tensor> inputs, boolean keepTensors) {
+        Map<String, QTensor> values = new HashMap<>(constants);
+        Map<String, Tensor> floats = new HashMap<>();
+        for (Input in : network.inputs()) {
+            Tensor t = inputs.get(in.name());
+            FloatExecutor.checkInput(in, t);
+            values.put(in.name(), QTensor.quantize(t, formats.frac(in.name()), null));
+        }
+        List<NodeStats> stats = new ArrayList<>(network.nodes().size());
+        for (Node n : network.nodes()) {
+            QTensor x = values.get(n.inputs().get(0));
+            long[] sat = new long[1];
+            LayerRun hw = null;
+            QTensor out;
+            Shape outShape = network.shape(n.output());
+            int fo = formats.frac(n.output());
+            if (n.isAcceleratorLayer()) {
+                hw = accelerator.run(layers.layer(n.name()), x);
+                out = hw.output();
+                sat[0] = hw.stats().outputSaturations();
+            } else if (Placement.of(n) == Placement.HOST_FLOAT) {
+                Tensor f = n.op().apply(List.of(x.dequantize()));
+                floats.put(n.output(), f);
+                out = QTensor.quantize(f, fo, sat);
+            } else {
+                out = host(n, x, values, outShape, fo, sat);
+            }
+            values.put(n.output(), out);
+            stats.add(new NodeStats(n.name(), hw == null ? null : hw.stats(), sat[0], zeros(x), x.data().length));
+        }
+        Map<String, Tensor> outs = new LinkedHashMap<>();
+        for (String o : network.outputs()) {
+            outs.put(o, floats.containsKey(o) ? floats.get(o) : values.get(o).dequantize());
+        }
+        Map<String, QTensor> kept = new LinkedHashMap<>();
+        if (keepTensors) {
+            values.forEach((k, v) -> {
+                if (!constants.containsKey(k)) {
+                    kept.put(k, v);
+                }
+            });
+        }
+        return new Result(outs, kept, stats);
+    }
+
+    private QTensor host(Node n, QTensor x, Map<String, QTensor> values, Shape outShape, int fo, long[] sat) {
+        if (n.op() instanceof Activation a) {
+            return switch (a.function()) {
+                case RELU -> HostOps.relu(x);
+                case CLIP -> HostOps.clip(x, a.a(), a.b());
+                default -> HostOps.smooth(a, x, fo, sat);
+            };
+        }
+        if (n.op() instanceof MaxPool p) {
+            return HostOps.maxPool(p.window(), x, outShape);
+        }
+        if (n.op() instanceof AvgPool p) {
+            return HostOps.avgPool(p.window(), p.countIncludePad(), x, outShape);
+        }
+        if (n.op() instanceof GlobalAvgPool) {
+            return HostOps.globalAvgPool(x);
+        }
+        if (n.op() instanceof Reshape r) {
+            return x.reshape(r.target());
+        }
+        if (n.op() instanceof Eltwise e) {
+            return HostOps.eltwise(e.op(), x, values.get(n.inputs().get(1)), outShape, fo, sat);
+        }
+        if (n.op() instanceof Concat c) {
+            return HostOps.concat(c.axis(), n.inputs().stream().map(values::get).toList(), outShape, fo, sat);
+        }
+        if (n.op() instanceof BatchNorm bn) {
+            return HostOps.affine(x, bn.multiplier(), bn.offset(), fo, sat);
+        }
+        throw new IllegalStateException("node " + n.name() + ": no fixed-point rule for " + n.op().kind());
+    }
+
+    private static long zeros(QTensor x) {
+        long z = 0;
+        for (short v : x.data()) {
+            if (v == 0) {
+                z++;
+            }
+        }
+        return z;
+    }
+}

@@ -1,0 +1,29 @@
+package io.cnv2.exec;
+
+import io.cnv2.ir.Node;
+import io.cnv2.ir.Softmax;
+
+/** Where a layer runs (CNV2-MODEL.md section 2, item 8). */
+public enum Placement {
+    /** Conv and fully connected layers: on the emulated accelerator, bit-exact. */
+    ACCELERATOR,
+    /** Other layers whose data stays on chip: on the host in the fixed-point rules of section 2. */
+    HOST_FIXED,
+    /** Softmax and output decoding: on the host in float. */
+    HOST_FLOAT;
+
+    public static Placement of(Node n) {
+        if (n.isAcceleratorLayer()) {
+            return ACCELERATOR;
+        }
+        return n.op() instanceof Softmax ? HOST_FLOAT : HOST_FIXED;
+    }
+
+    public String label() {
+        return switch (this) {
+            case ACCELERATOR -> "accelerator";
+            case HOST_FIXED -> "host-fixed";
+            case HOST_FLOAT -> "host-float";
+        };
+    }
+}

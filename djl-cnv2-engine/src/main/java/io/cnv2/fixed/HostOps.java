@@ -1,0 +1,248 @@
+package io.cnv2.fixed;
+
+import io.cnv2.ir.Activation;
+import io.cnv2.ir.Broadcast;
+import io.cnv2.ir.Eltwise;
+import io.cnv2.ir.PoolWindow;
+import io.cnv2.ir.Shape;
+import java.math.BigInteger;
+import java.util.List;
+
+/**
+ * The layers the accelerator does not run, in 16-bit fixed point, as CNV2-MODEL.md section 2
+ * ("Other layers in fixed point") chooses them. Each method returns a new tensor and adds the
+ * saturations it caused to {@code sat[0]}.
+ */
+public final class HostOps {
+    private HostOps() {
+    }
+
+    /** ReLU = max(0, q) (rule 6); exact, same format. */
+    public static QTensor relu(QTensor x) {
+        short[] r = new short[x.data().length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = x.data()[i] > 0 ? x.data()[i] : 0;
+        }
+        return new QTensor(x.shape(), r, x.frac());
+    }
+
+    /** Clip to [min, max] with both bounds quantised to the input's format (rule 1); same format. */
+    public static QTensor clip(QTensor x, double min, double max) {
+        int lo = Fixed.quantize(min, x.frac());
+        int hi = Fixed.quantize(max, x.frac());
+        short[] r = new short[x.data().length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = (short) Math.min(Math.max(x.data()[i], lo), hi);
+        }
+        return new QTensor(x.shape(), r, x.frac());
+    }
+
+    /**
+     * Smooth functions (sigmoid, tanh, hard-sigmoid, hard-swish): f(q / 2^f) in double,
+     * requantised with rule 1, which is what a lookup-table activation unit holds.
+     */
+    public static QTensor smooth(Activation fn, QTensor x, int outFrac, long[] sat) {
+        short[] r = new short[x.data().length];
+        // 65536 possible inputs: a table is both the hardware's view and faster for big tensors
+        double[] cache = new double[1 << 16];
+        boolean[] have = new boolean[1 << 16];
+        for (int i = 0; i < r.length; i++) {
+            int q = x.data()[i];
+            int key = q & 0xFFFF;
+            if (!have[key]) {
+                cache[key] = fn.eval(Fixed.toDouble(q, x.frac()));
+                have[key] = true;
+            }
+            double y = cache[key];
+            if (Fixed.saturates(y, outFrac)) {
+                sat[0]++;
+            }
+            r[i] = (short) Fixed.quantize(y, outFrac);
+        }
+        return new QTensor(x.shape(), r, outFrac);
+    }
+
+    /** Max pooling is exact; padded positions never win. Same format. */
+    public static QTensor maxPool(PoolWindow p, QTensor x, Shape out) {
+        return pool(p, x, out, true, false);
+    }
+
+    /** Average pooling: exact sum, then divide with round half up; same format as the input. */
+    public static QTensor avgPool(PoolWindow p, boolean countPad, QTensor x, Shape out) {
+        return pool(p, x, out, false, countPad);
+    }
+
+    private static QTensor pool(PoolWindow p, QTensor x, Shape outShape, boolean max, boolean countPad) {
+        int planes = x.shape().dim(0) * x.shape().dim(1);
+        int h = x.shape().dim(2);
+        int w = x.shape().dim(3);
+        int oy = outShape.dim(2);
+        int ox = outShape.dim(3);
+        short[] r = new short[planes * oy * ox];
+        for (int pl = 0; pl < planes; pl++) {
+            for (int y = 0; y < oy; y++) {
+                for (int xx = 0; xx < ox; xx++) {
+                    int best = Integer.MIN_VALUE;
+                    long sum = 0;
+                    int n = 0;
+                    int padded = 0;
+                    for (int fy = 0; fy < p.kernelY(); fy++) {
+                        for (int fx = 0; fx < p.kernelX(); fx++) {
+                            int iy = y * p.strideY() - p.padTop() + fy;
+                            int ix = xx * p.strideX() - p.padLeft() + fx;
+                            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                                int v = x.data()[(pl * h + iy) * w + ix];
+                                best = Math.max(best, v);
+                                sum += v;
+                                n++;
+                            } else if (iy < h + p.padBottom() && ix < w + p.padRight()) {
+                                padded++;
+                            }
+                        }
+                    }
+                    r[(pl * oy + y) * ox + xx] = (short) (max ? best : divRoundHalfUp(sum, countPad ? n + padded : n));
+                }
+            }
+        }
+        return new QTensor(outShape, r, x.frac());
+    }
+
+    /** Global average pooling: exact sum per channel, divide with round half up; same format. */
+    public static QTensor globalAvgPool(QTensor x) {
+        int n = x.shape().dim(0);
+        int c = x.shape().dim(1);
+        int hw = x.shape().size() / (n * c);
+        short[] r = new short[n * c];
+        for (int p = 0; p < n * c; p++) {
+            long s = 0;
+            for (int i = 0; i < hw; i++) {
+                s += x.data()[p * hw + i];
+            }
+            r[p] = (short) divRoundHalfUp(s, hw);
+        }
+        return new QTensor(Shape.of(n, c, 1, 1), r, x.frac());
+    }
+
+    /** floor(a / b + 1/2) for b > 0: division with round half up. */
+    static long divRoundHalfUp(long a, long b) {
+        return Math.floorDiv(2 * a + b, 2 * b);
+    }
+
+    /**
+     * Element-wise op with broadcasting. Add/sub align both operands to the output format
+     * (shift with round half up), operate and saturate; mul multiplies exactly and requantises
+     * as rule 5; div [chosen] rounds the exact quotient (qa / 2^fa) / (qb / 2^fb) * 2^fo half up
+     * and saturates, a zero divisor giving the saturated value of the dividend's sign (0 for 0/0).
+     */
+    public static QTensor eltwise(Eltwise.Kind k, QTensor a, QTensor b, Shape out, int fo, long[] sat) {
+        int[] ia = Broadcast.indexMap(a.shape(), out);
+        int[] ib = Broadcast.indexMap(b.shape(), out);
+        short[] r = new short[out.size()];
+        for (int i = 0; i < r.length; i++) {
+            long qa = a.data()[ia[i]];
+            long qb = b.data()[ib[i]];
+            long v = switch (k) {
+                case ADD -> Fixed.shiftRound(qa, a.frac() - fo) + Fixed.shiftRound(qb, b.frac() - fo);
+                case SUB -> Fixed.shiftRound(qa, a.frac() - fo) - Fixed.shiftRound(qb, b.frac() - fo);
+                case MUL -> Fixed.shiftRound(qa * qb, a.frac() + b.frac() - fo);
+                case DIV -> divide(qa, a.frac(), qb, b.frac(), fo);
+            };
+            int s = Fixed.saturate(v);
+            if (s != v) {
+                sat[0]++;
+            }
+            r[i] = (short) s;
+        }
+        return new QTensor(out, r, fo);
+    }
+
+    static long divide(long qa, int fa, long qb, int fb, int fo) {
+        if (qb == 0) {
+            return qa > 0 ? Fixed.MAX + 1L : qa < 0 ? Fixed.MIN - 1L : 0;
+        }
+        // value = qa * 2^(fo - fa + fb) / qb, exactly, rounded half up
+        int e = fo - fa + fb;
+        BigInteger num = BigInteger.valueOf(qa);
+        BigInteger den = BigInteger.valueOf(qb);
+        if (e >= 0) {
+            num = num.shiftLeft(e);
+        } else {
+            den = den.shiftLeft(-e);
+        }
+        if (den.signum() < 0) {
+            num = num.negate();
+            den = den.negate();
+        }
+        // floor((2 num + den) / (2 den))
+        BigInteger[] qr = num.shiftLeft(1).add(den).divideAndRemainder(den.shiftLeft(1));
+        BigInteger q = qr[0];
+        if (qr[1].signum() < 0) {
+            q = q.subtract(BigInteger.ONE);
+        }
+        return q.max(BigInteger.valueOf(Fixed.MIN - 1L)).min(BigInteger.valueOf(Fixed.MAX + 1L)).longValue();
+    }
+
+    /** Concat requantises each input to the output format (round half up, saturate). */
+    public static QTensor concat(int axis, List<QTensor> in, Shape out, int fo, long[] sat) {
+        short[] r = new short[out.size()];
+        int outer = 1;
+        for (int d = 0; d < axis; d++) {
+            outer *= out.dim(d);
+        }
+        int pos = 0;
+        for (int o = 0; o < outer; o++) {
+            for (QTensor t : in) {
+                int chunk = t.data().length / outer;
+                for (int i = 0; i < chunk; i++) {
+                    long v = Fixed.shiftRound(t.data()[o * chunk + i], t.frac() - fo);
+                    int s = Fixed.saturate(v);
+                    if (s != v) {
+                        sat[0]++;
+                    }
+                    r[pos++] = (short) s;
+                }
+            }
+        }
+        return new QTensor(out, r, fo);
+    }
+
+    /**
+     * A BatchNorm that follows no conv: y = x * m + o per channel, with m and o quantised to
+     * their own formats; the product is exact, the offset aligned, then requantised (rule 5).
+     */
+    public static QTensor affine(QTensor x, float[] mul, float[] off, int fo, long[] sat) {
+        int c = x.shape().dim(1);
+        int inner = x.shape().size() / (x.shape().dim(0) * c);
+        int fm = Fixed.fracFor(min(mul), max(mul));
+        int fb = Fixed.fracFor(min(off), max(off));
+        short[] r = new short[x.data().length];
+        for (int i = 0; i < r.length; i++) {
+            int ch = (i / inner) % c;
+            long acc = (long) x.data()[i] * Fixed.quantize(mul[ch], fm)
+                    + Fixed.alignBias(Fixed.quantize(off[ch], fb), fb, x.frac() + fm);
+            long v = Fixed.shiftRound(acc, x.frac() + fm - fo);
+            int s = Fixed.saturate(v);
+            if (s != v) {
+                sat[0]++;
+            }
+            r[i] = (short) s;
+        }
+        return new QTensor(x.shape(), r, fo);
+    }
+
+    private static double min(float[] v) {
+        double m = Double.POSITIVE_INFINITY;
+        for (float f : v) {
+            m = Math.min(m, f);
+        }
+        return m;
+    }
+
+    private static double max(float[] v) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (float f : v) {
+            m = Math.max(m, f);
+        }
+        return m;
+    }
+}

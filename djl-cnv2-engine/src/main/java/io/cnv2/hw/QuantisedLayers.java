@@ -1,0 +1,102 @@
+package io.cnv2.hw;
+
+import io.cnv2.fixed.Fixed;
+import io.cnv2.fixed.Formats;
+import io.cnv2.ir.Conv;
+import io.cnv2.ir.ConvGeometry;
+import io.cnv2.ir.Dense;
+import io.cnv2.ir.Network;
+import io.cnv2.ir.Node;
+import io.cnv2.ir.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The accelerator layers of a network as they are run: weights and biases quantised to 16 bits
+ * with per-tensor formats (rule 1: the largest fraction length that holds the tensor's range),
+ * input and output formats from the run's {@link Formats}. Built once per run.
+ */
+public final class QuantisedLayers {
+    private final Map<String, QLayer> layers;
+    private final List<String> warnings;
+    private final long weightSaturations;
+
+    private QuantisedLayers(Map<String, QLayer> layers, List<String> warnings, long weightSaturations) {
+        this.layers = Collections.unmodifiableMap(layers);
+        this.warnings = List.copyOf(warnings);
+        this.weightSaturations = weightSaturations;
+    }
+
+    public static QuantisedLayers of(Network net, Formats formats, int accumulatorBits) {
+        Map<String, QLayer> layers = new LinkedHashMap<>();
+        List<String> warnings = new ArrayList<>();
+        long[] sat = new long[1];
+        for (Node n : net.acceleratorLayers()) {
+            ConvGeometry g;
+            Tensor w;
+            Tensor b;
+            if (n.op() instanceof Conv c) {
+                g = c.geometry(n.name(), net.shape(n.inputs().get(0)));
+                w = c.weight();
+                b = c.bias();
+            } else {
+                Dense d = (Dense) n.op();
+                g = d.geometry();
+                w = d.weight();
+                b = d.bias();
+            }
+            int fw = fracOf(w);
+            short[] qw = quantize(w, fw, sat);
+            int fb = b == null ? 0 : fracOf(b);
+            short[] qb = b == null ? null : quantize(b, fb, sat);
+            QLayer q = new QLayer(n.name(), g, qw, fw, qb, fb, formats.frac(n.inputs().get(0)), formats.frac(n.output()));
+            // rule 3: say at load time if the fan-in could overflow the accumulator
+            if (Math.log(q.fanIn()) / Math.log(2) + 30 >= accumulatorBits - 1) {
+                warnings.add("layer " + n.name() + ": fan-in " + q.fanIn() + " x 2^30 may overflow the "
+                        + accumulatorBits + "-bit accumulator");
+            }
+            layers.put(n.name(), q);
+        }
+        return new QuantisedLayers(layers, warnings, sat[0]);
+    }
+
+    static int fracOf(Tensor t) {
+        double min = 0;
+        double max = 0;
+        for (float v : t.data()) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        return Fixed.fracFor(min, max);
+    }
+
+    static short[] quantize(Tensor t, int frac, long[] sat) {
+        short[] q = new short[t.data().length];
+        for (int i = 0; i < q.length; i++) {
+            if (Fixed.saturates(t.data()[i], frac)) {
+                sat[0]++;
+            }
+            q[i] = (short) Fixed.quantize(t.data()[i], frac);
+        }
+        return q;
+    }
+
+    public QLayer layer(String node) {
+        return layers.get(node);
+    }
+
+    public Map<String, QLayer> all() {
+        return layers;
+    }
+
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    public long weightSaturations() {
+        return weightSaturations;
+    }
+}

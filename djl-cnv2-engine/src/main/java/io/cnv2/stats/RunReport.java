@@ -1,0 +1,17 @@
+package io.cnv2.stats;
+
+import io.cnv2.config.MachineConfig;
+import io.cnv2.config.RunConfig;
+import io.cnv2.fixed.Calibration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one run produced, with the configuration that produced it: the record behind the
+ * CLI table, the JSON file and (later) the HTML report.
+ */
+public record RunReport(String tool, String model, String dataset, int images, MachineConfig machine,
+                        RunConfig run, Calibration calibration, Map<String, Integer> weightFormats,
+                        List<LayerReport> layers, Totals totals, Accuracy accuracy,
+                        List<String> hostFloatLayers, List<String> warnings, long weightSaturations) {
+}

@@ -1,0 +1,21 @@
+package io.cnv2.stats;
+
+/**
+ * Network totals over a run (sums over layers and images).
+ *
+ * @param macs              multiply-accumulates per image (all layers)
+ * @param acceleratorMacs   multiply-accumulates per image on the accelerator
+ * @param cycles            accelerator cycles over the run
+ * @param baselineCycles    DaDianNao cycles over the run
+ * @param speedup           baselineCycles / cycles
+ * @param cyclesPerImage    cycles / images
+ * @param timePerImageUs    cyclesPerImage at the machine's clock, microseconds
+ * @param sbBitsRead        weight memory bits read over the run
+ * @param nmBitsRead        activation memory bits read over the run
+ * @param nmBitsWritten     activation memory bits written over the run
+ * @param saturations       saturations over the run
+ */
+public record Totals(long macs, long acceleratorMacs, long cycles, long baselineCycles, double speedup,
+                     double cyclesPerImage, double timePerImageUs, long sbBitsRead, long nmBitsRead,
+                     long nmBitsWritten, long saturations) {
+}
