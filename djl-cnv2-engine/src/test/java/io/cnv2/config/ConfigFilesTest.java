@@ -1,0 +1,69 @@
+package io.cnv2.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cnv2.BadInputException;
+import io.cnv2.fixed.Calibration;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Configuration files: partial files keep defaults, errors name the file and the key. */
+class ConfigFilesTest {
+    @TempDir
+    Path dir;
+
+    Path write(String name, String text) throws Exception {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    @Test
+    void partialFileKeepsTheDefaultsOfEverythingElse() throws Exception {
+        Config c = ConfigFiles.load(write("c.json", "{\"machine\": {\"tiles\": 8}, \"run\": {\"threads\": 1}}"));
+        assertEquals(8, c.machine().tiles());
+        assertEquals(16, c.machine().filterLanes());
+        assertEquals(48, c.machine().accumulatorBits());
+        assertEquals(1, c.run().threads());
+        assertEquals("dadn", c.run().arch());
+    }
+
+    @Test
+    void savedConfigLoadsBackEqual() throws Exception {
+        Config c = new Config(MachineConfig.DEFAULT, RunConfig.DEFAULT.withThreads(3));
+        assertEquals(c, ConfigFiles.load(write("c.json", ConfigFiles.toJson(c))));
+    }
+
+    @Test
+    void unknownKeyIsNamed() throws Exception {
+        Path p = write("bad.json", "{\"machine\": {\"tilez\": 8}}");
+        BadInputException e = assertThrows(BadInputException.class, () -> ConfigFiles.load(p));
+        assertTrue(e.getMessage().contains("tilez") && e.getMessage().contains("bad.json"), e.getMessage());
+    }
+
+    @Test
+    void invalidValueIsNamed() throws Exception {
+        Path p = write("bad.json", "{\"run\": {\"arch\": \"tpu\"}}");
+        BadInputException e = assertThrows(BadInputException.class, () -> ConfigFiles.load(p));
+        assertTrue(e.getMessage().contains("tpu") && e.getMessage().contains("arch"), e.getMessage());
+    }
+
+    @Test
+    void malformedJsonNamesTheFileAndLine() throws Exception {
+        Path p = write("broken.json", "{\n \"machine\": {\n");
+        BadInputException e = assertThrows(BadInputException.class, () -> ConfigFiles.load(p));
+        assertTrue(e.getMessage().contains("broken.json") && e.getMessage().contains("line"), e.getMessage());
+    }
+
+    @Test
+    void calibrationRoundTrips() throws Exception {
+        Calibration c = new Calibration("test", Map.of("a", 7, "b", -2));
+        Calibration back = ConfigFiles.loadCalibration(write("cal.json", Json.write(c)));
+        assertEquals(c.fractions(), back.fractions());
+    }
+}

@@ -1,0 +1,129 @@
+package io.cnv2.fixed;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.cnv2.ir.Activation;
+import io.cnv2.ir.Eltwise;
+import io.cnv2.ir.PoolWindow;
+import io.cnv2.ir.Shape;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** CNV2-MODEL.md section 2, "Other layers in fixed point", one test per rule. */
+class HostOpsRulesTest {
+
+    static QTensor q(int frac, int... v) {
+        short[] s = new short[v.length];
+        for (int i = 0; i < v.length; i++) {
+            s[i] = (short) v[i];
+        }
+        return new QTensor(Shape.of(1, v.length), s, frac);
+    }
+
+    static QTensor img(int frac, int h, int w, int... v) {
+        return q(frac, v).reshape(Shape.of(1, 1, h, w));
+    }
+
+    static int[] ints(QTensor t) {
+        int[] r = new int[t.data().length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = t.data()[i];
+        }
+        return r;
+    }
+
+    @Test
+    void reluIsMaxOfZeroAndQ() {
+        assertArrayEquals(new int[] {0, 0, 5, 32767}, ints(HostOps.relu(q(3, -7, 0, 5, 32767))));
+    }
+
+    @Test
+    void clipBoundsAreQuantisedToTheInputFormat() {
+        // format f=2: 6.0 -> 24, 0.0 -> 0
+        assertArrayEquals(new int[] {0, 10, 24}, ints(HostOps.clip(q(2, -3, 10, 30), 0.0, 6.0)));
+    }
+
+    @Test
+    void averagePoolingSumsExactlyThenRoundsHalfUp() {
+        // 2x2 window sums: (1+2+3+4)=10 -> 10/4 = 2.5 -> 3; (-1-2-3-4)=-10 -> -2.5 -> -2 (half up)
+        QTensor x = img(0, 2, 4, 1, 2, -1, -2, 3, 4, -3, -4);
+        PoolWindow w = new PoolWindow(2, 2, 2, 2, 0, 0, 0, 0, false);
+        assertArrayEquals(new int[] {3, -2}, ints(HostOps.avgPool(w, false, x, Shape.of(1, 1, 1, 2))));
+    }
+
+    @Test
+    void globalAveragePoolingRoundsHalfUp() {
+        QTensor x = img(4, 1, 4, 1, 1, 1, 0); // 3/4 = 0.75 -> 1
+        assertArrayEquals(new int[] {1}, ints(HostOps.globalAvgPool(x)));
+    }
+
+    @Test
+    void maxPoolingIsExactAndPaddingNeverWins() {
+        QTensor x = img(0, 2, 2, -5, -6, -7, -8);
+        PoolWindow w = new PoolWindow(2, 2, 1, 1, 1, 1, 0, 0, false); // first window mostly padding
+        assertArrayEquals(new int[] {-5, -5, -5, -5}, ints(HostOps.maxPool(w, x, Shape.of(1, 1, 2, 2))));
+    }
+
+    @Test
+    void addAlignsBothOperandsToTheOutputFormatThenSaturates() {
+        long[] sat = new long[1];
+        // a = 3/2^1 = 1.5, b = 5/2^3 = 0.625; to fo=2: a -> 6, b -> 5*2^-1 = 2.5 -> 3 (half up); 6+3 = 9
+        QTensor r = HostOps.eltwise(Eltwise.Kind.ADD, q(1, 3), q(3, 5), Shape.of(1, 1), 2, sat);
+        assertArrayEquals(new int[] {9}, ints(r));
+        QTensor big = HostOps.eltwise(Eltwise.Kind.ADD, q(0, 30000), q(0, 30000), Shape.of(1, 1), 0, sat);
+        assertArrayEquals(new int[] {32767}, ints(big));
+        assertEquals(1, sat[0]);
+    }
+
+    @Test
+    void subtractionAlignsLikeAddition() {
+        long[] sat = new long[1];
+        QTensor r = HostOps.eltwise(Eltwise.Kind.SUB, q(1, 3), q(3, 5), Shape.of(1, 1), 2, sat);
+        assertArrayEquals(new int[] {3}, ints(r)); // 6 - 3
+    }
+
+    @Test
+    void multiplicationIsExactThenRequantisedByRule5() {
+        long[] sat = new long[1];
+        // 7 * 3 = 21 at f=2+1=3; to fo=1: shift 2 with half up: (21+2)>>2 = 5
+        QTensor r = HostOps.eltwise(Eltwise.Kind.MUL, q(2, 7), q(1, 3), Shape.of(1, 1), 1, sat);
+        assertArrayEquals(new int[] {5}, ints(r));
+        // -21 -> (-21+2)>>2 = -5 (round half up, arithmetic shift)
+        assertArrayEquals(new int[] {-5}, ints(HostOps.eltwise(Eltwise.Kind.MUL, q(2, -7), q(1, 3), Shape.of(1, 1), 1, sat)));
+    }
+
+    @Test
+    void divisionRoundsTheExactQuotientHalfUp() {
+        long[] sat = new long[1];
+        // (5/2^0) / (2/2^0) = 2.5 -> fo=0: 3 ; -2.5 -> -2 (half up)
+        assertArrayEquals(new int[] {3}, ints(HostOps.eltwise(Eltwise.Kind.DIV, q(0, 5), q(0, 2), Shape.of(1, 1), 0, sat)));
+        assertArrayEquals(new int[] {-2}, ints(HostOps.eltwise(Eltwise.Kind.DIV, q(0, -5), q(0, 2), Shape.of(1, 1), 0, sat)));
+        // 1.0 / 6.0 at fo=12: 4096/6 = 682.67 -> 683; a=256 (f=8), b=6 (f=0)
+        assertArrayEquals(new int[] {683}, ints(HostOps.eltwise(Eltwise.Kind.DIV, q(8, 256), q(0, 6), Shape.of(1, 1), 12, sat)));
+        // a zero divisor saturates to the dividend's sign
+        sat[0] = 0;
+        assertArrayEquals(new int[] {32767, -32768, 0},
+                ints(HostOps.eltwise(Eltwise.Kind.DIV, q(0, 3, -3, 0), q(0, 0, 0, 0), Shape.of(1, 3), 0, sat)));
+        assertEquals(2, sat[0]);
+    }
+
+    @Test
+    void concatRequantisesEachInputToTheOutputFormat() {
+        long[] sat = new long[1];
+        QTensor r = HostOps.concat(1, List.of(q(2, 5), q(0, 3)), Shape.of(1, 2), 1, sat);
+        assertArrayEquals(new int[] {3, 6}, ints(r)); // 5/4 -> (5+1)>>1 = 3 ; 3 -> 6
+    }
+
+    @Test
+    void smoothFunctionsEvaluateInDoubleAndRequantiseByRule1() {
+        long[] sat = new long[1];
+        QTensor x = q(8, 0, 256, -256); // 0, 1, -1
+        QTensor y = HostOps.smooth(Activation.sigmoid(), x, 14, sat);
+        assertArrayEquals(new int[] {8192, Fixed.quantize(1 / (1 + Math.exp(-1)), 14),
+            Fixed.quantize(1 / (1 + Math.exp(1)), 14)}, ints(y));
+        QTensor hs = HostOps.smooth(Activation.hardSwish(), q(8, 768), 8, sat); // hardswish(3) = 3
+        assertArrayEquals(new int[] {768}, ints(hs));
+        assertEquals(0, sat[0]);
+    }
+}

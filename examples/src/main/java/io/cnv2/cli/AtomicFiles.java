@@ -1,0 +1,56 @@
+package io.cnv2.cli;
+
+import io.cnv2.BadInputException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Output files are written whole or not at all: to a temporary file in the same folder, then
+ * renamed over the target, so a killed run leaves either the previous version or the new one.
+ */
+public final class AtomicFiles {
+    private AtomicFiles() {
+    }
+
+    /** Fails early, before any work, if {@code target}'s folder cannot take the file. */
+    public static void checkWritable(Path target, String option) {
+        Path dir = target.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new BadInputException("option " + option + ": folder " + dir + " does not exist");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new BadInputException("option " + option + ": folder " + dir + " is not writable");
+        }
+        if (Files.isDirectory(target)) {
+            throw new BadInputException("option " + option + ": " + target + " is a folder, not a file");
+        }
+    }
+
+    public static void write(Path target, String content) {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new BadInputException("cannot write " + target + ": " + e.getMessage());
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // nothing more to do
+                }
+            }
+        }
+    }
+}

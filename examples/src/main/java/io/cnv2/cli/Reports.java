@@ -1,0 +1,81 @@
+package io.cnv2.cli;
+
+import io.cnv2.stats.LayerReport;
+import io.cnv2.stats.RunReport;
+import io.cnv2.stats.Totals;
+import java.util.Locale;
+
+/** Text and CSV views of a {@link RunReport}; the JSON is the record itself. */
+final class Reports {
+    private Reports() {
+    }
+
+    static String layerTable(RunReport r) {
+        int n = Math.max(1, r.images());
+        Table t = new Table("layer", "op", "where", "output", "MACs", "cycles/img", "speedup", "in-zero", "sat",
+                "fa/fw/fo").alignRight(4, 5, 6, 7, 8);
+        for (LayerReport l : r.layers()) {
+            boolean acc = l.placement().equals("accelerator");
+            t.row(l.name(), l.op(), l.placement(), l.outputShape(), l.macs() == 0 ? "" : fmt(l.macs()),
+                    acc ? fmt(Math.round((double) l.cycles() / n)) : "", acc ? String.format(Locale.ROOT, "%.2f", l.speedup()) : "",
+                    String.format(Locale.ROOT, "%.1f%%", 100 * l.inputZeroFraction()), l.saturations(),
+                    (l.inputFrac() == null ? "-" : l.inputFrac()) + "/" + (l.weightFrac() == null ? "-" : l.weightFrac())
+                            + "/" + l.outputFrac());
+        }
+        Totals tot = r.totals();
+        t.separator();
+        t.row("total", "", "", "", fmt(tot.macs()), fmt(Math.round(tot.cyclesPerImage())),
+                String.format(Locale.ROOT, "%.2f", tot.speedup()), "", tot.saturations(), "");
+        return t.render();
+    }
+
+    static String summary(RunReport r) {
+        StringBuilder sb = new StringBuilder();
+        Totals t = r.totals();
+        sb.append(String.format(Locale.ROOT, "%s: %s cycles per image = %.1f us at %.0f MHz; %.1f%% of peak MAC slots used%n",
+                r.run().arch(), fmt(Math.round(t.cyclesPerImage())), t.timePerImageUs(), r.machine().clockMHz(),
+                t.cyclesPerImage() == 0 ? 0 : 100.0 * t.acceleratorMacs()
+                        / (t.cyclesPerImage() * r.machine().peakMacsPerCycle())));
+        if (!r.hostFloatLayers().isEmpty()) {
+            sb.append("on the host in float: ").append(String.join(", ", r.hostFloatLayers())).append('\n');
+        }
+        var a = r.accuracy();
+        if (a.labelled() > 0) {
+            sb.append(String.format(Locale.ROOT, "top-1 on %d labelled images: float %.2f%%, 16-bit fixed point %.2f%% "
+                            + "(difference %+.2f points); predictions agree on %.2f%%%n", a.labelled(),
+                    100 * a.floatTop1(), 100 * a.fixedTop1(), 100 * (a.fixedTop1() - a.floatTop1()),
+                    100 * a.agreement()));
+        } else {
+            sb.append(String.format(Locale.ROOT, "float and fixed-point predictions agree on %.2f%% of images%n",
+                    100 * a.agreement()));
+        }
+        return sb.toString();
+    }
+
+    static String layerCsv(RunReport r) {
+        StringBuilder sb = new StringBuilder(
+                "name,op,placement,output_shape,macs,cycles,baseline_cycles,speedup,input_zero_fraction,saturations,"
+                        + "sb_bits_read,nm_bits_read,nm_bits_written,input_frac,weight_frac,output_frac,images\n");
+        for (LayerReport l : r.layers()) {
+            sb.append(csv(l.name())).append(',').append(l.op()).append(',').append(l.placement()).append(',')
+                    .append(csv(l.outputShape().toString())).append(',').append(l.macs()).append(',')
+                    .append(l.cycles()).append(',').append(l.baselineCycles()).append(',')
+                    .append(String.format(Locale.ROOT, "%.6f", l.speedup())).append(',')
+                    .append(String.format(Locale.ROOT, "%.6f", l.inputZeroFraction())).append(',')
+                    .append(l.saturations()).append(',').append(l.sbBitsRead()).append(',')
+                    .append(l.nmBitsRead()).append(',').append(l.nmBitsWritten()).append(',')
+                    .append(l.inputFrac() == null ? "" : l.inputFrac()).append(',')
+                    .append(l.weightFrac() == null ? "" : l.weightFrac()).append(',').append(l.outputFrac())
+                    .append(',').append(r.images()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String csv(String s) {
+        return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
+    }
+
+    static String fmt(long v) {
+        return String.format(Locale.ROOT, "%,d", v);
+    }
+}
