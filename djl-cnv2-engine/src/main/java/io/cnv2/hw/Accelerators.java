@@ -1,0 +1,18 @@
+package io.cnv2.hw;
+
+import io.cnv2.config.MachineConfig;
+import io.cnv2.config.RunConfig;
+
+/** The accelerator model a run asks for (run option {@code arch}, {@code implementation}). */
+public final class Accelerators {
+    private Accelerators() {
+    }
+
+    public static Accelerator create(RunConfig run, MachineConfig machine) {
+        boolean reference = run.implementation().equals("reference");
+        return switch (run.arch()) {
+            case "dadn" -> reference ? new DaDianNaoReference(machine) : new DaDianNaoFast(machine);
+            default -> throw new IllegalArgumentException("no accelerator model named " + run.arch());
+        };
+    }
+}

@@ -1,0 +1,43 @@
+package io.cnv2.hw;
+
+import io.cnv2.config.MachineConfig;
+import io.cnv2.fixed.QTensor;
+import io.cnv2.ir.ConvGeometry;
+
+/**
+ * The dense baseline, fast: outputs from the exact vectorised window sums of {@link DenseKernel}
+ * (any summation order gives the same bits, CNV2-MODEL.md section 2 rule 3), cycles and memory
+ * events from the closed forms of {@link DaDianNaoTiming}. Agrees with {@link DaDianNaoReference}
+ * bit for bit and cycle for cycle.
+ */
+public final class DaDianNaoFast implements Accelerator {
+    private final MachineConfig machine;
+
+    public DaDianNaoFast(MachineConfig machine) {
+        this.machine = machine;
+    }
+
+    @Override
+    public String name() {
+        return "dadn";
+    }
+
+    @Override
+    public LayerRun run(QLayer layer, QTensor input) {
+        ConvGeometry g = layer.geometry();
+        long[] sums = DenseKernel.sums(layer, input.data());
+        OutputStage outputs = new OutputStage(layer, machine.accumulatorBits());
+        int i = 0;
+        for (int k = 0; k < g.filters(); k++) {
+            for (int oy = 0; oy < g.outY(); oy++) {
+                for (int ox = 0; ox < g.outX(); ox++) {
+                    outputs.finish(k, oy, ox, sums[i++]);
+                }
+            }
+        }
+        long cycles = DaDianNaoTiming.cycles(g, machine);
+        return new LayerRun(outputs.tensor(input.shape()), new LayerStats(cycles, cycles, g.macs(),
+                outputs.saturations(), DaDianNaoTiming.sbBitsRead(g, machine), DaDianNaoTiming.nmBitsRead(g, machine),
+                DaDianNaoTiming.nmBitsWritten(g, machine)));
+    }
+}

@@ -1,0 +1,98 @@
+package io.cnv2.hw;
+
+import io.cnv2.config.MachineConfig;
+import io.cnv2.fixed.Fixed;
+import io.cnv2.fixed.QTensor;
+import io.cnv2.ir.ConvGeometry;
+
+/**
+ * The dense baseline done literally (CNV2-MODEL.md sections 2 and 3): for each group, pass of
+ * {@code tiles * filterLanes} filters and window, one brick per cycle is fetched from NM and
+ * broadcast to all tiles; in each tile each filter lane reads its filter's weights for that
+ * brick from SB, multiplies them lane by lane with the brick's activations, sums the products in
+ * its adder tree and adds the sum to its accumulator, which wraps at the accumulator width after
+ * every addition. Cycles and memory events are counted as they happen. Slow by design: it is the
+ * definition the fast path is tested against.
+ */
+public final class DaDianNaoReference implements Accelerator {
+    private final MachineConfig machine;
+
+    public DaDianNaoReference(MachineConfig machine) {
+        this.machine = machine;
+    }
+
+    @Override
+    public String name() {
+        return "dadn";
+    }
+
+    @Override
+    public LayerRun run(QLayer layer, QTensor input) {
+        ConvGeometry g = layer.geometry();
+        int brick = machine.neuronLanes();
+        int tiles = machine.tiles();
+        int lanes = machine.filterLanes();
+        int cg = g.channelsPerGroup();
+        int kg = g.filtersPerGroup();
+        int nb = Bricks.perWindow(g, brick);
+        int bits = machine.accumulatorBits();
+        short[] a = input.data();
+        short[] w = layer.weights();
+        short[] act = new short[brick];
+        long[][] acc = new long[tiles][lanes];
+        OutputStage outputs = new OutputStage(layer, bits);
+        long cycles = 0;
+        long nmRead = 0;
+        long sbRead = 0;
+        for (int group = 0; group < g.groups(); group++) {
+            for (int pass = 0; pass < DaDianNaoTiming.passes(g, machine); pass++) {
+                for (int oy = 0; oy < g.outY(); oy++) {
+                    for (int ox = 0; ox < g.outX(); ox++) {
+                        for (long[] t : acc) {
+                            java.util.Arrays.fill(t, 0);
+                        }
+                        for (int b = 0; b < nb; b++) { // one brick per cycle
+                            Bricks.fetch(a, g, group, oy, ox, b, brick, act);
+                            int ky = Bricks.kernelY(g, b, brick);
+                            int kx = Bricks.kernelX(g, b, brick);
+                            int cBrick = (b % Bricks.ceilDiv(cg, brick)) * brick;
+                            nmRead += (long) brick * machine.dataBits();
+                            for (int t = 0; t < tiles; t++) {
+                                for (int f = 0; f < lanes; f++) {
+                                    int k = pass * tiles * lanes + t * lanes + f;
+                                    if (k >= kg) {
+                                        continue; // an idle filter lane
+                                    }
+                                    sbRead += (long) brick * machine.dataBits();
+                                    long tree = 0;
+                                    for (int l = 0; l < brick; l++) {
+                                        int c = cBrick + l;
+                                        int wq = c < cg ? w[weightIndex(g, group * kg + k, c, ky, kx)] : 0;
+                                        tree += (long) act[l] * wq; // rule 2: exact 32-bit product
+                                    }
+                                    acc[t][f] = Fixed.wrap(acc[t][f] + tree, bits); // rule 3
+                                }
+                            }
+                            cycles++;
+                        }
+                        for (int t = 0; t < tiles; t++) {
+                            for (int f = 0; f < lanes; f++) {
+                                int k = pass * tiles * lanes + t * lanes + f;
+                                if (k < kg) {
+                                    outputs.finish(group * kg + k, oy, ox, acc[t][f]);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // MACs: every real (output, kernel position, channel) product, padding positions included
+        return new LayerRun(outputs.tensor(input.shape()), new LayerStats(cycles, cycles, g.macs(),
+                outputs.saturations(), sbRead, nmRead, DaDianNaoTiming.nmBitsWritten(g, machine)));
+    }
+
+    static int weightIndex(ConvGeometry g, int k, int c, int ky, int kx) {
+        return ((k * g.channelsPerGroup() + c) * g.kernelY() + ky) * g.kernelX() + kx;
+    }
+}

@@ -1,0 +1,78 @@
+package io.cnv2.hw;
+
+import io.cnv2.fixed.QTensor;
+import io.cnv2.ir.ConvGeometry;
+import io.cnv2.ir.Shape;
+import java.util.Random;
+
+/**
+ * Random layers for differential tests: odd channel counts, C = 3, strides, asymmetric padding,
+ * dilation, 1x1 kernels, groups, depthwise and fully connected layers, and activations with many
+ * zeros (as after ReLU) and random fraction lengths, so outputs saturate now and then.
+ */
+final class RandomLayers {
+    private RandomLayers() {
+    }
+
+    record Case(QLayer layer, QTensor input) {
+    }
+
+    static Case next(Random r, int index) {
+        ConvGeometry g;
+        int kind = index % 6;
+        if (kind == 5) {
+            g = ConvGeometry.fullyConnected(1 + r.nextInt(300), 1 + r.nextInt(300));
+        } else {
+            int groups = kind == 4 ? 1 + r.nextInt(4) : 1;
+            boolean depthwise = kind == 4 && r.nextBoolean();
+            int c = kind == 0 ? 3 : 1 + r.nextInt(40);
+            int k = 1 + r.nextInt(kind == 3 ? 300 : 40);
+            if (depthwise) {
+                groups = c;
+                k = c * (1 + r.nextInt(2));
+            } else {
+                c *= groups;
+                k *= groups;
+            }
+            int ky = kind == 1 ? 1 : 1 + r.nextInt(3);
+            int kx = kind == 1 ? 1 : 1 + r.nextInt(3);
+            int h = ky + r.nextInt(8);
+            int w = kx + r.nextInt(8);
+            int stride = 1 + r.nextInt(2);
+            int dil = r.nextInt(5) == 0 ? 2 : 1;
+            int pt = r.nextInt(2);
+            int pl = r.nextInt(2);
+            int pb = r.nextInt(2);
+            int pr = r.nextInt(2);
+            h += (ky - 1) * (dil - 1);
+            w += (kx - 1) * (dil - 1);
+            g = new ConvGeometry(c, h, w, k, ky, kx, stride, stride, pt, pl, pb, pr, dil, dil, groups);
+        }
+        short[] weights = new short[g.filters() * g.channelsPerGroup() * g.kernelY() * g.kernelX()];
+        fill(r, weights, r.nextDouble() * 0.5);
+        short[] bias = r.nextBoolean() ? fillNew(r, g.filters(), 0.2) : null;
+        int fa = r.nextInt(16);
+        int fw = r.nextInt(16);
+        int fo = fa + fw - 8 - r.nextInt(16);
+        QLayer layer = new QLayer("random" + index, g, weights, fw, bias, r.nextInt(20) - 2, fa, fo);
+        Shape shape = kind == 5 ? new Shape(1, g.channels()) : new Shape(1, g.channels(), g.height(), g.width());
+        short[] act = new short[shape.size()];
+        fill(r, act, 0.3 + 0.6 * r.nextDouble());
+        return new Case(layer, new QTensor(shape, act, fa));
+    }
+
+    /** Random 16-bit values, each zero with probability {@code zeros}, extremes now and then. */
+    static void fill(Random r, short[] a, double zeros) {
+        for (int i = 0; i < a.length; i++) {
+            double u = r.nextDouble();
+            a[i] = u < zeros ? 0 : u < zeros + 0.02 ? (r.nextBoolean() ? Short.MIN_VALUE : Short.MAX_VALUE)
+                    : (short) r.nextInt(65536);
+        }
+    }
+
+    private static short[] fillNew(Random r, int n, double zeros) {
+        short[] a = new short[n];
+        fill(r, a, zeros);
+        return a;
+    }
+}

@@ -1,0 +1,136 @@
+package io.cnv2.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cnv2.config.Json;
+import io.cnv2.models.ShippedModels;
+import java.io.DataOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command line as a user meets it: the default run, and every kind of bad input giving a
+ * one-line error, exit code 2, no stack trace and no output file.
+ */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Outcome(int code, String out, String err) {
+    }
+
+    static Outcome cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    void assertUserError(Outcome o, String... mustMention) {
+        assertEquals(2, o.code(), "exit code; stderr: " + o.err());
+        String first = o.err().lines().findFirst().orElse("");
+        assertTrue(first.startsWith("cnv2: error: "), o.err());
+        for (String m : mustMention) {
+            assertTrue(first.contains(m), "error should mention '" + m + "': " + first);
+        }
+        assertFalse(o.err().contains("\tat "), "no stack trace: " + o.err());
+        assertFalse(Files.exists(dir.resolve("out.json")), "no output written");
+    }
+
+    @Test
+    void defaultRunPrintsTheLayerTableAndWritesJson() throws Exception {
+        Path json = dir.resolve("out.json");
+        Outcome o = cli("run", "--limit", "40", "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("layer") && o.out().contains("cycles/img") && o.out().contains("total"), o.out());
+        assertTrue(o.out().contains("top-1 on 40 labelled images"), o.out());
+        JsonNode r = Json.MAPPER.readTree(json.toFile());
+        assertEquals(40, r.get("images").asInt());
+        JsonNode conv = null;
+        for (JsonNode l : r.get("layers")) {
+            assertTrue(l.has("name") && l.has("op") && l.has("macs") && l.has("cycles"));
+            if (l.get("op").asText().equals("Conv") && conv == null) {
+                conv = l;
+            }
+        }
+        assertTrue(conv != null && conv.get("cycles").asLong() > 0);
+        assertTrue(r.get("totals").get("cycles").asLong() > 0);
+        assertEquals("dadn", r.get("run").get("arch").asText());
+        assertEquals(16, r.get("machine").get("tiles").asInt());
+    }
+
+    @Test
+    void missingModelFile() {
+        assertUserError(cli("run", "--model", dir.resolve("nope.onnx").toString(), "--json",
+                dir.resolve("out.json").toString()), "nope.onnx", "does not exist");
+    }
+
+    @Test
+    void fileThatIsNotOnnx() throws Exception {
+        Path f = dir.resolve("notes.onnx");
+        Files.writeString(f, "this is not a model\n");
+        assertUserError(cli("run", "--model", f.toString(), "--json", dir.resolve("out.json").toString()),
+                "notes.onnx");
+    }
+
+    @Test
+    void truncatedOnnxFile() throws Exception {
+        byte[] all = Files.readAllBytes(ShippedModels.fashionMnistOnnx());
+        Path f = dir.resolve("half.onnx");
+        Files.write(f, Arrays.copyOf(all, all.length / 2));
+        assertUserError(cli("run", "--model", f.toString(), "--json", dir.resolve("out.json").toString()),
+                "half.onnx");
+    }
+
+    @Test
+    void inputOfTheWrongShape() throws Exception {
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(data.resolve("t10k-images-idx3-ubyte")))) {
+            out.writeInt(0x803);
+            out.writeInt(1);
+            out.writeInt(32);
+            out.writeInt(32);
+            out.write(new byte[32 * 32]);
+        }
+        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(data.resolve("t10k-labels-idx1-ubyte")))) {
+            out.writeInt(0x801);
+            out.writeInt(1);
+            out.writeByte(3);
+        }
+        assertUserError(cli("run", "--dataset", data.toString(), "--json", dir.resolve("out.json").toString()),
+                "expects shape", "[1, 1, 28, 28]");
+    }
+
+    @Test
+    void malformedConfig() throws Exception {
+        Path c = dir.resolve("cfg.json");
+        Files.writeString(c, "{\"machine\": {\"tiles\": \"many\"}}");
+        assertUserError(cli("run", "--config", c.toString(), "--json", dir.resolve("out.json").toString()),
+                "cfg.json", "tiles");
+    }
+
+    @Test
+    void unknownOption() {
+        assertUserError(cli("run", "--frobnicate"), "frobnicate");
+    }
+
+    @Test
+    void unknownArchitecture() {
+        assertUserError(cli("run", "--arch", "tpu", "--json", dir.resolve("out.json").toString()), "tpu");
+    }
+
+    @Test
+    void outputFolderThatDoesNotExist() {
+        Outcome o = cli("run", "--json", dir.resolve("no/such/dir/out.json").toString());
+        assertUserError(o, "--json", "does not exist");
+    }
+}
