@@ -1,0 +1,570 @@
+package io.cnv2.onnx;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import io.cnv2.BadInputException;
+import io.cnv2.importer.ImportOptions;
+import io.cnv2.ir.Activation;
+import io.cnv2.ir.AvgPool;
+import io.cnv2.ir.BatchNorm;
+import io.cnv2.ir.Concat;
+import io.cnv2.ir.Conv;
+import io.cnv2.ir.Dense;
+import io.cnv2.ir.Eltwise;
+import io.cnv2.ir.GlobalAvgPool;
+import io.cnv2.ir.IrException;
+import io.cnv2.ir.MaxPool;
+import io.cnv2.ir.Network;
+import io.cnv2.ir.Node;
+import io.cnv2.ir.Op;
+import io.cnv2.ir.PoolWindow;
+import io.cnv2.ir.Reshape;
+import io.cnv2.ir.Shape;
+import io.cnv2.ir.Softmax;
+import io.cnv2.ir.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One ONNX graph to the IR. Walks the nodes in file order (ONNX requires topological order),
+ * keeping the value of every constant tensor and the shape of every other, so that shape
+ * subgraphs fold to constants and each remaining node becomes one IR node with the same name
+ * and output tensor name.
+ */
+final class GraphTranslator {
+    /** Op types that become IR nodes (plus the foldable ones when their inputs are known). */
+    static final Set<String> TRANSLATED = Set.of("Conv", "Gemm", "MatMul", "BatchNormalization", "Relu", "Clip",
+            "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Sub",
+            "Mul", "Div", "Concat", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Softmax", "Identity", "Dropout",
+            "Cast", "Constant");
+
+    private final String file;
+    private final GraphProto graph;
+    private final int opset;
+    private final ImportOptions options;
+    private final Map<String, Const> consts = new HashMap<>();
+    private final Map<String, Shape> shapes = new HashMap<>();
+    private final Map<String, String> alias = new HashMap<>();
+    private final Map<String, Integer> readers = new HashMap<>();
+    private final LinkedHashMap<String, Node> nodes = new LinkedHashMap<>();
+    private final Set<String> usedConstants = new HashSet<>();
+    private final Set<String> nodeNames = new HashSet<>();
+    private final Network.Builder builder;
+
+    GraphTranslator(String file, GraphProto graph, int opset, ImportOptions options) {
+        this.file = file;
+        this.graph = graph;
+        this.opset = opset;
+        this.options = options;
+        this.builder = Network.builder(graph.getName().isEmpty() ? java.nio.file.Path.of(file).getFileName().toString() : graph.getName());
+    }
+
+    static String supported() {
+        TreeSet<String> all = new TreeSet<>(TRANSLATED);
+        all.addAll(ConstantFolder.FOLDABLE);
+        return String.join(", ", all);
+    }
+
+    Network translate() {
+        for (TensorProto t : graph.getInitializerList()) {
+            consts.put(t.getName(), readTensor(t, "initializer"));
+        }
+        for (NodeProto n : graph.getNodeList()) {
+            n.getInputList().forEach(i -> readers.merge(i, 1, Integer::sum));
+        }
+        graph.getOutputList().forEach(o -> readers.merge(o.getName(), 1, Integer::sum));
+        List<String> inputNames = graph.getInputList().stream().map(ValueInfoProto::getName)
+                .filter(n -> !consts.containsKey(n)).toList();
+        for (String name : options.inputShapes().keySet()) {
+            if (!inputNames.contains(name)) {
+                throw new BadInputException("model file " + file + " has no input named '" + name + "' (inputs: "
+                        + String.join(", ", inputNames) + ")");
+            }
+        }
+        for (ValueInfoProto in : graph.getInputList()) {
+            if (!consts.containsKey(in.getName())) {
+                Shape s = inputShape(in);
+                shapes.put(in.getName(), s);
+                builder.input(in.getName(), s);
+            }
+        }
+        int index = 0;
+        for (NodeProto n : graph.getNodeList()) {
+            String name = uniqueName(n, index++);
+            try {
+                node(name, n);
+            } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
+                throw error(name, n, e.getMessage());
+            }
+        }
+        nodes.values().forEach(builder::node);
+        usedConstants.forEach(c -> builder.constant(c, consts.get(c).tensor()));
+        for (ValueInfoProto o : graph.getOutputList()) {
+            String t = resolve(o.getName());
+            if (consts.containsKey(t)) {
+                throw new BadInputException("model file " + file + ": output '" + o.getName() + "' is a constant");
+            }
+            builder.output(t);
+        }
+        return builder.build();
+    }
+
+    private String uniqueName(NodeProto n, int index) {
+        String base = n.getName().isEmpty() ? n.getOpType() + "_" + index : n.getName();
+        String name = base;
+        for (int i = 1; !nodeNames.add(name); i++) {
+            name = base + "_" + i;
+        }
+        return name;
+    }
+
+    private BadInputException error(String name, NodeProto n, String what) {
+        return new BadInputException("model file " + file + ": node '" + name + "' (" + n.getOpType() + "): " + what);
+    }
+
+    private Const readTensor(TensorProto t, String what) {
+        try {
+            return Tensors.read(t);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("model file " + file + ": " + what + " " + e.getMessage());
+        }
+    }
+
+    /** A graph input's shape: the batch dimension is 1 (the IR is per sample), other symbolic dims from options. */
+    private Shape inputShape(ValueInfoProto in) {
+        var type = in.getType().getTensorType();
+        if (type.getElemType() != Tensors.FLOAT) {
+            throw new BadInputException("model file " + file + ": input '" + in.getName() + "' has element type "
+                    + type.getElemType() + "; cnv2 feeds float32 inputs only");
+        }
+        List<TensorShapeProto.Dimension> dims = type.getShape().getDimList();
+        Shape given = options.inputShapes().get(in.getName());
+        if (given != null) {
+            if (given.rank() != dims.size()) {
+                throw new BadInputException("--input-shape " + in.getName() + ": model input has rank " + dims.size()
+                        + ", the option gives " + given);
+            }
+            for (int i = 0; i < dims.size(); i++) {
+                if (dims.get(i).hasDimValue() && i > 0 && dims.get(i).getDimValue() != given.dim(i)) {
+                    throw new BadInputException("--input-shape " + in.getName() + ": dimension " + i + " is "
+                            + dims.get(i).getDimValue() + " in the model, the option gives " + given.dim(i));
+                }
+            }
+            int[] d = given.dims();
+            d[0] = 1;
+            return new Shape(d);
+        }
+        int[] d = new int[dims.size()];
+        for (int i = 0; i < d.length; i++) {
+            TensorShapeProto.Dimension dim = dims.get(i);
+            if (i == 0) {
+                d[i] = 1;
+            } else if (dim.hasDimValue() && dim.getDimValue() > 0) {
+                d[i] = Math.toIntExact(dim.getDimValue());
+            } else {
+                throw new BadInputException("model file " + file + ": input '" + in.getName() + "' has symbolic "
+                        + "dimensions " + describe(dims) + "; give them with --input-shape " + in.getName() + "=1,...");
+            }
+        }
+        return new Shape(d);
+    }
+
+    private static String describe(List<TensorShapeProto.Dimension> dims) {
+        return dims.stream().map(d -> d.hasDimValue() ? String.valueOf(d.getDimValue())
+                : d.getDimParam().isEmpty() ? "?" : d.getDimParam()).toList().toString();
+    }
+
+    private String resolve(String tensor) {
+        String t = tensor;
+        while (alias.containsKey(t)) {
+            t = alias.get(t);
+        }
+        return t;
+    }
+
+    private boolean known(String tensor) {
+        return tensor.isEmpty() || consts.containsKey(resolve(tensor));
+    }
+
+    private Const constant(NodeProto n, int i, String what) {
+        if (i >= n.getInputCount() || n.getInput(i).isEmpty()) {
+            return null;
+        }
+        Const c = consts.get(resolve(n.getInput(i)));
+        if (c == null) {
+            throw new IllegalArgumentException(what + " ('" + n.getInput(i) + "') must be a constant "
+                    + "(initializer or Constant node); cnv2 runs weights that are known at import");
+        }
+        return c;
+    }
+
+    private Shape dynamicShape(NodeProto n, int i) {
+        String t = resolve(n.getInput(i));
+        if (consts.containsKey(t)) {
+            return consts.get(t).shape();
+        }
+        Shape s = shapes.get(t);
+        if (s == null) {
+            throw new IllegalArgumentException("input '" + n.getInput(i) + "' is not a graph input, an initializer "
+                    + "or the output of an earlier node");
+        }
+        return s;
+    }
+
+    private void node(String name, NodeProto n) {
+        String op = n.getOpType();
+        if (!n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx")) {
+            throw error(name, n, "op domain '" + n.getDomain() + "' is not supported; cnv2 supports the default "
+                    + "ONNX domain ops " + supported());
+        }
+        if (op.equals("Constant")) {
+            consts.put(n.getOutput(0), constantNode(n));
+            return;
+        }
+        boolean allKnown = n.getInputList().stream().allMatch(this::known);
+        if (op.equals("Shape") && !allKnown) {
+            consts.put(n.getOutput(0), ConstantFolder.shape(dims(dynamicShape(n, 0)), new Attributes(n)));
+            return;
+        }
+        if (allKnown && ConstantFolder.FOLDABLE.contains(op)) {
+            List<Const> in = new ArrayList<>();
+            for (String i : n.getInputList()) {
+                in.add(i.isEmpty() ? null : consts.get(resolve(i)));
+            }
+            consts.put(n.getOutput(0), ConstantFolder.fold(n, in, opset));
+            return;
+        }
+        if (!TRANSLATED.contains(op) && ConstantFolder.FOLDABLE.contains(op)) {
+            throw error(name, n, "op type '" + op + "' is supported only on constant inputs (shape subgraphs), and "
+                    + "input '" + n.getInputList().stream().filter(i -> !known(i)).findFirst().orElse("?")
+                    + "' is computed");
+        }
+        if (!TRANSLATED.contains(op)) {
+            throw error(name, n, "op type '" + op + "' is not supported; supported: " + supported());
+        }
+        for (int i = 1; i < n.getOutputCount(); i++) {
+            if (!n.getOutput(i).isEmpty() && readers.containsKey(n.getOutput(i))) {
+                throw error(name, n, "output " + i + " ('" + n.getOutput(i) + "') is used, cnv2 computes only the "
+                        + "first output of " + op);
+            }
+        }
+        Attributes at = new Attributes(n);
+        String x = n.getInputCount() > 0 ? resolve(n.getInput(0)) : "";
+        switch (op) {
+            case "Identity", "Dropout" -> alias.put(n.getOutput(0), x);
+            case "Cast" -> {
+                if (at.integer("to", 0) != Tensors.FLOAT) {
+                    throw error(name, n, "Cast of a computed tensor to type " + at.integer("to", 0)
+                            + " is not supported (only to float)");
+                }
+                alias.put(n.getOutput(0), x);
+            }
+            case "Conv" -> add(name, n, conv(n, at), List.of(x));
+            case "Gemm" -> add(name, n, gemm(n, at), List.of(x));
+            case "MatMul" -> add(name, n, matmul(n), List.of(x));
+            case "BatchNormalization" -> {
+                if (at.integer("training_mode", 0) != 0) {
+                    throw error(name, n, "training_mode=1 is not supported");
+                }
+                add(name, n, new BatchNorm(constant(n, 1, "scale").tensor(), constant(n, 2, "bias").tensor(),
+                        constant(n, 3, "mean").tensor(), constant(n, 4, "var").tensor(),
+                        at.real("epsilon", 1e-5f)), List.of(x));
+            }
+            case "Relu" -> add(name, n, Activation.relu(), List.of(x));
+            case "Sigmoid" -> add(name, n, Activation.sigmoid(), List.of(x));
+            case "Tanh" -> add(name, n, Activation.tanh(), List.of(x));
+            case "HardSwish" -> add(name, n, Activation.hardSwish(), List.of(x));
+            case "HardSigmoid" -> add(name, n, Activation.hardSigmoid(at.real("alpha", 0.2f), at.real("beta", 0.5f)),
+                    List.of(x));
+            case "Clip" -> add(name, n, clip(n, at), List.of(x));
+            case "MaxPool" -> {
+                if (at.integer("storage_order", 0) != 0) {
+                    throw error(name, n, "storage_order=1 is not supported");
+                }
+                add(name, n, new MaxPool(window(n, at)), List.of(x));
+            }
+            case "AveragePool" -> add(name, n, new AvgPool(window(n, at), at.integer("count_include_pad", 0) != 0),
+                    List.of(x));
+            case "GlobalAveragePool" -> add(name, n, new GlobalAvgPool(), List.of(x));
+            case "Add", "Sub", "Mul", "Div" -> eltwise(name, n);
+            case "Concat" -> add(name, n, new Concat(perSampleAxis(at.integer("axis", 1), dynamicShape(n, 0).rank())),
+                    operands(n));
+            case "Reshape" -> add(name, n, new Reshape(reshaped(ConstantFolder.reshapeDims(name,
+                    dims(dynamicShape(n, 0)), constant(n, 1, "shape").longs(), at.integer("allowzero", 0) != 0))),
+                    List.of(x));
+            case "Flatten" -> add(name, n, new Reshape(reshaped(ConstantFolder.flattenDims(dims(dynamicShape(n, 0)),
+                    (int) at.integer("axis", 1)))), List.of(x));
+            case "Squeeze" -> add(name, n, new Reshape(reshaped(ConstantFolder.squeezeDims(dims(dynamicShape(n, 0)),
+                    opset < 13 ? at.ints("axes", null) : optionalInts(n, 1)))), List.of(x));
+            case "Unsqueeze" -> add(name, n, new Reshape(reshaped(ConstantFolder.unsqueezeDims(
+                    dims(dynamicShape(n, 0)), opset < 13 ? at.ints("axes", null) : constant(n, 1, "axes").longs()))),
+                    List.of(x));
+            case "Softmax" -> add(name, n, softmax(n, at), List.of(x));
+            default -> throw error(name, n, "op type '" + op + "' is not supported with computed inputs; supported: "
+                    + supported());
+        }
+    }
+
+    private long[] optionalInts(NodeProto n, int i) {
+        Const c = constant(n, i, "axes");
+        return c == null ? null : c.longs();
+    }
+
+    private static long[] dims(Shape s) {
+        return Arrays.stream(s.dims()).asLongStream().toArray();
+    }
+
+    private static Shape reshaped(long[] dims) {
+        int[] d = new int[dims.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = Math.toIntExact(dims[i]);
+        }
+        return new Shape(d);
+    }
+
+    private static int axis(long a, int rank) {
+        return (int) (a < 0 ? a + rank : a);
+    }
+
+    /** An axis of a computed tensor; axis 0 is the batch, which the per-sample IR cannot mix. */
+    private static int perSampleAxis(long a, int rank) {
+        int ax = axis(a, rank);
+        if (ax == 0) {
+            throw new IllegalArgumentException("axis 0 is the batch axis; cnv2's IR runs one sample at a time");
+        }
+        return ax;
+    }
+
+    private Const constantNode(NodeProto n) {
+        Attributes at = new Attributes(n);
+        if (at.has("value")) {
+            return readTensor(at.raw("value").getT(), "Constant node '" + n.getName() + "'");
+        }
+        if (at.has("value_float")) {
+            return new Const(new long[0], new double[] {at.real("value_float", 0)}, false);
+        }
+        if (at.has("value_floats")) {
+            List<Float> f = at.raw("value_floats").getFloatsList();
+            return new Const(new long[] {f.size()}, f.stream().mapToDouble(Float::doubleValue).toArray(), false);
+        }
+        if (at.has("value_int")) {
+            return new Const(new long[0], new double[] {at.integer("value_int", 0)}, true);
+        }
+        if (at.has("value_ints")) {
+            return Const.ints(at.ints("value_ints", null));
+        }
+        throw new BadInputException("model file " + file + ": Constant node '" + n.getName()
+                + "' has no value cnv2 reads (value, value_float(s), value_int(s))");
+    }
+
+    private void add(String name, NodeProto n, Op op, List<String> inputs) {
+        for (String i : inputs) {
+            if (consts.containsKey(i)) {
+                usedConstants.add(i);
+            } else if (!shapes.containsKey(i)) {
+                throw error(name, n, "input '" + i + "' is not a graph input, an initializer or the output of an "
+                        + "earlier node");
+            }
+        }
+        List<Shape> in = inputs.stream().map(i -> consts.containsKey(i) ? consts.get(i).shape() : shapes.get(i))
+                .toList();
+        Shape out;
+        try {
+            out = op.inferShape(name, in);
+        } catch (IrException e) {
+            throw new BadInputException("model file " + file + ": " + e.getMessage());
+        }
+        shapes.put(n.getOutput(0), out);
+        nodes.put(n.getOutput(0), new Node(name, op, inputs, n.getOutput(0)));
+    }
+
+    private List<String> operands(NodeProto n) {
+        return n.getInputList().stream().map(this::resolve).toList();
+    }
+
+    private void eltwise(String name, NodeProto n) {
+        Eltwise.Kind kind = Eltwise.Kind.valueOf(n.getOpType().toUpperCase(java.util.Locale.ROOT));
+        List<String> in = operands(n);
+        // MatMul followed by Add of a [K] constant is a fully connected layer with a bias
+        Node producer = nodes.get(in.get(0));
+        Const b = consts.get(in.get(1));
+        if (kind == Eltwise.Kind.ADD && producer != null && producer.op() instanceof Dense d && d.bias() == null
+                && b != null && b.data().length == d.outputs() && readers.getOrDefault(in.get(0), 0) == 1
+                && !isGraphOutput(in.get(0))) {
+            nodes.remove(in.get(0));
+            Dense withBias = new Dense(d.weight(), new Tensor(Shape.of(d.outputs()), b.tensor().data()));
+            shapes.remove(in.get(0));
+            add(producer.name(), n, withBias, producer.inputs());
+            nodeNames.add(name);
+            return;
+        }
+        add(name, n, new Eltwise(kind), in);
+    }
+
+    private boolean isGraphOutput(String t) {
+        return graph.getOutputList().stream().anyMatch(o -> resolve(o.getName()).equals(t));
+    }
+
+    private Conv conv(NodeProto n, Attributes at) {
+        Shape x = dynamicShape(n, 0);
+        if (x.rank() != 4) {
+            throw new IllegalArgumentException("only 2-D convolutions (input rank 4) are supported, input is " + x);
+        }
+        Const w = constant(n, 1, "weight");
+        if (w.rank() != 4) {
+            throw new IllegalArgumentException("weight must have rank 4, has shape " + Arrays.toString(w.dims()));
+        }
+        Const b = constant(n, 2, "bias");
+        int ky = (int) w.dims()[2];
+        int kx = (int) w.dims()[3];
+        long[] strides = at.ints("strides", new long[] {1, 1});
+        long[] dil = at.ints("dilations", new long[] {1, 1});
+        int[] pads = pads(at, x, new int[] {ky, kx}, strides, dil);
+        return new Conv((int) at.integer("group", 1), (int) strides[0], (int) strides[1], pads[0], pads[1], pads[2],
+                pads[3], (int) dil[0], (int) dil[1], w.tensor(), b == null ? null : b.tensor());
+    }
+
+    /** Explicit pads (top, left, bottom, right) from pads or auto_pad (ONNX Conv and pooling rules). */
+    private static int[] pads(Attributes at, Shape x, int[] kernel, long[] strides, long[] dil) {
+        String auto = at.string("auto_pad", "NOTSET");
+        switch (auto) {
+            case "NOTSET" -> {
+                long[] p = at.ints("pads", new long[4]);
+                if (p.length != 4) {
+                    throw new IllegalArgumentException("pads must have 4 values for a 2-D op, has " + p.length);
+                }
+                return new int[] {(int) p[0], (int) p[1], (int) p[2], (int) p[3]};
+            }
+            case "VALID" -> {
+                return new int[4];
+            }
+            case "SAME_UPPER", "SAME_LOWER" -> {
+                int[] r = new int[4];
+                for (int a = 0; a < 2; a++) {
+                    int in = x.dim(2 + a);
+                    int s = (int) strides[a];
+                    int out = (in + s - 1) / s;
+                    int total = Math.max(0, (out - 1) * s + (kernel[a] - 1) * (int) dil[a] + 1 - in);
+                    int small = total / 2;
+                    r[a] = auto.equals("SAME_UPPER") ? small : total - small;
+                    r[a + 2] = total - r[a];
+                }
+                return r;
+            }
+            default -> throw new IllegalArgumentException("auto_pad '" + auto + "' is not an ONNX value");
+        }
+    }
+
+    private PoolWindow window(NodeProto n, Attributes at) {
+        Shape x = dynamicShape(n, 0);
+        if (x.rank() != 4) {
+            throw new IllegalArgumentException("only 2-D pooling (input rank 4) is supported, input is " + x);
+        }
+        long[] k = at.ints("kernel_shape", null);
+        if (k == null || k.length != 2) {
+            throw new IllegalArgumentException("kernel_shape must give 2 values");
+        }
+        long[] dil = at.ints("dilations", new long[] {1, 1});
+        if (dil[0] != 1 || dil[1] != 1) {
+            throw new IllegalArgumentException("pooling dilations other than 1 are not supported");
+        }
+        long[] s = at.ints("strides", new long[] {1, 1});
+        int[] p = pads(at, x, new int[] {(int) k[0], (int) k[1]}, s, dil);
+        return new PoolWindow((int) k[0], (int) k[1], (int) s[0], (int) s[1], p[0], p[1], p[2], p[3],
+                at.integer("ceil_mode", 0) != 0);
+    }
+
+    private Dense gemm(NodeProto n, Attributes at) {
+        if (at.integer("transA", 0) != 0) {
+            throw new IllegalArgumentException("transA=1 is not supported");
+        }
+        Const b = constant(n, 1, "B");
+        Const c = constant(n, 2, "C");
+        float alpha = at.real("alpha", 1f);
+        float beta = at.real("beta", 1f);
+        Tensor w = at.integer("transB", 0) != 0 ? b.tensor() : transpose(b);
+        int k = w.shape().dim(0);
+        float[] wd = w.data().clone();
+        for (int i = 0; i < wd.length; i++) {
+            wd[i] *= alpha;
+        }
+        Tensor bias = null;
+        if (c != null) {
+            float[] bd = new float[k];
+            for (int i = 0; i < k; i++) {
+                bd[i] = beta * (float) c.data()[c.data().length == 1 ? 0 : i % c.data().length];
+            }
+            if (c.data().length != 1 && c.data().length != k) {
+                throw new IllegalArgumentException("C of " + c.data().length + " values does not broadcast to " + k
+                        + " outputs");
+            }
+            bias = new Tensor(Shape.of(k), bd);
+        }
+        return new Dense(new Tensor(w.shape(), wd), bias);
+    }
+
+    private Dense matmul(NodeProto n) {
+        Shape a = dynamicShape(n, 0);
+        if (a.rank() != 2) {
+            throw new IllegalArgumentException("MatMul of a rank-" + a.rank() + " tensor is not supported (only "
+                    + "[1, C] x constant [C, K])");
+        }
+        Const b = constant(n, 1, "B");
+        if (b.rank() != 2) {
+            throw new IllegalArgumentException("MatMul weight must have rank 2, has " + Arrays.toString(b.dims()));
+        }
+        return new Dense(transpose(b), null);
+    }
+
+    private static Tensor transpose(Const b) {
+        int rows = (int) b.dims()[0];
+        int cols = (int) b.dims()[1];
+        float[] t = new float[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                t[c * rows + r] = (float) b.data()[r * cols + c];
+            }
+        }
+        return new Tensor(Shape.of(cols, rows), t);
+    }
+
+    private Activation clip(NodeProto n, Attributes at) {
+        float lo = -Float.MAX_VALUE;
+        float hi = Float.MAX_VALUE;
+        if (opset < 11) {
+            lo = at.real("min", lo);
+            hi = at.real("max", hi);
+        } else {
+            Const min = constant(n, 1, "min");
+            Const max = constant(n, 2, "max");
+            lo = min == null ? lo : (float) min.scalar();
+            hi = max == null ? hi : (float) max.scalar();
+        }
+        return Activation.clip(lo, hi);
+    }
+
+    private Softmax softmax(NodeProto n, Attributes at) {
+        Shape x = dynamicShape(n, 0);
+        int a = perSampleAxis(at.integer("axis", opset < 13 ? 1 : -1), x.rank());
+        if (opset < 13) {
+            // before opset 13 Softmax flattens to 2-D at axis: the same as one axis only if the dims after it are 1
+            for (int i = a + 1; i < x.rank(); i++) {
+                if (x.dim(i) != 1) {
+                    throw new IllegalArgumentException("Softmax (opset " + opset + ") over axes " + a + ".. of " + x
+                            + " is not supported");
+                }
+            }
+        }
+        return new Softmax(a);
+    }
+}

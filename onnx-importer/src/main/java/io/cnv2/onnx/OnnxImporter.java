@@ -1,0 +1,90 @@
+package io.cnv2.onnx;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.cnv2.BadInputException;
+import io.cnv2.importer.ImportOptions;
+import io.cnv2.importer.ModelImporter;
+import io.cnv2.ir.IrException;
+import io.cnv2.ir.Network;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Reads an ONNX model file into the cnv2 IR (registered as a {@link ModelImporter} service).
+ * Default-domain opsets {@value #MIN_OPSET} to {@value #MAX_OPSET}; weights from initializers
+ * and Constant nodes; shape-only subgraphs folded; Identity and Dropout removed; BatchNorm after a
+ * conv folded into it. Every problem with the file is a {@link BadInputException} naming the file
+ * and, where there is one, the node.
+ */
+public final class OnnxImporter implements ModelImporter {
+    public static final int MIN_OPSET = 6;
+    public static final int MAX_OPSET = 21;
+
+    @Override
+    public String format() {
+        return "ONNX";
+    }
+
+    @Override
+    public boolean accepts(Path file) {
+        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx");
+    }
+
+    @Override
+    public Network load(Path file, ImportOptions options) {
+        ModelProto model = parse(file);
+        int opset = opset(file, model);
+        try {
+            return new GraphTranslator(file.toString(), model.getGraph(), opset, options)
+                    .translate().foldBatchNorm();
+        } catch (IrException e) {
+            throw new BadInputException("model file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Parses the protobuf; a file that is not one, or is cut short, is a clear error. */
+    public static ModelProto parse(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new BadInputException("model file " + file + " does not exist or is not a file");
+        }
+        ModelProto model;
+        try (InputStream in = Files.newInputStream(file)) {
+            CodedInputStream coded = CodedInputStream.newInstance(in);
+            coded.setRecursionLimit(200);
+            coded.setSizeLimit(Integer.MAX_VALUE);
+            model = ModelProto.parseFrom(coded);
+        } catch (InvalidProtocolBufferException e) {
+            throw new BadInputException("model file " + file + " is not a valid ONNX model (truncated or not ONNX: "
+                    + e.getMessage() + ")");
+        } catch (IOException e) {
+            throw new BadInputException("model file " + file + " cannot be read: " + e.getMessage());
+        }
+        // protobuf accepts many byte strings as a message with unknown fields: demand an ONNX model's parts
+        if (model.getIrVersion() <= 0 || !model.hasGraph() || model.getGraph().getNodeCount() == 0
+                || model.getGraph().getOutputCount() == 0) {
+            throw new BadInputException("model file " + file + " is not an ONNX model (no IR version, graph, nodes "
+                    + "or outputs)");
+        }
+        return model;
+    }
+
+    private static int opset(Path file, ModelProto model) {
+        for (OperatorSetIdProto o : model.getOpsetImportList()) {
+            if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
+                long v = o.getVersion();
+                if (v < MIN_OPSET || v > MAX_OPSET) {
+                    throw new BadInputException("model file " + file + " uses ONNX opset " + v + "; cnv2 reads opsets "
+                            + MIN_OPSET + " to " + MAX_OPSET);
+                }
+                return (int) v;
+            }
+        }
+        throw new BadInputException("model file " + file + " imports no default-domain ONNX opset");
+    }
+}

@@ -1,0 +1,131 @@
+package io.cnv2.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import io.cnv2.BadInputException;
+import io.cnv2.importer.ImportOptions;
+import io.cnv2.importer.ModelLoader;
+import io.cnv2.ir.Network;
+import io.cnv2.ir.Shape;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad model files: each a one-line {@link BadInputException} naming the file and what was wrong. */
+class OnnxImportErrorsTest {
+    @TempDir
+    Path tmp;
+
+    static ValueInfoProto tensor(String name, Object... dims) {
+        TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+        for (Object d : dims) {
+            if (d instanceof Integer i) {
+                s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(i));
+            } else {
+                s.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam((String) d));
+            }
+        }
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(Tensors.FLOAT).setShape(s))).build();
+    }
+
+    static Path write(Path dir, String file, GraphProto g, int opset) throws Exception {
+        ModelProto m = ModelProto.newBuilder().setIrVersion(8).setGraph(g)
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(opset)).build();
+        Path p = dir.resolve(file);
+        Files.write(p, m.toByteArray());
+        return p;
+    }
+
+    private static String message(Path file, ImportOptions options) {
+        BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(file, options));
+        assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
+        assertTrue(e.getMessage().contains(file.toString()) || e.getMessage().contains("--input-shape"),
+                "names the file: " + e.getMessage());
+        return e.getMessage();
+    }
+
+    @Test
+    void fileThatIsNotOnnxIsNamed() throws Exception {
+        Path f = tmp.resolve("notes.onnx");
+        Files.writeString(f, "this is a text file, not a model\n");
+        assertTrue(message(f, ImportOptions.DEFAULT).contains("not"));
+    }
+
+    @Test
+    void truncatedOnnxFileIsNamed() throws Exception {
+        Path whole = write(tmp, "whole.onnx", reluGraph(), 13);
+        byte[] b = Files.readAllBytes(io.cnv2.models.ShippedModels.fashionMnistOnnx());
+        Path cut = tmp.resolve("cut.onnx");
+        Files.write(cut, Arrays.copyOf(b, b.length / 2));
+        String m = message(cut, ImportOptions.DEFAULT);
+        assertTrue(m.contains("truncated") || m.contains("not an ONNX"), m);
+        ModelLoader.load(whole); // the uncut file loads
+    }
+
+    @Test
+    void unsupportedOpNamesTheOpTheNodeAndTheSupportedList() throws Exception {
+        GraphProto g = GraphProto.newBuilder().setName("g").addInput(tensor("x", 1, 4)).addOutput(tensor("y", 1, 4))
+                .addNode(NodeProto.newBuilder().setName("my_erf").setOpType("Erf").addInput("x").addOutput("y"))
+                .build();
+        String m = message(write(tmp, "erf.onnx", g, 13), ImportOptions.DEFAULT);
+        assertTrue(m.contains("'Erf'") && m.contains("'my_erf'") && m.contains("Conv, ") || m.contains("Conv,"), m);
+        assertTrue(m.contains("supported: "), m);
+    }
+
+    @Test
+    void symbolicInputDimensionsAskForInputShape() throws Exception {
+        GraphProto g = reluGraph().toBuilder().setInput(0, tensor("x", "N", 3, "H", "W")).build();
+        Path f = write(tmp, "sym.onnx", g, 13);
+        String m = message(f, ImportOptions.DEFAULT);
+        assertTrue(m.contains("--input-shape x=") && m.contains("'x'"), m);
+        Network net = ModelLoader.load(f, new ImportOptions(Map.of("x", Shape.of(1, 3, 8, 8))));
+        assertTrue(net.shape("y").equals(Shape.of(1, 3, 8, 8)));
+        assertTrue(message(f, new ImportOptions(Map.of("z", Shape.of(1, 3, 8, 8)))).contains("no input named 'z'"));
+        assertTrue(message(f, new ImportOptions(Map.of("x", Shape.of(1, 3, 8)))).contains("rank"));
+    }
+
+    @Test
+    void convWeightsThatAreNotConstantAreNamed() throws Exception {
+        GraphProto g = GraphProto.newBuilder().setName("g").addInput(tensor("x", 1, 1, 4, 4))
+                .addInput(tensor("w", 1, 1, 3, 3)).addOutput(tensor("y", 1, 1, 2, 2))
+                .addNode(NodeProto.newBuilder().setName("c").setOpType("Conv").addInput("x").addInput("w")
+                        .addOutput("y")).build();
+        String m = message(write(tmp, "conv.onnx", g, 13), ImportOptions.DEFAULT);
+        assertTrue(m.contains("node 'c'") && m.contains("weight") && m.contains("constant"), m);
+    }
+
+    @Test
+    void opsetOutsideTheSupportedRangeIsNamed() throws Exception {
+        String m = message(write(tmp, "old.onnx", reluGraph(), 3), ImportOptions.DEFAULT);
+        assertTrue(m.contains("opset 3"), m);
+    }
+
+    @Test
+    void shapeMismatchInTheGraphNamesTheNode() throws Exception {
+        TensorProto w = TensorProto.newBuilder().setName("w").setDataType(Tensors.FLOAT).addAllDims(
+                java.util.List.of(2L, 5L, 3L, 3L)).addAllFloatData(java.util.Collections.nCopies(90, 0.5f)).build();
+        GraphProto g = GraphProto.newBuilder().setName("g").addInput(tensor("x", 1, 3, 8, 8)).addInitializer(w)
+                .addOutput(tensor("y", 1, 2, 6, 6)).addNode(NodeProto.newBuilder().setName("conv7").setOpType("Conv")
+                        .addInput("x").addInput("w").addOutput("y")).build();
+        String m = message(write(tmp, "mismatch.onnx", g, 13), ImportOptions.DEFAULT);
+        assertTrue(m.contains("conv7"), m);
+    }
+
+    private static GraphProto reluGraph() {
+        return GraphProto.newBuilder().setName("g").addInput(tensor("x", 1, 3, 8, 8)).addOutput(tensor("y", 1, 3, 8, 8))
+                .addNode(NodeProto.newBuilder().setName("r").setOpType("Relu").addInput("x").addOutput("y")).build();
+    }
+}
