@@ -68,7 +68,9 @@ public final class Json {
             if (root instanceof BadInputException b) {
                 throw new BadInputException(where + ": " + b.getMessage());
             }
-            throw new BadInputException(where + ": " + e.getOriginalMessage());
+            String key = e instanceof com.fasterxml.jackson.databind.JsonMappingException m && !m.getPath().isEmpty()
+                    ? "key '" + m.getPath().get(m.getPath().size() - 1).getFieldName() + "': " : "";
+            throw new BadInputException(where + ": " + key + e.getOriginalMessage());
         } catch (IllegalArgumentException e) {
             throw new BadInputException(where + ": " + e.getMessage());
         }

@@ -8,7 +8,9 @@ import io.cnv2.hw.Accelerator;
 import io.cnv2.ir.Network;
 import io.cnv2.ir.Tensor;
 import io.cnv2.stats.ReportBuilder;
+import io.cnv2.stats.PredictionRecord;
 import io.cnv2.stats.RunReport;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -95,7 +97,9 @@ public final class Emulator {
             pool.shutdown();
         }
         return new Evaluation(new ArrayList<>(List.of(preds)),
-                report.build(model, dataset, machine, run, calibration, List.of()));
+                report.build(model, dataset, machine, run, calibration, List.of(), Arrays.stream(preds)
+                        .map(p -> new PredictionRecord(p.sample().source(), p.sample().label(), p.floatClass(),
+                                p.fixedClass())).toList()));
     }
 
     /** Index of the largest value (the first on ties), the predicted class. */

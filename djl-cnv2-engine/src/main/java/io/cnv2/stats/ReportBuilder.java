@@ -67,7 +67,8 @@ public final class ReportBuilder {
     }
 
     public synchronized RunReport build(String model, String dataset, MachineConfig machine, RunConfig run,
-                                        Calibration calibration, List<String> extraWarnings) {
+                                        Calibration calibration, List<String> extraWarnings,
+                                        List<PredictionRecord> predictions) {
         Network net = exec.network();
         List<LayerReport> layers = new ArrayList<>();
         Map<String, Integer> weightFormats = new LinkedHashMap<>();
@@ -107,6 +108,6 @@ public final class ReportBuilder {
         List<String> warnings = new ArrayList<>(exec.layers().warnings());
         warnings.addAll(extraWarnings);
         return new RunReport("cnv2", model, dataset, images, machine, run, calibration, weightFormats, layers, totals,
-                acc, hostFloat, warnings, exec.layers().weightSaturations());
+                acc, hostFloat, warnings, exec.layers().weightSaturations(), List.copyOf(predictions));
     }
 }

@@ -13,5 +13,6 @@ import java.util.Map;
 public record RunReport(String tool, String model, String dataset, int images, MachineConfig machine,
                         RunConfig run, Calibration calibration, Map<String, Integer> weightFormats,
                         List<LayerReport> layers, Totals totals, Accuracy accuracy,
-                        List<String> hostFloatLayers, List<String> warnings, long weightSaturations) {
+                        List<String> hostFloatLayers, List<String> warnings, long weightSaturations,
+                        List<PredictionRecord> predictions) {
 }

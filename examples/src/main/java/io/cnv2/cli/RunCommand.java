@@ -180,9 +180,7 @@ final class RunCommand implements Callable<Integer> {
         double secs = (System.nanoTime() - t0) / 1e9;
         RunReport report = ev.report();
 
-        if (samples.size() <= 10) {
-            printPredictions(out, ev, labels);
-        }
+        printPredictions(out, ev, labels);
         out.print(Reports.layerTable(report));
         out.print(Reports.summary(report));
         out.printf("time: %.1f s (%.1f images/s on %d thread(s))%n", secs, samples.size() / secs,
@@ -207,11 +205,18 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Predictions printed one per line; the top-1 summary covers the rest. */
+    private static final int SHOWN_PREDICTIONS = 10;
+
     private static void printPredictions(PrintWriter out, Emulator.Evaluation ev, List<String> labels) {
-        for (Emulator.Prediction p : ev.predictions()) {
+        List<Emulator.Prediction> all = ev.predictions();
+        for (Emulator.Prediction p : all.subList(0, Math.min(SHOWN_PREDICTIONS, all.size()))) {
             out.printf("%s: emulated %s, float %s%s%n", p.sample().source(), name(p.fixedClass(), labels),
                     name(p.floatClass(), labels),
                     p.sample().label() >= 0 ? ", label " + name(p.sample().label(), labels) : "");
+        }
+        if (all.size() > SHOWN_PREDICTIONS) {
+            out.printf("... and %d more (--json writes every prediction)%n", all.size() - SHOWN_PREDICTIONS);
         }
     }
 

@@ -65,6 +65,8 @@ class CliTest {
         assertTrue(r.get("totals").get("cycles").asLong() > 0);
         assertEquals("dadn", r.get("run").get("arch").asText());
         assertEquals(16, r.get("machine").get("tiles").asInt());
+        assertEquals(40, r.get("predictions").size());
+        assertTrue(o.out().contains("... and 30 more"), o.out());
     }
 
     @Test
@@ -108,6 +110,23 @@ class CliTest {
         }
         assertUserError(cli("run", "--dataset", data.toString(), "--json", dir.resolve("out.json").toString()),
                 "expects shape", "[1, 1, 28, 28]");
+    }
+
+    @Test
+    void unsupportedOp() throws Exception {
+        // the shipped model with its first ReLU replaced by an op cnv2 does not run
+        var model = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(ShippedModels.fashionMnistOnnx()));
+        var graph = model.getGraph().toBuilder();
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            if (graph.getNode(i).getOpType().equals("Relu")) {
+                graph.setNode(i, graph.getNode(i).toBuilder().setOpType("Erf").setName("odd_one"));
+                break;
+            }
+        }
+        Path f = dir.resolve("erf.onnx");
+        Files.write(f, model.toBuilder().setGraph(graph).build().toByteArray());
+        assertUserError(cli("run", "--model", f.toString(), "--json", dir.resolve("out.json").toString()),
+                "erf.onnx", "'Erf'", "'odd_one'", "supported: ", "Conv");
     }
 
     @Test
