@@ -12,6 +12,7 @@ public final class Accelerators {
         boolean reference = run.implementation().equals("reference");
         return switch (run.arch()) {
             case "dadn" -> reference ? new DaDianNaoReference(machine) : new DaDianNaoFast(machine);
+            case "cnv" -> reference ? new CnvlutinReference(machine, run) : new CnvlutinFast(machine, run);
             default -> throw new IllegalArgumentException("no accelerator model named " + run.arch());
         };
     }

@@ -36,8 +36,30 @@ public final class DaDianNaoFast implements Accelerator {
             }
         }
         long cycles = DaDianNaoTiming.cycles(g, machine);
+        Threshold zero = Threshold.zero(layer.inputFrac());
+        long effectual = DaDianNaoTiming.passes(g, machine) * effectualPerPass(input.data(), g, zero);
+        long[] in = zero.count(input.data());
         return new LayerRun(outputs.tensor(input.shape()), new LayerStats(cycles, cycles, g.macs(),
                 outputs.saturations(), DaDianNaoTiming.sbBitsRead(g, machine), DaDianNaoTiming.nmBitsRead(g, machine),
-                DaDianNaoTiming.nmBitsWritten(g, machine)));
+                DaDianNaoTiming.nmBitsWritten(g, machine), effectual, cycles * machine.neuronLanes() - effectual,
+                in[0], in[1], in[2]));
+    }
+
+    /** Effectual activations met over every window of every group, once per pass. */
+    private long effectualPerPass(short[] in, ConvGeometry g, Threshold t) {
+        long sum = 0;
+        for (int group = 0; group < g.groups(); group++) {
+            BrickCounts counts = new BrickCounts(in, g, group, machine.neuronLanes(), t);
+            int[] e = new int[counts.bricksPerWindow()];
+            for (int oy = 0; oy < g.outY(); oy++) {
+                for (int ox = 0; ox < g.outX(); ox++) {
+                    counts.window(oy, ox, e);
+                    for (int v : e) {
+                        sum += v;
+                    }
+                }
+            }
+        }
+        return sum;
     }
 }

@@ -44,6 +44,7 @@ public final class DaDianNaoReference implements Accelerator {
         long cycles = 0;
         long nmRead = 0;
         long sbRead = 0;
+        long effectual = 0;
         for (int group = 0; group < g.groups(); group++) {
             for (int pass = 0; pass < DaDianNaoTiming.passes(g, machine); pass++) {
                 for (int oy = 0; oy < g.outY(); oy++) {
@@ -57,6 +58,9 @@ public final class DaDianNaoReference implements Accelerator {
                             int kx = Bricks.kernelX(g, b, brick);
                             int cBrick = (b % Bricks.ceilDiv(cg, brick)) * brick;
                             nmRead += (long) brick * machine.dataBits();
+                            for (short v : act) {
+                                effectual += v != 0 ? 1 : 0; // a lane doing useful work this cycle
+                            }
                             for (int t = 0; t < tiles; t++) {
                                 for (int f = 0; f < lanes; f++) {
                                     int k = pass * tiles * lanes + t * lanes + f;
@@ -88,8 +92,10 @@ public final class DaDianNaoReference implements Accelerator {
             }
         }
         // MACs: every real (output, kernel position, channel) product, padding positions included
+        long[] in = Threshold.zero(layer.inputFrac()).count(a);
         return new LayerRun(outputs.tensor(input.shape()), new LayerStats(cycles, cycles, g.macs(),
-                outputs.saturations(), sbRead, nmRead, DaDianNaoTiming.nmBitsWritten(g, machine)));
+                outputs.saturations(), sbRead, nmRead, DaDianNaoTiming.nmBitsWritten(g, machine), effectual,
+                cycles * brick - effectual, in[0], in[1], in[2]));
     }
 
     static int weightIndex(ConvGeometry g, int k, int c, int ky, int kx) {

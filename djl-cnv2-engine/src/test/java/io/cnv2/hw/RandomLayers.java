@@ -18,6 +18,11 @@ final class RandomLayers {
     }
 
     static Case next(Random r, int index) {
+        return next(r, index, -1);
+    }
+
+    /** A random layer whose activations are zero with probability {@code sparsity} (random when negative). */
+    static Case next(Random r, int index, double sparsity) {
         ConvGeometry g;
         int kind = index % 6;
         if (kind == 5) {
@@ -34,8 +39,8 @@ final class RandomLayers {
                 c *= groups;
                 k *= groups;
             }
-            int ky = kind == 1 ? 1 : 1 + r.nextInt(3);
-            int kx = kind == 1 ? 1 : 1 + r.nextInt(3);
+            int ky = kind == 1 ? 1 : r.nextInt(6) == 0 ? 5 : 1 + r.nextInt(3);
+            int kx = kind == 1 ? 1 : r.nextInt(6) == 0 ? 5 : 1 + r.nextInt(3);
             int h = ky + r.nextInt(8);
             int w = kx + r.nextInt(8);
             int stride = 1 + r.nextInt(2);
@@ -57,7 +62,7 @@ final class RandomLayers {
         QLayer layer = new QLayer("random" + index, g, weights, fw, bias, r.nextInt(20) - 2, fa, fo);
         Shape shape = kind == 5 ? new Shape(1, g.channels()) : new Shape(1, g.channels(), g.height(), g.width());
         short[] act = new short[shape.size()];
-        fill(r, act, 0.3 + 0.6 * r.nextDouble());
+        fill(r, act, sparsity >= 0 ? sparsity : 0.3 + 0.6 * r.nextDouble());
         return new Case(layer, new QTensor(shape, act, fa));
     }
 

@@ -1,0 +1,96 @@
+package io.cnv2.hw;
+
+import io.cnv2.config.MachineConfig;
+import io.cnv2.config.RunConfig;
+import io.cnv2.fixed.QTensor;
+import io.cnv2.ir.ConvGeometry;
+
+/**
+ * Cnvlutin, fast (CNV2-MODEL.md section 4). Outputs: skipping an activation is the same as
+ * using 0 (rule 7), so the ineffectual activations are zeroed and the exact vectorised window
+ * sums of {@link DenseKernel} give the lane-by-lane bits (integer sums in any order, rule 3).
+ * Cycles: from the effectual count of every brick, per window and step,
+ * {@code max(minStepCycles, max over lanes)}; all tiles in lockstep, so the window sum is
+ * multiplied by the passes {@code ceil(K / 256)}. Agrees with {@link CnvlutinReference} bit for
+ * bit and cycle for cycle.
+ */
+public final class CnvlutinFast implements Accelerator {
+    private final MachineConfig machine;
+    private final RunConfig run;
+
+    public CnvlutinFast(MachineConfig machine, RunConfig run) {
+        this.machine = machine;
+        this.run = run;
+    }
+
+    @Override
+    public String name() {
+        return "cnv";
+    }
+
+    @Override
+    public LayerRun run(QLayer layer, QTensor input) {
+        if (run.isDense(layer.name())) {
+            return new DaDianNaoFast(machine).run(layer, input);
+        }
+        ConvGeometry g = layer.geometry();
+        Threshold t = new Threshold(run.thresholdOf(layer.name()), layer.inputFrac());
+        long[] sums = DenseKernel.sums(layer, t.apply(input.data()));
+        OutputStage outputs = new OutputStage(layer, machine.accumulatorBits());
+        int i = 0;
+        for (int k = 0; k < g.filters(); k++) {
+            for (int oy = 0; oy < g.outY(); oy++) {
+                for (int ox = 0; ox < g.outX(); ox++) {
+                    outputs.finish(k, oy, ox, sums[i++]);
+                }
+            }
+        }
+        int lanes = machine.neuronLanes();
+        long passes = DaDianNaoTiming.passes(g, machine);
+        long windowCycles = 0;
+        long effectual = 0;
+        boolean windowSync = run.laneSync().equals("window");
+        for (int group = 0; group < g.groups(); group++) {
+            BrickCounts counts = new BrickCounts(input.data(), g, group, lanes, t);
+            int nb = counts.bricksPerWindow();
+            int[] e = new int[nb];
+            int[] laneTotal = new int[lanes];
+            for (int oy = 0; oy < g.outY(); oy++) {
+                for (int ox = 0; ox < g.outX(); ox++) {
+                    counts.window(oy, ox, e);
+                    if (windowSync) {
+                        java.util.Arrays.fill(laneTotal, 0);
+                        for (int b = 0; b < nb; b++) {
+                            laneTotal[b % lanes] += e[b];
+                            effectual += e[b];
+                        }
+                        int most = 0;
+                        for (int v : laneTotal) {
+                            most = Math.max(most, v);
+                        }
+                        windowCycles += Math.max(run.minStepCycles(), most);
+                    } else {
+                        for (int s = 0; s < nb; s += lanes) {
+                            int most = 0;
+                            for (int b = s; b < Math.min(nb, s + lanes); b++) {
+                                most = Math.max(most, e[b]);
+                                effectual += e[b];
+                            }
+                            windowCycles += Math.max(run.minStepCycles(), most);
+                        }
+                    }
+                }
+            }
+        }
+        long cycles = windowCycles * passes;
+        long lanesEffectual = effectual * passes;
+        int pairBits = machine.dataBits() + machine.offsetBits();
+        long nmRead = DaDianNaoTiming.cycles(g, machine) * lanes * pairBits; // every brick slot, per window and pass
+        long sbRead = effectual * g.filtersPerGroup() * machine.dataBits();
+        long written = (long) g.outY() * g.outX() * Bricks.ceilDiv(g.filters(), lanes) * lanes * pairBits;
+        long[] in = t.count(input.data());
+        return new LayerRun(outputs.tensor(input.shape()), new LayerStats(cycles, DaDianNaoTiming.cycles(g, machine),
+                g.macs(), outputs.saturations(), sbRead, nmRead, written, lanesEffectual, cycles * lanes - lanesEffectual,
+                in[0], in[1], in[2]));
+    }
+}
