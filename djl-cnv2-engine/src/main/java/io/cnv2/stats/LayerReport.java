@@ -22,9 +22,18 @@ import java.util.List;
  * @param inputFrac           fraction length of the input activations
  * @param weightFrac          fraction length of the weights (accelerator layers)
  * @param outputFrac          fraction length of the output
+ * @param threshold           ineffectual-activation threshold of the layer, real units (accelerator layers)
+ * @param effectualLaneCycles neuron-lane cycles spent on effectual activations over the run
+ * @param idleLaneCycles      neuron-lane cycles spent waiting (CNV) or on ineffectual values (DaDN)
+ * @param laneUtilisation     effectualLaneCycles / (neuronLanes x cycles)
+ * @param idealSpeedup        baselineCycles / (effectualLaneCycles / neuronLanes): the speedup if lanes never waited
+ * @param effectualFraction   effectual activations / activations of the layer's input
+ * @param thresholdedFraction non-zero activations the threshold made ineffectual / activations
  */
 public record LayerReport(String name, String op, String placement, List<Integer> outputShape, long macs,
                           long cycles, long baselineCycles, double speedup, double inputZeroFraction,
                           long saturations, long sbBitsRead, long nmBitsRead, long nmBitsWritten,
-                          Integer inputFrac, Integer weightFrac, Integer outputFrac) {
+                          Integer inputFrac, Integer weightFrac, Integer outputFrac, Double threshold,
+                          long effectualLaneCycles, long idleLaneCycles, double laneUtilisation, double idealSpeedup,
+                          double effectualFraction, double thresholdedFraction) {
 }

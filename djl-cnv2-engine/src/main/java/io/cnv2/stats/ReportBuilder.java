@@ -21,7 +21,7 @@ import java.util.Map;
  * result does not depend on the order images finish in (any thread count gives the same report).
  */
 public final class ReportBuilder {
-    private static final int FIELDS = 8;
+    private static final int FIELDS = 13;
     private final FixedExecutor exec;
     private final Map<String, long[]> sums = new LinkedHashMap<>();
     private int images;
@@ -55,11 +55,21 @@ public final class ReportBuilder {
                 a[2] += h.sbBitsRead();
                 a[3] += h.nmBitsRead();
                 a[4] += h.nmBitsWritten();
+                a[8] += h.effectualLaneCycles();
+                a[9] += h.idleLaneCycles();
+                a[10] += h.inputActivations();
+                a[11] += h.effectualInputs();
+                a[12] += h.thresholdedInputs();
             }
             a[5] += s.saturations();
             a[6] += s.inputZeros();
             a[7] += s.inputValues();
         }
+    }
+
+    /** a / b, or NaN when b is 0 (a ratio with nothing to measure is not a number, not 0 or 1). */
+    private static double ratio(long a, long b) {
+        return b == 0 ? Double.NaN : (double) a / b;
     }
 
     public synchronized int images() {
@@ -76,6 +86,7 @@ public final class ReportBuilder {
         long[] t = new long[FIELDS];
         long macs = 0;
         long accMacs = 0;
+        long lanes = machine.neuronLanes();
         for (Node n : net.nodes()) {
             long[] a = sums.get(n.name());
             for (int i = 0; i < FIELDS; i++) {
@@ -97,11 +108,14 @@ public final class ReportBuilder {
             layers.add(new LayerReport(n.name(), n.op().kind(), p.label(),
                     Arrays.stream(net.shape(n.output()).dims()).boxed().toList(), m, a[0], a[1],
                     a[0] == 0 ? 1.0 : (double) a[1] / a[0], a[7] == 0 ? 0 : (double) a[6] / a[7], a[5], a[2], a[3],
-                    a[4], inFrac, q == null ? null : q.weightFrac(), exec.formats().frac(n.output())));
+                    a[4], inFrac, q == null ? null : q.weightFrac(), exec.formats().frac(n.output()),
+                    q == null ? null : run.thresholdOf(n.name()), a[8], a[9], ratio(a[8], a[0] * lanes),
+                    ratio(a[1] * lanes, a[8]), ratio(a[11], a[10]), ratio(a[12], a[10])));
         }
         double perImage = images == 0 ? 0 : (double) t[0] / images;
         Totals totals = new Totals(macs, accMacs, t[0], t[1], t[0] == 0 ? 1.0 : (double) t[1] / t[0], perImage,
-                perImage / machine.clockMHz(), t[2], t[3], t[4], t[5]);
+                perImage / machine.clockMHz(), t[2], t[3], t[4], t[5], t[8], t[9], ratio(t[8], t[0] * lanes),
+                ratio(t[1] * lanes, t[8]));
         Accuracy acc = new Accuracy(labelled, labelled == 0 ? Double.NaN : (double) floatCorrect / labelled,
                 labelled == 0 ? Double.NaN : (double) fixedCorrect / labelled,
                 images == 0 ? Double.NaN : (double) agree / images);

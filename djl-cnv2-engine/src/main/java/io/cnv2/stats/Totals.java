@@ -14,8 +14,13 @@ package io.cnv2.stats;
  * @param nmBitsRead        activation memory bits read over the run
  * @param nmBitsWritten     activation memory bits written over the run
  * @param saturations       saturations over the run
+ * @param effectualLaneCycles neuron-lane cycles spent on effectual activations over the run
+ * @param idleLaneCycles    neuron-lane cycles not spent on effectual activations
+ * @param laneUtilisation   effectualLaneCycles / (neuronLanes x cycles)
+ * @param idealSpeedup      baselineCycles / (effectualLaneCycles / neuronLanes)
  */
 public record Totals(long macs, long acceleratorMacs, long cycles, long baselineCycles, double speedup,
                      double cyclesPerImage, double timePerImageUs, long sbBitsRead, long nmBitsRead,
-                     long nmBitsWritten, long saturations) {
+                     long nmBitsWritten, long saturations, long effectualLaneCycles, long idleLaneCycles,
+                     double laneUtilisation, double idealSpeedup) {
 }

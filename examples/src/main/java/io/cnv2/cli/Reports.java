@@ -12,20 +12,23 @@ final class Reports {
 
     static String layerTable(RunReport r) {
         int n = Math.max(1, r.images());
-        Table t = new Table("layer", "op", "where", "output", "MACs", "cycles/img", "speedup", "in-zero", "sat",
-                "fa/fw/fo").alignRight(4, 5, 6, 7, 8);
+        Table t = new Table("layer", "op", "where", "output", "MACs", "cycles/img", "speedup", "ideal", "util",
+                "in-zero", "cut", "sat", "fa/fw/fo").alignRight(4, 5, 6, 7, 8, 9, 10, 11);
         for (LayerReport l : r.layers()) {
             boolean acc = l.placement().equals("accelerator");
             t.row(l.name(), l.op(), l.placement(), l.outputShape(), l.macs() == 0 ? "" : fmt(l.macs()),
                     acc ? fmt(Math.round((double) l.cycles() / n)) : "", acc ? String.format(Locale.ROOT, "%.2f", l.speedup()) : "",
-                    String.format(Locale.ROOT, "%.1f%%", 100 * l.inputZeroFraction()), l.saturations(),
+                    acc ? String.format(Locale.ROOT, "%.2f", l.idealSpeedup()) : "",
+                    acc ? pct(l.laneUtilisation()) : "", pct(l.inputZeroFraction()),
+                    acc ? pct(l.thresholdedFraction()) : "", l.saturations(),
                     (l.inputFrac() == null ? "-" : l.inputFrac()) + "/" + (l.weightFrac() == null ? "-" : l.weightFrac())
                             + "/" + l.outputFrac());
         }
         Totals tot = r.totals();
         t.separator();
         t.row("total", "", "", "", fmt(tot.macs()), fmt(Math.round(tot.cyclesPerImage())),
-                String.format(Locale.ROOT, "%.2f", tot.speedup()), "", tot.saturations(), "");
+                String.format(Locale.ROOT, "%.2f", tot.speedup()), String.format(Locale.ROOT, "%.2f", tot.idealSpeedup()),
+                pct(tot.laneUtilisation()), "", "", tot.saturations(), "");
         return t.render();
     }
 
@@ -36,6 +39,9 @@ final class Reports {
                 r.run().arch(), fmt(Math.round(t.cyclesPerImage())), t.timePerImageUs(), r.machine().clockMHz(),
                 t.cyclesPerImage() == 0 ? 0 : 100.0 * t.acceleratorMacs()
                         / (t.cyclesPerImage() * r.machine().peakMacsPerCycle())));
+        sb.append(String.format(Locale.ROOT, "speedup over DaDianNao %.2f (ideal, lanes never waiting: %.2f); "
+                        + "neuron lanes busy with effectual activations %s of lane-cycles%n", t.speedup(),
+                t.idealSpeedup(), pct(t.laneUtilisation())));
         if (!r.hostFloatLayers().isEmpty()) {
             sb.append("on the host in float: ").append(String.join(", ", r.hostFloatLayers())).append('\n');
         }
@@ -55,7 +61,9 @@ final class Reports {
     static String layerCsv(RunReport r) {
         StringBuilder sb = new StringBuilder(
                 "name,op,placement,output_shape,macs,cycles,baseline_cycles,speedup,input_zero_fraction,saturations,"
-                        + "sb_bits_read,nm_bits_read,nm_bits_written,input_frac,weight_frac,output_frac,images\n");
+                        + "sb_bits_read,nm_bits_read,nm_bits_written,input_frac,weight_frac,output_frac,images,threshold,"
+                        + "effectual_lane_cycles,idle_lane_cycles,lane_utilisation,ideal_speedup,effectual_fraction,"
+                        + "thresholded_fraction\n");
         for (LayerReport l : r.layers()) {
             sb.append(csv(l.name())).append(',').append(l.op()).append(',').append(l.placement()).append(',')
                     .append(csv(l.outputShape().toString())).append(',').append(l.macs()).append(',')
@@ -66,13 +74,24 @@ final class Reports {
                     .append(l.nmBitsRead()).append(',').append(l.nmBitsWritten()).append(',')
                     .append(l.inputFrac() == null ? "" : l.inputFrac()).append(',')
                     .append(l.weightFrac() == null ? "" : l.weightFrac()).append(',').append(l.outputFrac())
-                    .append(',').append(r.images()).append('\n');
+                    .append(',').append(r.images()).append(',').append(l.threshold() == null ? "" : l.threshold())
+                    .append(',').append(l.effectualLaneCycles()).append(',').append(l.idleLaneCycles()).append(',')
+                    .append(num(l.laneUtilisation())).append(',').append(num(l.idealSpeedup())).append(',')
+                    .append(num(l.effectualFraction())).append(',').append(num(l.thresholdedFraction())).append('\n');
         }
         return sb.toString();
     }
 
+    private static String num(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6f", v);
+    }
+
     private static String csv(String s) {
         return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
+    }
+
+    private static String pct(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * v);
     }
 
     static String fmt(long v) {

@@ -53,7 +53,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", description = "Run only the first N images of the dataset.")
     int limit;
 
-    @Option(names = "--arch", paramLabel = "ARCH", description = "Accelerator model: dadn. Default: the config's.")
+    @Option(names = "--arch", paramLabel = "ARCH", description = "Accelerator model: dadn (dense DaDianNao) or cnv (Cnvlutin). Default: the config's.")
     String arch;
 
     @Option(names = "--impl", paramLabel = "IMPL",
@@ -83,6 +83,18 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
     Integer threads;
+
+    @Option(names = "--threshold", paramLabel = "T",
+            description = "Ineffectual-activation threshold of every layer, real units (0 = skip zeros only).")
+    Double threshold;
+
+    @Option(names = "--thresholds", paramLabel = "FILE",
+            description = "JSON object of per-layer thresholds, {\"layer\": T, ...}; other layers take --threshold.")
+    Path thresholdsFile;
+
+    @Option(names = "--dense", paramLabel = "LAYER", split = ",",
+            description = "Layers a skipping accelerator runs densely, like DaDianNao.")
+    List<String> denseLayers;
 
     @Option(names = "--json", paramLabel = "OUT", description = "Write the report as JSON.")
     Path json;
@@ -126,11 +138,19 @@ final class RunCommand implements Callable<Integer> {
         if (threads != null) {
             run = run.withThreads(threads);
         }
+        if (threshold != null || thresholdsFile != null) {
+            run = run.withThresholds(threshold != null ? threshold : run.threshold(),
+                    thresholdsFile == null ? null : Thresholds.load(thresholdsFile));
+        }
+        if (denseLayers != null) {
+            run = run.withDenseLayers(denseLayers);
+        }
 
         boolean shipped = model == null;
         Path modelPath = shipped ? ShippedModels.fashionMnistOnnx() : model;
         Network net = ModelLoader.load(modelPath, new ImportOptions(parseShapes(inputShapes)));
         String modelName = shipped ? "fashion_cnn.onnx (shipped)" : model.toString();
+        Thresholds.checkLayers(run, net, modelName);
         List<String> labels = Inputs.labels(labelsFile != null ? labelsFile
                 : shipped ? ShippedModels.fashionMnistDir().resolve("labels.txt") : null);
 
