@@ -70,6 +70,46 @@ class CliTest {
     }
 
     @Test
+    void cnvRunReportsSkippingStatistics() throws Exception {
+        Path json = dir.resolve("cnv.json");
+        Path th = dir.resolve("th.json");
+        Files.writeString(th, "{\"/fc1/Gemm\": 0.5}");
+        Outcome o = cli("run", "--arch", "cnv", "--limit", "20", "--threshold", "0.1", "--thresholds", th.toString(),
+                "--dense", "/conv1/Conv", "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("speedup over DaDianNao"), o.out());
+        JsonNode r = Json.MAPPER.readTree(json.toFile());
+        assertEquals("cnv", r.get("run").get("arch").asText());
+        for (JsonNode l : r.get("layers")) {
+            if (l.get("name").asText().equals("/conv1/Conv")) {
+                assertEquals(l.get("baselineCycles").asLong(), l.get("cycles").asLong(), "dense layer");
+            }
+            if (l.get("name").asText().equals("/fc1/Gemm")) {
+                assertEquals(0.5, l.get("threshold").asDouble());
+                assertTrue(l.get("thresholdedFraction").asDouble() > 0);
+            }
+            if (l.get("name").asText().equals("/conv2/Conv")) {
+                assertEquals(0.1, l.get("threshold").asDouble());
+            }
+        }
+        assertTrue(r.get("totals").get("idealSpeedup").asDouble() >= r.get("totals").get("speedup").asDouble());
+    }
+
+    @Test
+    void thresholdForALayerTheModelLacks() throws Exception {
+        Path th = dir.resolve("th.json");
+        Files.writeString(th, "{\"conv9\": 0.5}");
+        assertUserError(cli("run", "--arch", "cnv", "--thresholds", th.toString(), "--json",
+                dir.resolve("out.json").toString()), "conv9", "/conv1/Conv");
+    }
+
+    @Test
+    void negativeThreshold() {
+        assertUserError(cli("run", "--arch", "cnv", "--threshold", "-1", "--json", dir.resolve("out.json").toString()),
+                "threshold", "-1");
+    }
+
+    @Test
     void missingModelFile() {
         assertUserError(cli("run", "--model", dir.resolve("nope.onnx").toString(), "--json",
                 dir.resolve("out.json").toString()), "nope.onnx", "does not exist");

@@ -1,0 +1,66 @@
+package io.cnv2.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cnv2.config.MachineConfig;
+import io.cnv2.config.RunConfig;
+import io.cnv2.data.FashionMnist;
+import io.cnv2.data.Sample;
+import io.cnv2.exec.Calibrator;
+import io.cnv2.exec.FixedExecutor;
+import io.cnv2.exec.NodeStats;
+import io.cnv2.fixed.Calibration;
+import io.cnv2.hw.Accelerators;
+import io.cnv2.importer.ModelLoader;
+import io.cnv2.ir.Network;
+import io.cnv2.ir.Tensor;
+import io.cnv2.models.ShippedModels;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The central invariant on a real network (CNV2-MODEL.md section 2 rule 7): with every
+ * threshold 0, Cnvlutin's outputs equal DaDianNao's bit for bit, on every tensor of the shipped
+ * model, for the fast and the reference paths; with a threshold, skipping saves cycles.
+ */
+class ShippedModelSkippingTest {
+    private static final MachineConfig M = MachineConfig.DEFAULT;
+
+    @Test
+    void cnvAtThresholdZeroEqualsDadianNaoOnEveryTensorOfTheShippedModel() {
+        Network net = ModelLoader.load(ShippedModels.fashionMnistOnnx());
+        List<Sample> images = FashionMnist.testSet(ShippedModels.fashionMnistSampleDir(), "sample").load(60);
+        String in = net.inputs().get(0).name();
+        Calibration cal = Calibrator.profile(net, images.stream().map(s -> Map.of(in, s.input())).toList(), "test");
+        RunConfig dadn = RunConfig.DEFAULT;
+        RunConfig cnv = RunConfig.DEFAULT.withArch("cnv");
+        FixedExecutor dense = new FixedExecutor(net, cal, Accelerators.create(dadn, M), 48);
+        FixedExecutor fast = new FixedExecutor(net, cal, Accelerators.create(cnv, M), 48);
+        FixedExecutor reference = new FixedExecutor(net, cal,
+                Accelerators.create(cnv.withImplementation("reference"), M), 48);
+        FixedExecutor skipping = new FixedExecutor(net, cal, Accelerators.create(cnv.withThresholds(0.25, null), M), 48);
+        long dadnCycles = 0;
+        long cnvCycles = 0;
+        long thresholdCycles = 0;
+        for (int i = 0; i < images.size(); i++) {
+            Map<String, Tensor> x = Map.of(in, images.get(i).input());
+            FixedExecutor.Result d = dense.run(x, true);
+            FixedExecutor.Result c = fast.run(x, true);
+            assertEquals(d.tensors(), c.tensors(), "image " + i);
+            if (i < 3) {
+                assertEquals(d.tensors(), reference.run(x, true).tensors(), "reference path, image " + i);
+            }
+            dadnCycles += cycles(d.nodes());
+            cnvCycles += cycles(c.nodes());
+            thresholdCycles += cycles(skipping.run(x, false).nodes());
+        }
+        assertTrue(cnvCycles < dadnCycles, "zero skipping saves cycles: " + cnvCycles + " vs " + dadnCycles);
+        assertTrue(thresholdCycles < cnvCycles, "a threshold saves more: " + thresholdCycles + " vs " + cnvCycles);
+    }
+
+    private static long cycles(List<NodeStats> nodes) {
+        return nodes.stream().filter(n -> n.hardware() != null).mapToLong(n -> n.hardware().cycles()).sum();
+    }
+}
