@@ -105,31 +105,48 @@ final class DenseKernel {
         }
     }
 
+    /** Doubles of a row slice kept hot in L1 while every position and filter block passes over it. */
+    private static final int CHUNK = 256;
+
     /**
-     * sums[(k0 + k) * stride + p] = patches[p] . w[k0 + k] for k < kCount: two positions by four
-     * filters per block, eight vector accumulators, then the remainders one by one.
+     * sums[(k0 + k) * stride + p] = patches[p] . w[k0 + k] for k < kCount. The rows are cut into
+     * slices of {@link #CHUNK} doubles (the weights of four filters then stay in L1 while every
+     * position streams past); within a slice, blocks of three positions by four filters keep
+     * twelve vector accumulators in registers. Partial sums are integers below 2^53 and add
+     * exactly.
      */
     private static void multiply(double[] patches, int positions, double[] w, int k0, int kCount, int row,
                                  long[] sums, int stride) {
-        int p = 0;
-        for (; p + 2 <= positions; p += 2) {
+        double[] acc = new double[kCount * positions];
+        for (int c0 = 0; c0 < row; c0 += CHUNK) {
+            int len = Math.min(CHUNK, row - c0);
             int k = 0;
             for (; k + 4 <= kCount; k += 4) {
-                block2x4(patches, p, w, k0 + k, row, sums, stride);
+                int p = 0;
+                for (; p + 3 <= positions; p += 3) {
+                    block3x4(patches, p, w, k0 + k, row, c0, len, acc, k, positions);
+                }
+                for (; p < positions; p++) {
+                    for (int j = 0; j < 4; j++) {
+                        acc[(k + j) * positions + p] += dot(patches, p * row + c0, w, (k0 + k + j) * row + c0, len);
+                    }
+                }
             }
             for (; k < kCount; k++) {
-                sums[(k0 + k) * stride + p] = dot(patches, p * row, w, (k0 + k) * row, row);
-                sums[(k0 + k) * stride + p + 1] = dot(patches, (p + 1) * row, w, (k0 + k) * row, row);
+                for (int p = 0; p < positions; p++) {
+                    acc[k * positions + p] += dot(patches, p * row + c0, w, (k0 + k) * row + c0, len);
+                }
             }
         }
-        for (; p < positions; p++) {
-            for (int k = 0; k < kCount; k++) {
-                sums[(k0 + k) * stride + p] = dot(patches, p * row, w, (k0 + k) * row, row);
+        for (int k = 0; k < kCount; k++) {
+            for (int p = 0; p < positions; p++) {
+                sums[(k0 + k) * stride + p] = (long) acc[k * positions + p];
             }
         }
     }
 
-    private static void block2x4(double[] x, int p, double[] w, int k, int row, long[] sums, int stride) {
+    private static void block3x4(double[] x, int p, double[] w, int kw, int row, int c0, int len, double[] acc,
+                                 int k, int positions) {
         DoubleVector a0 = DoubleVector.zero(V);
         DoubleVector a1 = a0;
         DoubleVector a2 = a0;
@@ -138,44 +155,59 @@ final class DenseKernel {
         DoubleVector b1 = a0;
         DoubleVector b2 = a0;
         DoubleVector b3 = a0;
-        int x0 = p * row;
+        DoubleVector c0v = a0;
+        DoubleVector c1v = a0;
+        DoubleVector c2v = a0;
+        DoubleVector c3v = a0;
+        int x0 = p * row + c0;
         int x1 = x0 + row;
-        int w0 = k * row;
+        int x2 = x1 + row;
+        int w0 = kw * row + c0;
         int w1 = w0 + row;
         int w2 = w1 + row;
         int w3 = w2 + row;
-        for (int i = 0; i < row; i += V.length()) {
+        for (int i = 0; i < len; i += V.length()) {
             DoubleVector u = DoubleVector.fromArray(V, x, x0 + i);
             DoubleVector v = DoubleVector.fromArray(V, x, x1 + i);
+            DoubleVector z = DoubleVector.fromArray(V, x, x2 + i);
             DoubleVector f = DoubleVector.fromArray(V, w, w0 + i);
             a0 = u.fma(f, a0);
             b0 = v.fma(f, b0);
+            c0v = z.fma(f, c0v);
             f = DoubleVector.fromArray(V, w, w1 + i);
             a1 = u.fma(f, a1);
             b1 = v.fma(f, b1);
+            c1v = z.fma(f, c1v);
             f = DoubleVector.fromArray(V, w, w2 + i);
             a2 = u.fma(f, a2);
             b2 = v.fma(f, b2);
+            c2v = z.fma(f, c2v);
             f = DoubleVector.fromArray(V, w, w3 + i);
             a3 = u.fma(f, a3);
             b3 = v.fma(f, b3);
+            c3v = z.fma(f, c3v);
         }
-        sums[k * stride + p] = (long) a0.reduceLanes(VectorOperators.ADD);
-        sums[k * stride + p + 1] = (long) b0.reduceLanes(VectorOperators.ADD);
-        sums[(k + 1) * stride + p] = (long) a1.reduceLanes(VectorOperators.ADD);
-        sums[(k + 1) * stride + p + 1] = (long) b1.reduceLanes(VectorOperators.ADD);
-        sums[(k + 2) * stride + p] = (long) a2.reduceLanes(VectorOperators.ADD);
-        sums[(k + 2) * stride + p + 1] = (long) b2.reduceLanes(VectorOperators.ADD);
-        sums[(k + 3) * stride + p] = (long) a3.reduceLanes(VectorOperators.ADD);
-        sums[(k + 3) * stride + p + 1] = (long) b3.reduceLanes(VectorOperators.ADD);
+        int r0 = k * positions + p;
+        acc[r0] += a0.reduceLanes(VectorOperators.ADD);
+        acc[r0 + 1] += b0.reduceLanes(VectorOperators.ADD);
+        acc[r0 + 2] += c0v.reduceLanes(VectorOperators.ADD);
+        acc[r0 + positions] += a1.reduceLanes(VectorOperators.ADD);
+        acc[r0 + positions + 1] += b1.reduceLanes(VectorOperators.ADD);
+        acc[r0 + positions + 2] += c1v.reduceLanes(VectorOperators.ADD);
+        acc[r0 + 2 * positions] += a2.reduceLanes(VectorOperators.ADD);
+        acc[r0 + 2 * positions + 1] += b2.reduceLanes(VectorOperators.ADD);
+        acc[r0 + 2 * positions + 2] += c2v.reduceLanes(VectorOperators.ADD);
+        acc[r0 + 3 * positions] += a3.reduceLanes(VectorOperators.ADD);
+        acc[r0 + 3 * positions + 1] += b3.reduceLanes(VectorOperators.ADD);
+        acc[r0 + 3 * positions + 2] += c3v.reduceLanes(VectorOperators.ADD);
     }
 
-    private static long dot(double[] x, int xo, double[] w, int wo, int row) {
+    private static double dot(double[] x, int xo, double[] w, int wo, int len) {
         DoubleVector acc = DoubleVector.zero(V);
-        for (int i = 0; i < row; i += V.length()) {
+        for (int i = 0; i < len; i += V.length()) {
             acc = DoubleVector.fromArray(V, x, xo + i).fma(DoubleVector.fromArray(V, w, wo + i), acc);
         }
-        return (long) acc.reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /** Plain long arithmetic for fan-ins too large for exact double sums. */

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the JMH layer benchmarks: cnv2's fast DaDN and CNV paths against libtorch (DJL PyTorch
+# engine, float32) on ResNet-18-shaped layers, one thread each, in the same run; then the CNV
+# reference path against the fast one on one layer. Results: benchmarks/results/*.json and a
+# table (ms per layer, GMAC/s, ratio to libtorch) on standard output.
+#   bash benchmarks/run.sh            # full run (about 10 minutes on 2 cores)
+#   QUICK=1 bash benchmarks/run.sh    # one short iteration each, to check it works
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -B -q -o -DskipTests install -pl djl-cnv2-engine -am >/dev/null 2>&1 || mvn -B -q -DskipTests install -pl djl-cnv2-engine -am
+mvn -B -q -o -DskipTests package -pl benchmarks || mvn -B -q -DskipTests package -pl benchmarks
+mkdir -p benchmarks/results
+export DJL_OFFLINE=true OPT_OUT_TRACKING=true
+CP="benchmarks/target/cnv2-benchmarks.jar:benchmarks/target/lib/*"
+ITER=(-wi 3 -i 5)
+[ -n "${QUICK:-}" ] && ITER=(-wi 1 -i 1 -w 1 -r 1)
+java --add-modules jdk.incubator.vector -cp "$CP" org.openjdk.jmh.Main 'LayerBenchmark\.(dadnFast|cnvFast|libtorch)$' \
+  "${ITER[@]}" -rf json -rff benchmarks/results/layers.json "$@" 2>&1 | grep -E '^(Benchmark|LayerBenchmark)'
+java --add-modules jdk.incubator.vector -cp "$CP" org.openjdk.jmh.Main 'LayerBenchmark\.(cnvFast|cnvReference)$' \
+  -p layer=layer4 -wi 1 -i 3 -rf json -rff benchmarks/results/reference.json 2>&1 | grep -E '^(Benchmark|LayerBenchmark)'
+java -cp "$CP" io.cnv2.bench.Summary benchmarks/results/layers.json benchmarks/results/reference.json
