@@ -36,15 +36,7 @@ public final class CnvlutinFast implements Accelerator {
         ConvGeometry g = layer.geometry();
         Threshold t = new Threshold(run.thresholdOf(layer.name()), layer.inputFrac());
         long[] sums = DenseKernel.sums(layer, t.apply(input.data()));
-        OutputStage outputs = new OutputStage(layer, machine.accumulatorBits());
-        int i = 0;
-        for (int k = 0; k < g.filters(); k++) {
-            for (int oy = 0; oy < g.outY(); oy++) {
-                for (int ox = 0; ox < g.outX(); ox++) {
-                    outputs.finish(k, oy, ox, sums[i++]);
-                }
-            }
-        }
+        OutputStage outputs = new OutputStage(layer, machine.accumulatorBits()).finishAll(sums);
         int lanes = machine.neuronLanes();
         long passes = DaDianNaoTiming.passes(g, machine);
         long windowCycles = 0;

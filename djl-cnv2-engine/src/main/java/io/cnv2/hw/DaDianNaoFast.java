@@ -26,15 +26,7 @@ public final class DaDianNaoFast implements Accelerator {
     public LayerRun run(QLayer layer, QTensor input) {
         ConvGeometry g = layer.geometry();
         long[] sums = DenseKernel.sums(layer, input.data());
-        OutputStage outputs = new OutputStage(layer, machine.accumulatorBits());
-        int i = 0;
-        for (int k = 0; k < g.filters(); k++) {
-            for (int oy = 0; oy < g.outY(); oy++) {
-                for (int ox = 0; ox < g.outX(); ox++) {
-                    outputs.finish(k, oy, ox, sums[i++]);
-                }
-            }
-        }
+        OutputStage outputs = new OutputStage(layer, machine.accumulatorBits()).finishAll(sums);
         long cycles = DaDianNaoTiming.cycles(g, machine);
         Threshold zero = Threshold.zero(layer.inputFrac());
         long effectual = DaDianNaoTiming.passes(g, machine) * effectualPerPass(input.data(), g, zero);

@@ -41,6 +41,20 @@ final class OutputStage {
         out[(k * g.outY() + oy) * g.outX() + ox] = (short) s;
     }
 
+    /** Finishes every output from exact sums laid out [K][Oy][Ox] (the fast paths' order). */
+    OutputStage finishAll(long[] sums) {
+        var g = layer.geometry();
+        int i = 0;
+        for (int k = 0; k < g.filters(); k++) {
+            for (int oy = 0; oy < g.outY(); oy++) {
+                for (int ox = 0; ox < g.outX(); ox++) {
+                    finish(k, oy, ox, sums[i++]);
+                }
+            }
+        }
+        return this;
+    }
+
     long saturations() {
         return saturations;
     }
