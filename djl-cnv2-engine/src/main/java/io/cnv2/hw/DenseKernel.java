@@ -5,12 +5,12 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Exact window sums of a conv or fully connected layer, fast: im2col and a register-blocked
- * vector dot product. The integers are summed in double precision with fused multiply-add, which
+ * Exact window sums of a conv or fully connected layer, fast: im2col, then a matrix product
+ * whose micro-kernel broadcasts four positions' inputs against eight filters' weights (eight
+ * vector accumulators, no horizontal reductions). The integers are summed in double precision with fused multiply-add, which
  * is exact here: every product is an integer of magnitude at most 2^30 and every partial sum at
  * most fanIn * 2^30, below 2^53 whenever fanIn < 2^23, so no rounding ever happens and, integer
  * addition being associative (CNV2-MODEL.md section 2, rule 3), any order gives the lane-by-lane
@@ -25,10 +25,31 @@ final class DenseKernel {
     private DenseKernel() {
     }
 
-    /** Row length of the im2col matrices: the fan-in rounded up to whole vectors. */
+    /** A per-thread buffer that only grows. */
+    private static final class Scratch {
+        static final ThreadLocal<Scratch> PATCHES = ThreadLocal.withInitial(Scratch::new);
+        static final ThreadLocal<Scratch> ACC = ThreadLocal.withInitial(Scratch::new);
+        private double[] data = new double[0];
+
+        double[] take(int n) {
+            if (data.length < n) {
+                data = new double[n];
+            }
+            return data;
+        }
+    }
+
+    /** Filters per micro-kernel block: two vectors. */
+    private static final int FB = 2 * V.length();
+
+    /** Row length of the im2col matrix: the fan-in. */
     private static int rowLength(ConvGeometry g) {
-        int f = g.channelsPerGroup() * g.kernelY() * g.kernelX();
-        return (f + V.length() - 1) / V.length() * V.length();
+        return g.channelsPerGroup() * g.kernelY() * g.kernelX();
+    }
+
+    /** Filters per group rounded up to whole blocks (the padding filters are zero). */
+    private static int paddedFilters(ConvGeometry g) {
+        return (g.filtersPerGroup() + FB - 1) / FB * FB;
     }
 
     /**
@@ -46,26 +67,44 @@ final class DenseKernel {
         int row = rowLength(g);
         int positions = g.outY() * g.outX();
         int kg = g.filtersPerGroup();
-        double[] patches = new double[positions * row];
+        int kp = paddedFilters(g);
+        // scratch reused per thread: these are tens of megabytes for early layers
+        double[] patches = Scratch.PATCHES.get().take(positions * row);
+        double[] acc = Scratch.ACC.get().take(positions * kp);
         for (int group = 0; group < g.groups(); group++) {
             im2col(g, input, group, patches, row);
-            multiply(patches, positions, w, group * kg, kg, row, sums, positions);
+            java.util.Arrays.fill(acc, 0, positions * kp, 0);
+            multiply(patches, positions, row, w, group * row * kp, kp, acc);
+            int dst = group * kg * positions;
+            for (int p = 0; p < positions; p++) {
+                int src = p * kp;
+                for (int k = 0; k < kg; k++) {
+                    sums[dst + k * positions + p] = (long) acc[src + k];
+                }
+            }
         }
         return sums;
     }
 
-    /** Weights as [K][ky][kx][c] doubles, each filter's row padded with zeros to whole vectors. */
+    /**
+     * Weights as doubles [group][r][k], r = (ky, kx, c) the im2col order and k the filter within
+     * the group, padded with zero filters to whole blocks: the eight filters a micro-kernel needs
+     * for one r are two adjacent vectors.
+     */
     private static double[] layoutWeights(QLayer layer) {
         ConvGeometry g = layer.geometry();
         int row = rowLength(g);
+        int kp = paddedFilters(g);
         int cg = g.channelsPerGroup();
-        double[] w = new double[g.filters() * row];
+        int kg = g.filtersPerGroup();
+        double[] w = new double[g.groups() * row * kp];
         short[] q = layer.weights();
         for (int k = 0; k < g.filters(); k++) {
+            int base = (k / kg) * row * kp + k % kg;
             for (int c = 0; c < cg; c++) {
                 for (int ky = 0; ky < g.kernelY(); ky++) {
                     for (int kx = 0; kx < g.kernelX(); kx++) {
-                        w[k * row + (ky * g.kernelX() + kx) * cg + c] =
+                        w[base + ((ky * g.kernelX() + kx) * cg + c) * kp] =
                                 q[((k * cg + c) * g.kernelY() + ky) * g.kernelX() + kx];
                     }
                 }
@@ -105,109 +144,91 @@ final class DenseKernel {
         }
     }
 
-    /** Doubles of a row slice kept hot in L1 while every position and filter block passes over it. */
-    private static final int CHUNK = 256;
+    /** Bytes of weights a slice of the reduction may hold, so a slice stays in the 512 KiB L2 across positions. */
+    private static final int SLICE_BYTES = 384 * 1024;
 
     /**
-     * sums[(k0 + k) * stride + p] = patches[p] . w[k0 + k] for k < kCount. The rows are cut into
-     * slices of {@link #CHUNK} doubles (the weights of four filters then stay in L1 while every
-     * position streams past); within a slice, blocks of three positions by four filters keep
-     * twelve vector accumulators in registers. Partial sums are integers below 2^53 and add
-     * exactly.
+     * acc[p * kp + k] += sum over r of patches[p * row + r] * w[w0 + r * kp + k]. The reduction is
+     * cut into slices whose weights fit in L2; within a slice each block of four positions (their
+     * inputs in L1) passes over every block of eight filters. Partial sums are integers below
+     * 2^53 and add exactly in any order.
      */
-    private static void multiply(double[] patches, int positions, double[] w, int k0, int kCount, int row,
-                                 long[] sums, int stride) {
-        double[] acc = new double[kCount * positions];
-        for (int c0 = 0; c0 < row; c0 += CHUNK) {
-            int len = Math.min(CHUNK, row - c0);
-            int k = 0;
-            for (; k + 4 <= kCount; k += 4) {
-                int p = 0;
-                for (; p + 3 <= positions; p += 3) {
-                    block3x4(patches, p, w, k0 + k, row, c0, len, acc, k, positions);
-                }
-                for (; p < positions; p++) {
-                    for (int j = 0; j < 4; j++) {
-                        acc[(k + j) * positions + p] += dot(patches, p * row + c0, w, (k0 + k + j) * row + c0, len);
-                    }
+    private static void multiply(double[] patches, int positions, int row, double[] w, int w0, int kp,
+                                 double[] acc) {
+        int slice = Math.max(8, SLICE_BYTES / (8 * kp));
+        for (int r0 = 0; r0 < row; r0 += slice) {
+            int r1 = Math.min(row, r0 + slice);
+            int p = 0;
+            for (; p + 4 <= positions; p += 4) {
+                for (int k = 0; k < kp; k += FB) {
+                    block4(patches, p, row, w, w0, kp, k, r0, r1, acc);
                 }
             }
-            for (; k < kCount; k++) {
-                for (int p = 0; p < positions; p++) {
-                    acc[k * positions + p] += dot(patches, p * row + c0, w, (k0 + k) * row + c0, len);
+            for (; p < positions; p++) {
+                for (int k = 0; k < kp; k += FB) {
+                    block1(patches, p, row, w, w0, kp, k, r0, r1, acc);
                 }
-            }
-        }
-        for (int k = 0; k < kCount; k++) {
-            for (int p = 0; p < positions; p++) {
-                sums[(k0 + k) * stride + p] = (long) acc[k * positions + p];
             }
         }
     }
 
-    private static void block3x4(double[] x, int p, double[] w, int kw, int row, int c0, int len, double[] acc,
-                                 int k, int positions) {
-        DoubleVector a0 = DoubleVector.zero(V);
-        DoubleVector a1 = a0;
-        DoubleVector a2 = a0;
-        DoubleVector a3 = a0;
-        DoubleVector b0 = a0;
-        DoubleVector b1 = a0;
-        DoubleVector b2 = a0;
-        DoubleVector b3 = a0;
-        DoubleVector c0v = a0;
-        DoubleVector c1v = a0;
-        DoubleVector c2v = a0;
-        DoubleVector c3v = a0;
-        int x0 = p * row + c0;
-        int x1 = x0 + row;
-        int x2 = x1 + row;
-        int w0 = kw * row + c0;
-        int w1 = w0 + row;
-        int w2 = w1 + row;
-        int w3 = w2 + row;
-        for (int i = 0; i < len; i += V.length()) {
-            DoubleVector u = DoubleVector.fromArray(V, x, x0 + i);
-            DoubleVector v = DoubleVector.fromArray(V, x, x1 + i);
-            DoubleVector z = DoubleVector.fromArray(V, x, x2 + i);
-            DoubleVector f = DoubleVector.fromArray(V, w, w0 + i);
+    private static void block4(double[] x, int p, int row, double[] w, int w0, int kp, int k, int r0, int r1,
+                               double[] acc) {
+        int n = V.length();
+        int o0 = p * kp + k;
+        int o1 = o0 + kp;
+        int o2 = o1 + kp;
+        int o3 = o2 + kp;
+        DoubleVector a0 = DoubleVector.fromArray(V, acc, o0);
+        DoubleVector b0 = DoubleVector.fromArray(V, acc, o0 + n);
+        DoubleVector a1 = DoubleVector.fromArray(V, acc, o1);
+        DoubleVector b1 = DoubleVector.fromArray(V, acc, o1 + n);
+        DoubleVector a2 = DoubleVector.fromArray(V, acc, o2);
+        DoubleVector b2 = DoubleVector.fromArray(V, acc, o2 + n);
+        DoubleVector a3 = DoubleVector.fromArray(V, acc, o3);
+        DoubleVector b3 = DoubleVector.fromArray(V, acc, o3 + n);
+        int x0 = p * row;
+        for (int r = r0; r < r1; r++) {
+            int wi = w0 + r * kp + k;
+            DoubleVector f = DoubleVector.fromArray(V, w, wi);
+            DoubleVector g = DoubleVector.fromArray(V, w, wi + n);
+            DoubleVector u = DoubleVector.broadcast(V, x[x0 + r]);
             a0 = u.fma(f, a0);
-            b0 = v.fma(f, b0);
-            c0v = z.fma(f, c0v);
-            f = DoubleVector.fromArray(V, w, w1 + i);
+            b0 = u.fma(g, b0);
+            u = DoubleVector.broadcast(V, x[x0 + row + r]);
             a1 = u.fma(f, a1);
-            b1 = v.fma(f, b1);
-            c1v = z.fma(f, c1v);
-            f = DoubleVector.fromArray(V, w, w2 + i);
+            b1 = u.fma(g, b1);
+            u = DoubleVector.broadcast(V, x[x0 + 2 * row + r]);
             a2 = u.fma(f, a2);
-            b2 = v.fma(f, b2);
-            c2v = z.fma(f, c2v);
-            f = DoubleVector.fromArray(V, w, w3 + i);
+            b2 = u.fma(g, b2);
+            u = DoubleVector.broadcast(V, x[x0 + 3 * row + r]);
             a3 = u.fma(f, a3);
-            b3 = v.fma(f, b3);
-            c3v = z.fma(f, c3v);
+            b3 = u.fma(g, b3);
         }
-        int r0 = k * positions + p;
-        acc[r0] += a0.reduceLanes(VectorOperators.ADD);
-        acc[r0 + 1] += b0.reduceLanes(VectorOperators.ADD);
-        acc[r0 + 2] += c0v.reduceLanes(VectorOperators.ADD);
-        acc[r0 + positions] += a1.reduceLanes(VectorOperators.ADD);
-        acc[r0 + positions + 1] += b1.reduceLanes(VectorOperators.ADD);
-        acc[r0 + positions + 2] += c1v.reduceLanes(VectorOperators.ADD);
-        acc[r0 + 2 * positions] += a2.reduceLanes(VectorOperators.ADD);
-        acc[r0 + 2 * positions + 1] += b2.reduceLanes(VectorOperators.ADD);
-        acc[r0 + 2 * positions + 2] += c2v.reduceLanes(VectorOperators.ADD);
-        acc[r0 + 3 * positions] += a3.reduceLanes(VectorOperators.ADD);
-        acc[r0 + 3 * positions + 1] += b3.reduceLanes(VectorOperators.ADD);
-        acc[r0 + 3 * positions + 2] += c3v.reduceLanes(VectorOperators.ADD);
+        a0.intoArray(acc, o0);
+        b0.intoArray(acc, o0 + n);
+        a1.intoArray(acc, o1);
+        b1.intoArray(acc, o1 + n);
+        a2.intoArray(acc, o2);
+        b2.intoArray(acc, o2 + n);
+        a3.intoArray(acc, o3);
+        b3.intoArray(acc, o3 + n);
     }
 
-    private static double dot(double[] x, int xo, double[] w, int wo, int len) {
-        DoubleVector acc = DoubleVector.zero(V);
-        for (int i = 0; i < len; i += V.length()) {
-            acc = DoubleVector.fromArray(V, x, xo + i).fma(DoubleVector.fromArray(V, w, wo + i), acc);
+    private static void block1(double[] x, int p, int row, double[] w, int w0, int kp, int k, int r0, int r1,
+                               double[] acc) {
+        int n = V.length();
+        int o = p * kp + k;
+        DoubleVector a = DoubleVector.fromArray(V, acc, o);
+        DoubleVector b = DoubleVector.fromArray(V, acc, o + n);
+        for (int r = r0; r < r1; r++) {
+            int wi = w0 + r * kp + k;
+            DoubleVector u = DoubleVector.broadcast(V, x[p * row + r]);
+            a = u.fma(DoubleVector.fromArray(V, w, wi), a);
+            b = u.fma(DoubleVector.fromArray(V, w, wi + n), b);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        a.intoArray(acc, o);
+        b.intoArray(acc, o + n);
     }
 
     /** Plain long arithmetic for fan-ins too large for exact double sums. */
