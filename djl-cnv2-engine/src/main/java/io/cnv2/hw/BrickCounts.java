@@ -21,13 +21,11 @@ final class BrickCounts {
         this.counts = new int[g.height() * g.width() * perPos];
         int plane = g.height() * g.width();
         int c0 = group * g.channelsPerGroup();
-        double lim = t.limit();
         for (int c = 0; c < g.channelsPerGroup(); c++) {
             int base = (c0 + c) * plane;
             int cb = c / brick;
             for (int p = 0; p < plane; p++) {
-                short q = in[base + p];
-                if (q != 0 && Math.abs(q) >= lim) {
+                if (!t.ineffectual(in[base + p])) {
                     counts[p * perPos + cb]++;
                 }
             }

@@ -109,7 +109,7 @@ public final class CnvlutinReference implements Accelerator {
                                                 continue; // an idle filter lane in the last pass
                                             }
                                             int k = group * kg + pass * perPass + f;
-                                            tree[f] += v * w[((k * cg + c) * g.kernelY() + ky) * g.kernelX() + kx];
+                                            tree[f] += v * w[DaDianNaoReference.weightIndex(g, k, c, ky, kx)];
                                         }
                                     }
                                     sbRead += (long) filters * machine.dataBits();

@@ -3,31 +3,54 @@ package io.cnv2.hw;
 /**
  * Which activations a layer may skip (CNV2-MODEL.md section 2, rule 7): zero, and any whose
  * magnitude is below the layer's threshold T (real units), that is |q| < T * 2^fa in the
- * input's format. T = 0 skips exact zeros only, which leaves every output unchanged.
+ * input's format. T = 0 skips exact zeros only, which leaves every output unchanged. The rule
+ * lives only in {@link #ineffectual}; the bound is computed once.
  */
-public record Threshold(double real, int inputFrac) {
+public final class Threshold {
+    private final double real;
+    private final int inputFrac;
+    private final double limit;
+
+    public Threshold(double real, int inputFrac) {
+        this.real = real;
+        this.inputFrac = inputFrac;
+        this.limit = Math.scalb(real, inputFrac);
+    }
+
     public static Threshold zero(int inputFrac) {
         return new Threshold(0, inputFrac);
     }
 
+    /** T in real units. */
+    public double real() {
+        return real;
+    }
+
+    public int inputFrac() {
+        return inputFrac;
+    }
+
     /** The bound in integer units: T * 2^fa. */
     public double limit() {
-        return Math.scalb(real, inputFrac);
+        return limit;
     }
 
     public boolean ineffectual(int q) {
-        return q == 0 || Math.abs(q) < limit();
+        return q == 0 || Math.abs(q) < limit;
     }
 
-    /** A copy of {@code in} with every ineffectual activation set to 0 (skipping = using 0, rule 7). */
+    /**
+     * {@code in} with every ineffectual activation set to 0 (skipping = using 0, rule 7). When
+     * only zeros are ineffectual nothing changes and {@code in} itself is returned: callers read
+     * the result, never write it.
+     */
     public short[] apply(short[] in) {
-        short[] out = in.clone();
-        double lim = limit();
-        if (lim <= 1) {
-            return out; // only zeros are ineffectual: nothing to change
+        if (limit <= 1) {
+            return in;
         }
+        short[] out = in.clone();
         for (int i = 0; i < out.length; i++) {
-            if (Math.abs(out[i]) < lim) {
+            if (ineffectual(out[i])) {
                 out[i] = 0;
             }
         }
@@ -46,5 +69,10 @@ public record Threshold(double real, int inputFrac) {
             }
         }
         return new long[] {in.length, eff, cut};
+    }
+
+    @Override
+    public String toString() {
+        return "Threshold[" + real + " at fa=" + inputFrac + "]";
     }
 }

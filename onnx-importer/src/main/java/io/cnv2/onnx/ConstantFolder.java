@@ -169,16 +169,7 @@ final class ConstantFolder {
     }
 
     private static Const unsqueeze(Const x, long[] axes) {
-        int r = x.rank() + axes.length;
-        boolean[] added = new boolean[r];
-        for (long a : axes) {
-            added[(int) (a < 0 ? a + r : a)] = true;
-        }
-        long[] dims = new long[r];
-        for (int i = 0, j = 0; i < r; i++) {
-            dims[i] = added[i] ? 1 : x.dims()[j++];
-        }
-        return new Const(dims, x.data(), x.integral());
+        return new Const(unsqueezeDims(x.dims(), axes), x.data(), x.integral());
     }
 
     private static Const squeeze(Const x, long[] axes) {
@@ -204,9 +195,18 @@ final class ConstantFolder {
         return java.util.stream.IntStream.range(0, r).filter(i -> !drop[i]).mapToLong(i -> in[i]).toArray();
     }
 
+    /** The dimensions after inserting a 1 at each of {@code axes} (counted in the output's rank). */
     static long[] unsqueezeDims(long[] in, long[] axes) {
-        return unsqueeze(new Const(in, new double[(int) Arrays.stream(in).reduce(1, (p, q) -> p * q)], false), axes)
-                .dims();
+        int r = in.length + axes.length;
+        boolean[] added = new boolean[r];
+        for (long a : axes) {
+            added[(int) (a < 0 ? a + r : a)] = true;
+        }
+        long[] dims = new long[r];
+        for (int i = 0, j = 0; i < r; i++) {
+            dims[i] = added[i] ? 1 : in[j++];
+        }
+        return dims;
     }
 
     private static Const concat(List<Const> in, int axis) {

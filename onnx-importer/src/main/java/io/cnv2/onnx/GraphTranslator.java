@@ -405,7 +405,6 @@ final class GraphTranslator {
             Dense withBias = new Dense(d.weight(), new Tensor(Shape.of(d.outputs()), b.tensor().data()));
             shapes.remove(in.get(0));
             add(producer.name(), n, withBias, producer.inputs());
-            nodeNames.add(name);
             return;
         }
         add(name, n, new Eltwise(kind), in);
