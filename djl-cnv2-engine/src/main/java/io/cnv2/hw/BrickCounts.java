@@ -11,6 +11,9 @@ final class BrickCounts {
     private final ConvGeometry g;
     private final int brick;
     private final int perPos;
+    /** Width of the zero-bordered grid of counts. */
+    private final int paddedWidth;
+    /** Counts per (padded row, padded column, channel brick); the border reads as 0, as padding does. */
     private final int[] counts;
 
     /** Counts the effectual activations of every brick of group {@code group} of {@code in} ([C][H][W]). */
@@ -18,38 +21,84 @@ final class BrickCounts {
         this.g = g;
         this.brick = brick;
         this.perPos = Bricks.ceilDiv(g.channelsPerGroup(), brick);
-        this.counts = new int[g.height() * g.width() * perPos];
+        // rows and columns any window can reach, padding included
+        int rows = Math.max(g.padTop() + g.height(), (g.outY() - 1) * g.strideY() + (g.kernelY() - 1) * g.dilationY() + 1);
+        this.paddedWidth = Math.max(g.padLeft() + g.width(),
+                (g.outX() - 1) * g.strideX() + (g.kernelX() - 1) * g.dilationX() + 1);
+        this.counts = new int[rows * paddedWidth * perPos];
         int plane = g.height() * g.width();
         int c0 = group * g.channelsPerGroup();
         for (int c = 0; c < g.channelsPerGroup(); c++) {
             int base = (c0 + c) * plane;
             int cb = c / brick;
-            for (int p = 0; p < plane; p++) {
-                if (!t.ineffectual(in[base + p])) {
-                    counts[p * perPos + cb]++;
+            for (int y = 0; y < g.height(); y++) {
+                int src = base + y * g.width();
+                int dst = ((y + g.padTop()) * paddedWidth + g.padLeft()) * perPos + cb;
+                for (int x = 0; x < g.width(); x++) {
+                    counts[dst + x * perPos] += t.ineffectual(in[src + x]) ? 0 : 1;
                 }
             }
         }
     }
 
-    /** The effectual counts of the bricks of window (oy, ox), in storage order (ky, kx, channel-brick). */
-    void window(int oy, int ox, int[] out) {
-        int b = 0;
+    /** Effectual activations met by {@link #cycles} so far. */
+    private long effectual;
+    private int[] laneTotal;
+
+    /**
+     * Cycles of window (oy, ox) on the lanes of one pass (CNV2-MODEL.md section 4): its bricks,
+     * in storage order (ky, kx, channel-brick), are dealt to {@code lanes} lanes, brick b to
+     * lane b mod lanes; with step synchronisation every step of {@code lanes} bricks takes
+     * max(minStep, the most effectual activations in one of its bricks), with window
+     * synchronisation the window takes max(minStep, the most any lane holds). Adds the
+     * window's effectual activations to {@link #effectual()}.
+     */
+    long cycles(int oy, int ox, int lanes, int minStep, boolean windowSync) {
+        if (windowSync && (laneTotal == null || laneTotal.length != lanes)) {
+            laneTotal = new int[lanes];
+        } else if (windowSync) {
+            java.util.Arrays.fill(laneTotal, 0);
+        }
+        long cycles = 0;
+        long sum = 0;
+        int most = 0;
+        int lane = 0;
+        int stepX = g.dilationX() * perPos;
         for (int ky = 0; ky < g.kernelY(); ky++) {
-            int iy = oy * g.strideY() - g.padTop() + ky * g.dilationY();
-            for (int kx = 0; kx < g.kernelX(); kx++) {
-                int ix = ox * g.strideX() - g.padLeft() + kx * g.dilationX();
-                boolean inside = iy >= 0 && iy < g.height() && ix >= 0 && ix < g.width();
-                int base = (iy * g.width() + ix) * perPos;
-                for (int cb = 0; cb < perPos; cb++) {
-                    out[b++] = inside ? counts[base + cb] : 0;
+            int base = ((oy * g.strideY() + ky * g.dilationY()) * paddedWidth + ox * g.strideX()) * perPos;
+            for (int kx = 0; kx < g.kernelX(); kx++, base += stepX) {
+                for (int i = 0; i < perPos; i++) {
+                    int v = counts[base + i];
+                    sum += v;
+                    if (windowSync) {
+                        laneTotal[lane] += v;
+                    } else {
+                        most = Math.max(most, v);
+                    }
+                    if (++lane == lanes) {
+                        lane = 0;
+                        if (!windowSync) {
+                            cycles += Math.max(minStep, most);
+                            most = 0;
+                        }
+                    }
                 }
             }
         }
+        if (windowSync) {
+            for (int v : laneTotal) {
+                most = Math.max(most, v);
+            }
+            cycles = Math.max(minStep, most);
+        } else if (lane > 0) {
+            cycles += Math.max(minStep, most);
+        }
+        effectual += sum;
+        return cycles;
     }
 
-    int bricksPerWindow() {
-        return g.kernelY() * g.kernelX() * perPos;
+    long effectual() {
+        return effectual;
     }
 
     int brickSize() {

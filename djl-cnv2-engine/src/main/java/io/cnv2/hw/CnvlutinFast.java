@@ -8,7 +8,7 @@ import io.cnv2.ir.ConvGeometry;
 /**
  * Cnvlutin, fast (CNV2-MODEL.md section 4). Outputs: skipping an activation is the same as
  * using 0 (rule 7), so the ineffectual activations are zeroed and the exact vectorised window
- * sums of {@link DenseKernel} give the lane-by-lane bits (integer sums in any order, rule 3).
+ * sums of {@link WindowSums} give the lane-by-lane bits (integer sums in any order, rule 3).
  * Cycles: from the effectual count of every brick, per window and step,
  * {@code max(minStepCycles, max over lanes)}; all tiles in lockstep, so the window sum is
  * multiplied by the passes {@code ceil(K / 256)}. Agrees with {@link CnvlutinReference} bit for
@@ -35,8 +35,7 @@ public final class CnvlutinFast implements Accelerator {
         }
         ConvGeometry g = layer.geometry();
         Threshold t = new Threshold(run.thresholdOf(layer.name()), layer.inputFrac());
-        long[] sums = DenseKernel.sums(layer, t.apply(input.data()));
-        OutputStage outputs = new OutputStage(layer, machine.accumulatorBits()).finishAll(sums);
+        OutputStage outputs = new OutputStage(layer, machine.accumulatorBits()).finishAll(t.apply(input.data()));
         int lanes = machine.neuronLanes();
         long passes = DaDianNaoTiming.passes(g, machine);
         long windowCycles = 0;
@@ -44,35 +43,12 @@ public final class CnvlutinFast implements Accelerator {
         boolean windowSync = run.laneSync().equals("window");
         for (int group = 0; group < g.groups(); group++) {
             BrickCounts counts = new BrickCounts(input.data(), g, group, lanes, t);
-            int nb = counts.bricksPerWindow();
-            int[] e = new int[nb];
-            int[] laneTotal = new int[lanes];
             for (int oy = 0; oy < g.outY(); oy++) {
                 for (int ox = 0; ox < g.outX(); ox++) {
-                    counts.window(oy, ox, e);
-                    if (windowSync) {
-                        java.util.Arrays.fill(laneTotal, 0);
-                        for (int b = 0; b < nb; b++) {
-                            laneTotal[b % lanes] += e[b];
-                            effectual += e[b];
-                        }
-                        int most = 0;
-                        for (int v : laneTotal) {
-                            most = Math.max(most, v);
-                        }
-                        windowCycles += Math.max(run.minStepCycles(), most);
-                    } else {
-                        for (int s = 0; s < nb; s += lanes) {
-                            int most = 0;
-                            for (int b = s; b < Math.min(nb, s + lanes); b++) {
-                                most = Math.max(most, e[b]);
-                                effectual += e[b];
-                            }
-                            windowCycles += Math.max(run.minStepCycles(), most);
-                        }
-                    }
+                    windowCycles += counts.cycles(oy, ox, lanes, run.minStepCycles(), windowSync);
                 }
             }
+            effectual += counts.effectual();
         }
         long cycles = windowCycles * passes;
         long lanesEffectual = effectual * passes;

@@ -5,7 +5,7 @@ import io.cnv2.fixed.QTensor;
 import io.cnv2.ir.ConvGeometry;
 
 /**
- * The dense baseline, fast: outputs from the exact vectorised window sums of {@link DenseKernel}
+ * The dense baseline, fast: outputs from the exact vectorised window sums of {@link WindowSums}
  * (any summation order gives the same bits, CNV2-MODEL.md section 2 rule 3), cycles and memory
  * events from the closed forms of {@link DaDianNaoTiming}. Agrees with {@link DaDianNaoReference}
  * bit for bit and cycle for cycle.
@@ -25,8 +25,7 @@ public final class DaDianNaoFast implements Accelerator {
     @Override
     public LayerRun run(QLayer layer, QTensor input) {
         ConvGeometry g = layer.geometry();
-        long[] sums = DenseKernel.sums(layer, input.data());
-        OutputStage outputs = new OutputStage(layer, machine.accumulatorBits()).finishAll(sums);
+        OutputStage outputs = new OutputStage(layer, machine.accumulatorBits()).finishAll(input.data());
         long cycles = DaDianNaoTiming.cycles(g, machine);
         Threshold zero = Threshold.zero(layer.inputFrac());
         long effectual = DaDianNaoTiming.passes(g, machine) * effectualPerPass(input.data(), g, zero);
@@ -42,15 +41,12 @@ public final class DaDianNaoFast implements Accelerator {
         long sum = 0;
         for (int group = 0; group < g.groups(); group++) {
             BrickCounts counts = new BrickCounts(in, g, group, machine.neuronLanes(), t);
-            int[] e = new int[counts.bricksPerWindow()];
             for (int oy = 0; oy < g.outY(); oy++) {
                 for (int ox = 0; ox < g.outX(); ox++) {
-                    counts.window(oy, ox, e);
-                    for (int v : e) {
-                        sum += v;
-                    }
+                    counts.cycles(oy, ox, machine.neuronLanes(), 1, false);
                 }
             }
+            sum += counts.effectual();
         }
         return sum;
     }

@@ -3,6 +3,9 @@ package io.cnv2.hw;
 import io.cnv2.fixed.Fixed;
 import io.cnv2.fixed.QTensor;
 import io.cnv2.ir.Shape;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * What every accelerator model does once a filter's sum over its window is complete
@@ -10,11 +13,16 @@ import io.cnv2.ir.Shape;
  * to fa + fw fraction bits, shift to the output format with round half up, saturate to 16 bits.
  * Shared by the reference and fast paths of every model so they cannot differ here.
  */
-final class OutputStage {
+final class OutputStage implements WindowSums.Sink {
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     private final QLayer layer;
     private final int accumulatorBits;
     private final long[] alignedBias;
+    private final int faw;
+    private final int fo;
     private final short[] out;
+    private final double[] biasAsDouble;
+    private final boolean wrapFree;
     private long saturations;
 
     OutputStage(QLayer layer, int accumulatorBits) {
@@ -27,31 +35,94 @@ final class OutputStage {
                 alignedBias[i] = Fixed.alignBias(layer.bias()[i], layer.biasFrac(), layer.accumulatorFrac());
             }
         }
+        this.faw = layer.accumulatorFrac();
+        this.fo = layer.outputFrac();
         this.out = new short[k * layer.geometry().outY() * layer.geometry().outX()];
+        this.biasAsDouble = new double[k];
+        long most = 0;
+        for (int i = 0; i < k; i++) {
+            biasAsDouble[i] = alignedBias[i];
+            most = Math.max(most, Math.abs(alignedBias[i]));
+        }
+        this.wrapFree = accumulatorBits >= 64
+                || Math.scalb((double) layer.fanIn(), 30) + most < Math.scalb(1.0, accumulatorBits - 1);
     }
 
     /** Finishes output (k, oy, ox) from its exact (or already wrapped) accumulator value. */
     void finish(int k, int oy, int ox, long acc) {
-        long v = Fixed.requantize(acc, accumulatorBits, alignedBias[k], layer.accumulatorFrac(), layer.outputFrac());
-        int s = Fixed.saturate(v);
-        if (s != v) {
-            saturations++;
-        }
         var g = layer.geometry();
-        out[(k * g.outY() + oy) * g.outX() + ox] = (short) s;
+        put((k * g.outY() + oy) * g.outX() + ox, k, acc);
     }
 
-    /** Finishes every output from exact sums laid out [K][Oy][Ox] (the fast paths' order). */
-    OutputStage finishAll(long[] sums) {
-        var g = layer.geometry();
-        int i = 0;
-        for (int k = 0; k < g.filters(); k++) {
-            for (int oy = 0; oy < g.outY(); oy++) {
-                for (int ox = 0; ox < g.outX(); ox++) {
-                    finish(k, oy, ox, sums[i++]);
+    /** Finishes output {@code index = (k * Oy + oy) * Ox + ox} of filter k. */
+    @Override
+    public void put(int index, int k, long acc) {
+        long v = Fixed.requantize(acc, accumulatorBits, alignedBias[k], faw, fo);
+        int s = Fixed.saturate(v);
+        saturations += s != v ? 1 : 0;
+        out[index] = (short) s;
+    }
+
+    /**
+     * Finishes a block of the fast path's sums (see {@link WindowSums.Sink#putBlock}) by the
+     * same rules as {@link #put}, four filters at a time in double arithmetic, which is exact
+     * here and gives the same bits: when the layer's sums and biases cannot reach the
+     * accumulator's range ({@link #wrapFree}) the wraps are identities; x = sum + bias is an
+     * integer below 2^53; y = x * 2^-s is exact; and floor(y + 1/2), the round half up of rule
+     * 5, equals rint(y + 2^-(s+1)), whose argument (2x + 1) * 2^-(s+1) is never a tie for s >= 1,
+     * rint being done exactly by adding and subtracting 1.5 * 2^52. Other layers take the
+     * scalar path.
+     */
+    @Override
+    public void putBlock(double[] sums, int from, int stride, int positions, int k0, int count) {
+        int s = faw - fo;
+        if (!wrapFree() || s < 1 || s > 60) {
+            WindowSums.Sink.super.putBlock(sums, from, stride, positions, k0, count);
+            return;
+        }
+        int v = D.length();
+        double scale = Math.scalb(1.0, -s);
+        DoubleVector half = DoubleVector.broadcast(D, Math.scalb(1.0, -(s + 1)));
+        DoubleVector magic = DoubleVector.broadcast(D, RINT_MAGIC);
+        DoubleVector lo = DoubleVector.broadcast(D, Fixed.MIN);
+        DoubleVector hi = DoubleVector.broadcast(D, Fixed.MAX);
+        double[] lane = new double[v];
+        long saturated = 0;
+        int k = 0;
+        for (; k + v <= count; k += v) {
+            DoubleVector bias = DoubleVector.fromArray(D, biasAsDouble, k0 + k);
+            for (int p = 0; p < positions; p++) {
+                DoubleVector y = DoubleVector.fromArray(D, sums, from + p * stride + k).add(bias).mul(scale);
+                DoubleVector r = y.add(half).add(magic).sub(magic);
+                DoubleVector c = r.max(lo).min(hi);
+                saturated += c.compare(VectorOperators.NE, r).trueCount();
+                c.intoArray(lane, 0);
+                int index = (k0 + k) * positions + p;
+                for (int i = 0; i < v; i++, index += positions) {
+                    out[index] = (short) lane[i];
                 }
             }
         }
+        saturations += saturated;
+        if (k < count) {
+            WindowSums.Sink.super.putBlock(sums, from + k, stride, positions, k0 + k, count - k);
+        }
+    }
+
+    /** 1.5 * 2^52: adding and subtracting it rounds a double of magnitude below 2^51 to an integer, ties to even. */
+    private static final double RINT_MAGIC = 0x1.8p52;
+
+    /**
+     * True when no sum of this layer plus its bias can leave the accumulator's range, so
+     * wrapping (rule 3) never changes a value: |sum| <= fanIn * 2^30 (16-bit products).
+     */
+    private boolean wrapFree() {
+        return wrapFree;
+    }
+
+    /** Finishes every output from the fast window sums of {@code input}. */
+    OutputStage finishAll(short[] input) {
+        WindowSums.into(layer, input, this);
         return this;
     }
 

@@ -94,7 +94,7 @@ class DaDianNaoRulesTest {
         java.util.Arrays.fill(a, Short.MIN_VALUE);
         a[7] = 1; // and one small term, which a rounding sum would lose
         QLayer layer = new QLayer("fc", g, w, 0, null, 0, 0, 0);
-        long[] sums = DenseKernel.sums(layer, a);
+        long[] sums = WindowSums.sums(layer, a);
         long expect = (long) (fanIn - 1) * (1L << 30) - 32768;
         assertEquals(expect, sums[0]);
         assertEquals(expect, sums[1]);

@@ -1,0 +1,317 @@
+package io.cnv2.hw;
+
+import io.cnv2.ir.ConvGeometry;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Exact window sums of a conv or fully connected layer, fast, by the rule Cnvlutin itself is
+ * built on: an ineffectual activation contributes nothing (CNV2-MODEL.md section 4, rule 7), so
+ * only the effectual ones are multiplied. Each input pixel's effectual activations are packed
+ * once, in the manner of ZFNAf, as (value, channel) pairs in channel order; then, for a block of
+ * {@link #NB} filters and one output position, every effectual activation of every tap of the
+ * window is broadcast against the block's weights for its channel and tap, into eight vector
+ * accumulators. The weights a block needs for a chunk of channels and a few taps stay in L1
+ * while the positions sweep past.
+ *
+ * <p>The integers are summed in double precision with fused multiply-add, which is exact here:
+ * every product is an integer of magnitude at most 2^30 and every partial sum at most
+ * fanIn * 2^30, below 2^53 whenever fanIn < 2^23, so no rounding ever happens and, integer
+ * addition being associative (section 2, rule 3), any order gives the lane-by-lane answer. The
+ * dense baseline uses the same sums: leaving out a zero product changes no sum. Larger fan-ins
+ * take a scalar long path.
+ */
+final class WindowSums {
+    private static final VectorSpecies<Double> V = DoubleVector.SPECIES_PREFERRED;
+    /** Largest fan-in for which double sums of 16-bit products are exact: fanIn * 2^30 < 2^53. */
+    static final int EXACT_DOUBLE_FAN_IN = (1 << 23) - 1;
+    /** Filters per block: eight vector accumulators. */
+    static final int NB = 8 * V.length();
+    /** Channels per chunk: a chunk's weights for one kernel row of three taps and one block are 24 KiB. */
+    private static final int CC = 32;
+    /** Bytes of weights a (block, chunk, taps) slice may hold so that it stays in the 32 KiB L1. */
+    private static final int L1_WEIGHT_BYTES = 24 * 1024;
+    /** Weights of each layer in the kernel's layout, built once per layer. */
+    private static final Map<QLayer, double[]> WEIGHTS = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private WindowSums() {
+    }
+
+    /** A per-thread buffer that only grows. */
+    private static final class Scratch<T> {
+        private T data;
+        private final java.util.function.IntFunction<T> make;
+        private final java.util.function.ToIntFunction<T> size;
+
+        Scratch(java.util.function.IntFunction<T> make, java.util.function.ToIntFunction<T> size) {
+            this.make = make;
+            this.size = size;
+        }
+
+        T take(int n) {
+            if (data == null || size.applyAsInt(data) < n) {
+                data = make.apply(n);
+            }
+            return data;
+        }
+    }
+
+    private static final ThreadLocal<Scratch<double[]>> VALUES =
+            ThreadLocal.withInitial(() -> new Scratch<>(double[]::new, a -> a.length));
+    private static final ThreadLocal<Scratch<double[]>> ACC =
+            ThreadLocal.withInitial(() -> new Scratch<>(double[]::new, a -> a.length));
+    private static final ThreadLocal<Scratch<int[]>> CODES =
+            ThreadLocal.withInitial(() -> new Scratch<>(int[]::new, a -> a.length));
+    private static final ThreadLocal<Scratch<int[]>> STARTS =
+            ThreadLocal.withInitial(() -> new Scratch<>(int[]::new, a -> a.length));
+
+    private static int blocks(ConvGeometry g) {
+        return (g.filtersPerGroup() + NB - 1) / NB;
+    }
+
+    /** Where the sums go: sum of output {@code index = (k * Oy + oy) * Ox + ox}, filter k. */
+    interface Sink {
+        void put(int index, int k, long sum);
+
+        /**
+         * The sums of filters k0 .. k0 + count - 1 at every position, held as integers in
+         * doubles at {@code sums[from + p * stride + (k - k0)]}.
+         */
+        default void putBlock(double[] sums, int from, int stride, int positions, int k0, int count) {
+            for (int k = 0; k < count; k++) {
+                for (int p = 0; p < positions; p++) {
+                    put((k0 + k) * positions + p, k0 + k, (long) sums[from + p * stride + k]);
+                }
+            }
+        }
+    }
+
+    /**
+     * Exact sums of {@code input} ([C][H][W], ineffectual activations already zeroed by the
+     * caller when it skips them) with the layer's weights: {@code sums[(k * Oy + oy) * Ox + ox]}.
+     */
+    static long[] sums(QLayer layer, short[] input) {
+        ConvGeometry g = layer.geometry();
+        long[] sums = new long[g.filters() * g.outY() * g.outX()];
+        into(layer, input, (index, k, sum) -> sums[index] = sum);
+        return sums;
+    }
+
+    /** The same sums, each handed to {@code sink} once (the output stage finishes them as they come). */
+    static void into(QLayer layer, short[] input, Sink sink) {
+        ConvGeometry g = layer.geometry();
+        if (layer.fanIn() > EXACT_DOUBLE_FAN_IN) {
+            scalarSums(layer, input, sink);
+            return;
+        }
+        double[] w = WEIGHTS.computeIfAbsent(layer, WindowSums::packWeights);
+        int cg = g.channelsPerGroup();
+        int plane = g.height() * g.width();
+        int chunks = (cg + CC - 1) / CC;
+        int positions = g.outY() * g.outX();
+        int nb = blocks(g);
+        // scratch reused per thread: megabytes for early layers
+        double[] values = VALUES.get().take(plane * cg);
+        int[] codes = CODES.get().take(plane * cg);
+        int[] starts = STARTS.get().take(chunks * (plane + 1));
+        double[] acc = ACC.get().take(nb * positions * NB);
+        for (int group = 0; group < g.groups(); group++) {
+            pack(g, input, group, values, codes, starts, chunks);
+            java.util.Arrays.fill(acc, 0, nb * positions * NB, 0);
+            for (int b = 0; b < nb; b++) {
+                multiply(g, values, codes, starts, chunks, w, (group * nb + b) * g.kernelY() * g.kernelX() * cg * NB,
+                        acc, b * positions * NB);
+            }
+            for (int b = 0; b < nb; b++) {
+                int k0 = b * NB;
+                sink.putBlock(acc, b * positions * NB, NB, positions, group * g.filtersPerGroup() + k0,
+                        Math.min(NB, g.filtersPerGroup() - k0));
+            }
+        }
+    }
+
+    /**
+     * Weights as doubles [group][block][tap][c][NB], tap = ky * Kx + kx: the NB filters of a
+     * block for one channel and tap are eight adjacent vectors; filters past the group's count
+     * are zero.
+     */
+    private static double[] packWeights(QLayer layer) {
+        ConvGeometry g = layer.geometry();
+        int cg = g.channelsPerGroup();
+        int kg = g.filtersPerGroup();
+        int taps = g.kernelY() * g.kernelX();
+        int nb = blocks(g);
+        double[] w = new double[g.groups() * nb * taps * cg * NB];
+        short[] q = layer.weights();
+        for (int k = 0; k < g.filters(); k++) {
+            int group = k / kg;
+            int kk = k % kg;
+            int base = (group * nb + kk / NB) * taps * cg * NB + kk % NB;
+            for (int c = 0; c < cg; c++) {
+                for (int t = 0; t < taps; t++) {
+                    w[base + (t * cg + c) * NB] = q[(k * cg + c) * taps + t];
+                }
+            }
+        }
+        return w;
+    }
+
+    /**
+     * Packs the group's effectual (non-zero) activations, chunk by chunk of {@link #CC}
+     * channels, pixel by pixel in raster order, as (value, code) pairs with code =
+     * (x * cg + c) * NB; {@code starts[ch * (plane + 1) + pixel]} is where the pixel's pairs of
+     * chunk ch begin. A kernel row over consecutive pixels is then one contiguous run of pairs,
+     * and the code locates each pair's weights once the row's base is added. Branch-free: every
+     * activation is written and the cursor advances only past effectual ones.
+     */
+    private static void pack(ConvGeometry g, short[] in, int group, double[] values, int[] codes, int[] starts,
+                             int chunks) {
+        int cg = g.channelsPerGroup();
+        int width = g.width();
+        int plane = g.height() * width;
+        int c0 = group * cg;
+        int n = 0;
+        for (int ch = 0; ch < chunks; ch++) {
+            int end = Math.min(cg, (ch + 1) * CC);
+            int s = ch * (plane + 1);
+            for (int pixel = 0; pixel < plane; pixel++) {
+                starts[s + pixel] = n;
+                int xc = (pixel % width) * cg;
+                for (int c = ch * CC; c < end; c++) {
+                    short v = in[(c0 + c) * plane + pixel];
+                    values[n] = v;
+                    codes[n] = (xc + c) * NB;
+                    n += v != 0 ? 1 : 0;
+                }
+            }
+            starts[s + plane] = n;
+        }
+    }
+
+    /**
+     * One block's sums over every position: per chunk of channels and run of kernel rows whose
+     * weights fit in L1, each position adds, kernel row by kernel row, the effectual pairs of
+     * the row's pixels (one contiguous run when the kernel is not dilated) times the block's
+     * weights.
+     */
+    private static void multiply(ConvGeometry g, double[] values, int[] codes, int[] starts, int chunks,
+                                 double[] w, int w0, double[] acc, int a0) {
+        int cg = g.channelsPerGroup();
+        int kx = g.kernelX();
+        int width = g.width();
+        int plane = g.height() * width;
+        int rowBytes = kx * Math.min(CC, cg) * NB * 8;
+        int run = Math.max(1, L1_WEIGHT_BYTES / rowBytes);
+        boolean contiguous = g.dilationX() == 1;
+        for (int ch = 0; ch < chunks; ch++) {
+            int s0 = ch * (plane + 1);
+            for (int ky0 = 0; ky0 < g.kernelY(); ky0 += run) {
+                int ky1 = Math.min(g.kernelY(), ky0 + run);
+                int p = 0;
+                for (int oy = 0; oy < g.outY(); oy++) {
+                    for (int ox = 0; ox < g.outX(); ox++, p++) {
+                        int o = a0 + p * NB;
+                        int ix0 = ox * g.strideX() - g.padLeft();
+                        for (int ky = ky0; ky < ky1; ky++) {
+                            int iy = oy * g.strideY() - g.padTop() + ky * g.dilationY();
+                            if (iy < 0 || iy >= g.height()) {
+                                continue;
+                            }
+                            int rowStart = s0 + iy * width;
+                            // weights of tap (ky, x - ix0) for code (x * cg + c) * NB
+                            int wt = w0 + (ky * kx - ix0) * cg * NB;
+                            if (contiguous) {
+                                int lo = Math.max(0, ix0);
+                                int hi = Math.min(width, ix0 + kx);
+                                if (lo < hi) {
+                                    tap(values, codes, starts[rowStart + lo], starts[rowStart + hi], w, wt, acc, o);
+                                }
+                            } else {
+                                for (int x = 0; x < kx; x++) {
+                                    int ix = ix0 + x * g.dilationX();
+                                    if (ix >= 0 && ix < width) {
+                                        tap(values, codes, starts[rowStart + ix], starts[rowStart + ix + 1], w,
+                                                wt + (x - (ix - ix0)) * cg * NB, acc, o);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * acc[o .. o + NB) += sum over pairs j0..j1 of value * the block's weights for the pair's
+     * channel; the eight sums stay in registers over the loop (a method of its own so that the
+     * compiler keeps the vectors unboxed).
+     */
+    private static void tap(double[] values, int[] codes, int j0, int j1, double[] w, int wt, double[] acc, int o) {
+        if (j0 == j1) {
+            return;
+        }
+        int v = V.length();
+        DoubleVector s0 = DoubleVector.fromArray(V, acc, o);
+        DoubleVector s1 = DoubleVector.fromArray(V, acc, o + v);
+        DoubleVector s2 = DoubleVector.fromArray(V, acc, o + 2 * v);
+        DoubleVector s3 = DoubleVector.fromArray(V, acc, o + 3 * v);
+        DoubleVector s4 = DoubleVector.fromArray(V, acc, o + 4 * v);
+        DoubleVector s5 = DoubleVector.fromArray(V, acc, o + 5 * v);
+        DoubleVector s6 = DoubleVector.fromArray(V, acc, o + 6 * v);
+        DoubleVector s7 = DoubleVector.fromArray(V, acc, o + 7 * v);
+        for (int j = j0; j < j1; j++) {
+            DoubleVector u = DoubleVector.broadcast(V, values[j]);
+            int wi = wt + codes[j];
+            s0 = u.fma(DoubleVector.fromArray(V, w, wi), s0);
+            s1 = u.fma(DoubleVector.fromArray(V, w, wi + v), s1);
+            s2 = u.fma(DoubleVector.fromArray(V, w, wi + 2 * v), s2);
+            s3 = u.fma(DoubleVector.fromArray(V, w, wi + 3 * v), s3);
+            s4 = u.fma(DoubleVector.fromArray(V, w, wi + 4 * v), s4);
+            s5 = u.fma(DoubleVector.fromArray(V, w, wi + 5 * v), s5);
+            s6 = u.fma(DoubleVector.fromArray(V, w, wi + 6 * v), s6);
+            s7 = u.fma(DoubleVector.fromArray(V, w, wi + 7 * v), s7);
+        }
+        s0.intoArray(acc, o);
+        s1.intoArray(acc, o + v);
+        s2.intoArray(acc, o + 2 * v);
+        s3.intoArray(acc, o + 3 * v);
+        s4.intoArray(acc, o + 4 * v);
+        s5.intoArray(acc, o + 5 * v);
+        s6.intoArray(acc, o + 6 * v);
+        s7.intoArray(acc, o + 7 * v);
+    }
+
+    /** Plain long arithmetic for fan-ins too large for exact double sums. */
+    private static void scalarSums(QLayer layer, short[] in, Sink sink) {
+        ConvGeometry g = layer.geometry();
+        int cg = g.channelsPerGroup();
+        int kg = g.filtersPerGroup();
+        int plane = g.height() * g.width();
+        short[] w = layer.weights();
+        for (int k = 0; k < g.filters(); k++) {
+            int group = k / kg;
+            for (int oy = 0; oy < g.outY(); oy++) {
+                for (int ox = 0; ox < g.outX(); ox++) {
+                    long s = 0;
+                    for (int c = 0; c < cg; c++) {
+                        for (int ky = 0; ky < g.kernelY(); ky++) {
+                            int iy = oy * g.strideY() - g.padTop() + ky * g.dilationY();
+                            for (int kx = 0; kx < g.kernelX(); kx++) {
+                                int ix = ox * g.strideX() - g.padLeft() + kx * g.dilationX();
+                                if (iy >= 0 && iy < g.height() && ix >= 0 && ix < g.width()) {
+                                    s += (long) in[(group * cg + c) * plane + iy * g.width() + ix]
+                                            * w[((k * cg + c) * g.kernelY() + ky) * g.kernelX() + kx];
+                                }
+                            }
+                        }
+                    }
+                    sink.put((k * g.outY() + oy) * g.outX() + ox, k, s);
+                }
+            }
+        }
+    }
+}
