@@ -63,21 +63,47 @@ public final class Emulator {
         return fixedExec;
     }
 
+    /** One input through the float reference and the emulated accelerator. */
+    public record Step(Tensor floatOutput, Tensor fixedOutput, List<NodeStats> nodes) {
+        public int floatClass() {
+            return argmax(floatOutput);
+        }
+
+        public int fixedClass() {
+            return argmax(fixedOutput);
+        }
+    }
+
+    /** Runs one input (the network's first input) through both paths; safe to call from many threads. */
+    public Step step(Tensor input) {
+        String in = network.inputs().get(0).name();
+        String out = network.outputs().get(0);
+        Tensor f = floatExec.run(Map.of(in, input)).get(out);
+        FixedExecutor.Result r = fixedExec.run(Map.of(in, input), false);
+        return new Step(f, r.outputs().get(out), r.nodes());
+    }
+
+    /** A collector of per-input statistics for {@link #report}. */
+    public ReportBuilder newReport() {
+        return new ReportBuilder(fixedExec);
+    }
+
+    /** The run report of what {@code collected} holds, with this emulator's configuration. */
+    public RunReport report(ReportBuilder collected, String model, String dataset, List<PredictionRecord> predictions) {
+        return collected.build(model, dataset, machine, run, calibration, List.of(), predictions);
+    }
+
     public Evaluation evaluate(List<Sample> samples, String model, String dataset, IntConsumer progress) {
-        ReportBuilder report = new ReportBuilder(fixedExec);
+        ReportBuilder report = newReport();
         Prediction[] preds = new Prediction[samples.size()];
         AtomicInteger done = new AtomicInteger();
-        String input = network.inputs().get(0).name();
-        String output = network.outputs().get(0);
         Runnable work = () -> IntStream.range(0, samples.size()).parallel().forEach(i -> {
             Sample s = samples.get(i);
-            Tensor f = floatExec.run(Map.of(input, s.input())).get(output);
-            FixedExecutor.Result r = fixedExec.run(Map.of(input, s.input()), false);
-            Tensor q = r.outputs().get(output);
-            int fc = argmax(f);
-            int qc = argmax(q);
-            report.add(r.nodes(), fc, qc, s.label());
-            preds[i] = new Prediction(s, fc, qc, f, q);
+            Step step = step(s.input());
+            int fc = step.floatClass();
+            int qc = step.fixedClass();
+            report.add(step.nodes(), fc, qc, s.label());
+            preds[i] = new Prediction(s, fc, qc, step.floatOutput(), step.fixedOutput());
             if (progress != null) {
                 progress.accept(done.incrementAndGet());
             }
@@ -97,7 +123,7 @@ public final class Emulator {
             pool.shutdown();
         }
         return new Evaluation(new ArrayList<>(List.of(preds)),
-                report.build(model, dataset, machine, run, calibration, List.of(), Arrays.stream(preds)
+                report(report, model, dataset, Arrays.stream(preds)
                         .map(p -> new PredictionRecord(p.sample().source(), p.sample().label(), p.floatClass(),
                                 p.fixedClass())).toList()));
     }

@@ -1,6 +1,8 @@
 package io.cnv2.importer;
 
+import io.cnv2.BadInputException;
 import io.cnv2.ir.Shape;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -12,5 +14,29 @@ public record ImportOptions(Map<String, Shape> inputShapes) {
 
     public ImportOptions {
         inputShapes = Map.copyOf(inputShapes);
+    }
+
+    /**
+     * Shapes given by a user as {@code name -> "D0,D1,..."}; {@code option} names where they
+     * came from (a command-line option, a model option) for the error message.
+     */
+    public static ImportOptions parse(Map<String, String> specs, String option) {
+        Map<String, Shape> m = new HashMap<>();
+        specs.forEach((k, v) -> {
+            try {
+                String[] parts = v.split(",");
+                int[] d = new int[parts.length];
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = Integer.parseInt(parts[i].trim());
+                    if (d[i] < 1) {
+                        throw new NumberFormatException();
+                    }
+                }
+                m.put(k, new Shape(d));
+            } catch (NumberFormatException e) {
+                throw new BadInputException(option + " " + k + "=" + v + ": expected positive integers separated by commas");
+            }
+        });
+        return new ImportOptions(m);
     }
 }

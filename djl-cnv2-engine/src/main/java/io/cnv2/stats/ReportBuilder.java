@@ -67,6 +67,28 @@ public final class ReportBuilder {
         }
     }
 
+    /** Adds everything {@code other} (of the same network) has collected; sums of integers, so exact. */
+    public void merge(ReportBuilder other) {
+        if (other == this) {
+            throw new IllegalArgumentException("a report cannot absorb itself");
+        }
+        synchronized (other) {
+            synchronized (this) {
+                images += other.images;
+                labelled += other.labelled;
+                floatCorrect += other.floatCorrect;
+                fixedCorrect += other.fixedCorrect;
+                agree += other.agree;
+                other.sums.forEach((node, a) -> {
+                    long[] mine = sums.get(node);
+                    for (int i = 0; i < FIELDS; i++) {
+                        mine[i] += a[i];
+                    }
+                });
+            }
+        }
+    }
+
     /** a / b, or NaN when b is 0 (a ratio with nothing to measure is not a number, not 0 or 1). */
     private static double ratio(long a, long b) {
         return b == 0 ? Double.NaN : (double) a / b;

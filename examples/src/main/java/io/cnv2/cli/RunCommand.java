@@ -5,7 +5,9 @@ import io.cnv2.config.Config;
 import io.cnv2.config.ConfigFiles;
 import io.cnv2.config.Json;
 import io.cnv2.config.MachineConfig;
+import io.cnv2.config.Overrides;
 import io.cnv2.config.RunConfig;
+import io.cnv2.config.Thresholds;
 import io.cnv2.data.IdxDataset;
 import io.cnv2.data.Sample;
 import io.cnv2.exec.Calibrator;
@@ -129,26 +131,11 @@ final class RunCommand implements Callable<Integer> {
         Config cfg = config == null ? Config.DEFAULT : ConfigFiles.load(config);
         MachineConfig machine = cfg.machine();
         RunConfig run = cfg.run();
-        if (arch != null) {
-            run = run.withArch(arch);
-        }
-        if (impl != null) {
-            run = run.withImplementation(impl);
-        }
-        if (threads != null) {
-            run = run.withThreads(threads);
-        }
-        if (threshold != null || thresholdsFile != null) {
-            run = run.withThresholds(threshold != null ? threshold : run.threshold(),
-                    thresholdsFile == null ? null : Thresholds.load(thresholdsFile));
-        }
-        if (denseLayers != null) {
-            run = run.withDenseLayers(denseLayers);
-        }
+        run = new Overrides(arch, impl, threads, threshold, thresholdsFile, denseLayers).apply(run);
 
         boolean shipped = model == null;
         Path modelPath = shipped ? ShippedModels.fashionMnistOnnx() : model;
-        Network net = ModelLoader.load(modelPath, new ImportOptions(parseShapes(inputShapes)));
+        Network net = ModelLoader.load(modelPath, ImportOptions.parse(inputShapes, "option --input-shape"));
         String modelName = shipped ? "fashion_cnn.onnx (shipped)" : model.toString();
         Thresholds.checkLayers(run, net, modelName);
         List<String> labels = Inputs.labels(labelsFile != null ? labelsFile
@@ -242,26 +229,5 @@ final class RunCommand implements Callable<Integer> {
 
     private static String name(int c, List<String> labels) {
         return labels != null && c < labels.size() ? c + " (" + labels.get(c) + ")" : String.valueOf(c);
-    }
-
-    static Map<String, Shape> parseShapes(Map<String, String> specs) {
-        Map<String, Shape> m = new HashMap<>();
-        specs.forEach((k, v) -> {
-            try {
-                String[] parts = v.split(",");
-                int[] d = new int[parts.length];
-                for (int i = 0; i < d.length; i++) {
-                    d[i] = Integer.parseInt(parts[i].trim());
-                    if (d[i] < 1) {
-                        throw new NumberFormatException();
-                    }
-                }
-                m.put(k, new Shape(d));
-            } catch (NumberFormatException e) {
-                throw new BadInputException("option --input-shape " + k + "=" + v
-                        + ": expected positive integers separated by commas");
-            }
-        });
-        return m;
     }
 }

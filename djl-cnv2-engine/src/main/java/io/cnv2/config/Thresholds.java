@@ -1,9 +1,7 @@
-package io.cnv2.cli;
+package io.cnv2.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cnv2.BadInputException;
-import io.cnv2.config.Json;
-import io.cnv2.config.RunConfig;
 import io.cnv2.ir.Network;
 import io.cnv2.ir.Node;
 import java.nio.file.Path;
@@ -13,12 +11,12 @@ import java.util.List;
 import java.util.Map;
 
 /** The per-layer threshold file of {@code --thresholds}, and checks that named layers exist. */
-final class Thresholds {
+public final class Thresholds {
     private Thresholds() {
     }
 
     /** {"layer": T, ...} with T a number >= 0 in real units. */
-    static Map<String, Double> load(Path file) {
+    public static Map<String, Double> load(Path file) {
         JsonNode root = Json.read(file, "thresholds file");
         if (!root.isObject()) {
             throw new BadInputException("thresholds file " + file + " must hold a JSON object {\"layer\": T, ...}");
@@ -36,7 +34,7 @@ final class Thresholds {
     }
 
     /** Every layer a threshold or the dense list names must be an accelerator layer of the model. */
-    static void checkLayers(RunConfig run, Network net, String model) {
+    public static void checkLayers(RunConfig run, Network net, String model) {
         List<String> layers = net.acceleratorLayers().stream().map(Node::name).toList();
         for (String name : run.thresholds().keySet()) {
             require(layers, name, "thresholds", model);

@@ -1,0 +1,42 @@
+package io.cnv2.config;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The run settings a user may give on top of a configuration file, the same from the command
+ * line and from the DJL engine's model options; null means "keep the file's value".
+ *
+ * @param arch           accelerator model: dadn, cnv
+ * @param implementation fast or reference
+ * @param threads        worker threads
+ * @param threshold      ineffectual-activation threshold for every layer (real units)
+ * @param thresholdsFile per-layer thresholds, {"layer": T, ...}
+ * @param denseLayers    layers run without skipping
+ */
+public record Overrides(String arch, String implementation, Integer threads, Double threshold, Path thresholdsFile,
+                        List<String> denseLayers) {
+    public static final Overrides NONE = new Overrides(null, null, null, null, null, null);
+
+    /** {@code run} with every given setting applied. */
+    public RunConfig apply(RunConfig run) {
+        RunConfig r = run;
+        if (arch != null) {
+            r = r.withArch(arch);
+        }
+        if (implementation != null) {
+            r = r.withImplementation(implementation);
+        }
+        if (threads != null) {
+            r = r.withThreads(threads);
+        }
+        if (threshold != null || thresholdsFile != null) {
+            r = r.withThresholds(threshold != null ? threshold : r.threshold(),
+                    thresholdsFile == null ? null : Thresholds.load(thresholdsFile));
+        }
+        if (denseLayers != null) {
+            r = r.withDenseLayers(denseLayers);
+        }
+        return r;
+    }
+}

@@ -1,0 +1,103 @@
+package io.cnv2.djl;
+
+import ai.djl.BaseModel;
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.cnv2.BadInputException;
+import io.cnv2.config.Config;
+import io.cnv2.config.ConfigFiles;
+import io.cnv2.config.RunConfig;
+import io.cnv2.config.Thresholds;
+import io.cnv2.exec.Emulator;
+import io.cnv2.fixed.Calibration;
+import io.cnv2.hw.Accelerators;
+import io.cnv2.importer.ModelLoader;
+import io.cnv2.ir.Network;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A model on the CNV2 engine: the network is read by cnv2's importers (ONNX through
+ * {@code onnx-importer} on the class path), quantised with the calibration file's formats and
+ * run on the emulated accelerator that the configuration and options describe.
+ */
+public class Cnv2Model extends BaseModel {
+    /** Model file names tried in a model directory, after the prefix. */
+    private static final String[] EXTENSIONS = {".onnx", ".pt", ".torchscript"};
+
+    Cnv2Model(String name, NDManager manager) {
+        super(name);
+        this.manager = manager;
+        this.manager.setName("cnv2Model");
+        this.dataType = DataType.FLOAT32;
+    }
+
+    @Override
+    public void load(Path modelPath, String prefix, Map<String, ?> options) throws IOException, MalformedModelException {
+        setModelDir(modelPath);
+        wasLoaded = true;
+        if (block != null) {
+            throw new UnsupportedOperationException("the CNV2 engine loads model files; it does not train blocks");
+        }
+        Path file = findModelFile(prefix);
+        String name = file.getFileName().toString();
+        if (name.endsWith(".pt") || name.endsWith(".torchscript")) {
+            throw new MalformedModelException("CNV2 engine: " + file + " is TorchScript, which carries no layer graph "
+                    + "cnv2 can read yet; export the model to ONNX (torch.onnx.export) and load that");
+        }
+        try {
+            ModelOptions o = ModelOptions.parse(options, modelDir, modelName);
+            Config cfg = o.config() == null ? Config.DEFAULT : ConfigFiles.load(o.config());
+            RunConfig run = o.overrides().apply(cfg.run());
+            Network net = ModelLoader.load(file, o.imports());
+            Thresholds.checkLayers(run, net, file.toString());
+            Calibration cal = ConfigFiles.loadCalibration(o.calibration());
+            Emulator emulator = new Emulator(net, cfg.machine(), run, cal, Accelerators.create(run, cfg.machine()));
+            block = new Cnv2SymbolBlock(emulator, file.getFileName().toString());
+        } catch (BadInputException e) {
+            throw new MalformedModelException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void load(InputStream is, Map<String, ?> options) throws IOException, MalformedModelException {
+        Path dir = Files.createTempDirectory("cnv2-model");
+        Path file = dir.resolve(modelName + ".onnx");
+        try {
+            Files.copy(is, file);
+            load(file, null, options);
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private Path findModelFile(String prefix) throws FileNotFoundException {
+        if (Files.isRegularFile(modelDir)) {
+            Path file = modelDir;
+            modelDir = file.toAbsolutePath().getParent();
+            String n = file.getFileName().toString();
+            int dot = n.lastIndexOf('.');
+            modelName = dot > 0 ? n.substring(0, dot) : n;
+            return file;
+        }
+        String[] stems = prefix != null ? new String[] {prefix}
+                : new String[] {modelName, modelDir.getFileName().toString(), "model"};
+        for (String stem : stems) {
+            for (String ext : EXTENSIONS) {
+                Path f = modelDir.resolve(stem.endsWith(ext) ? stem : stem + ext);
+                if (Files.isRegularFile(f)) {
+                    modelName = f.getFileName().toString().replaceFirst("\\.[^.]+$", "");
+                    return f;
+                }
+            }
+        }
+        throw new FileNotFoundException("CNV2 engine: no model file (" + String.join(", ", EXTENSIONS) + ") named "
+                + String.join(" or ", stems) + " in " + modelDir);
+    }
+}

@@ -1,0 +1,149 @@
+package io.cnv2.djl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
+import ai.djl.inference.Predictor;
+import ai.djl.modality.Classifications;
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.ImageFactory;
+import ai.djl.modality.cv.transform.ToTensor;
+import ai.djl.modality.cv.translator.ImageClassificationTranslator;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import io.cnv2.config.ConfigFiles;
+import io.cnv2.config.MachineConfig;
+import io.cnv2.config.RunConfig;
+import io.cnv2.data.FashionMnist;
+import io.cnv2.data.Sample;
+import io.cnv2.exec.Emulator;
+import io.cnv2.hw.Accelerators;
+import io.cnv2.importer.ModelLoader;
+import io.cnv2.ir.Network;
+import io.cnv2.models.ShippedModels;
+import io.cnv2.stats.LayerReport;
+import io.cnv2.stats.RunReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The DJL engine "CNV2": the same model and inputs give the core's bits, classes and statistics. */
+class Cnv2EngineTest {
+    private static final Path DIR = ShippedModels.fashionMnistDir();
+    private static final Path MODEL = DIR.resolve("fashion_cnn.onnx");
+
+    private static List<Sample> samples(int n) {
+        return FashionMnist.testSet(ShippedModels.fashionMnistSampleDir(), "sample").load(n);
+    }
+
+    /** The core run of the same model: shipped calibration, Cnvlutin, thresholds 0. */
+    private static Emulator core(String arch) {
+        Network net = ModelLoader.load(MODEL);
+        RunConfig run = RunConfig.DEFAULT.withArch(arch);
+        return new Emulator(net, MachineConfig.DEFAULT, run,
+                ConfigFiles.loadCalibration(DIR.resolve("fashion_cnn.calibration.json")),
+                Accelerators.create(run, MachineConfig.DEFAULT));
+    }
+
+    @Test
+    void engineIsRegisteredAndDelegatesArithmeticToPyTorch() {
+        Engine e = Engine.getEngine("CNV2");
+        assertEquals("CNV2", e.getEngineName());
+        assertNotNull(e.getAlternativeEngine());
+        assertEquals("PyTorch", e.getAlternativeEngine().getEngineName());
+        try (NDManager m = e.newBaseManager()) {
+            // arithmetic the emulator does not do goes to the alternative engine
+            float[] r = m.create(new float[] {1, 2, 3}).mul(2).add(1).toFloatArray();
+            assertArrayEquals(new float[] {3, 5, 7}, r);
+        }
+    }
+
+    @Test
+    void engineOutputsAreTheCoreFixedPointOutputsBitForBit() throws Exception {
+        Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
+                .optModelPath(MODEL).optEngine("CNV2").optOption("arch", "cnv")
+                .optTranslator(new NoopTranslator()).build();
+        Emulator core = core("cnv");
+        List<Sample> samples = samples(8);
+        try (ZooModel<NDList, NDList> model = criteria.loadModel();
+             Predictor<NDList, NDList> predictor = model.newPredictor();
+             NDManager m = NDManager.newBaseManager("CNV2")) {
+            for (Sample s : samples) {
+                NDList out = predictor.predict(new NDList(m.create(s.input().data(), new Shape(1, 1, 28, 28))));
+                Emulator.Step step = core.step(s.input());
+                assertArrayEquals(step.fixedOutput().data(), out.singletonOrThrow().toFloatArray(), "image " + s.index());
+                assertEquals(new Shape(1, 10), out.singletonOrThrow().getShape());
+                RunReport last = Cnv2SymbolBlock.of(model).lastRun();
+                var expected = core.newReport();
+                expected.add(step.nodes(), step.floatClass(), step.fixedClass(), -1);
+                RunReport want = core.report(expected, "x", "y", List.of());
+                assertEquals(want.layers(), last.layers(), "per-layer statistics of image " + s.index());
+            }
+            assertEquals(samples.size(), Cnv2SymbolBlock.of(model).total().images());
+        }
+    }
+
+    @Test
+    void imageClassificationThroughAStandardTranslatorGivesTheCoreClasses() throws Exception {
+        List<String> labels = Files.readAllLines(DIR.resolve("labels.txt"));
+        Criteria<Image, Classifications> criteria = Criteria.builder().setTypes(Image.class, Classifications.class)
+                .optModelPath(MODEL).optEngine("CNV2").optOption("arch", "cnv")
+                .optTranslator(ImageClassificationTranslator.builder().addTransform(new ToTensor())
+                        .optFlag(Image.Flag.GRAYSCALE).optSynset(labels).optApplySoftmax(true).build())
+                .build();
+        Emulator core = core("cnv");
+        List<Sample> samples = samples(20);
+        int correct = 0;
+        try (ZooModel<Image, Classifications> model = criteria.loadModel();
+             Predictor<Image, Classifications> predictor = model.newPredictor()) {
+            for (Sample s : samples) {
+                Image image = ImageFactory.getInstance().fromPixels(io.cnv2.examples.DjlClassify.argb(s.input().data()),
+                        28, 28);
+                Classifications c = predictor.predict(image);
+                String want = labels.get(core.step(s.input()).fixedClass());
+                assertEquals(want, c.best().getClassName(), "image " + s.index());
+                correct += c.best().getClassName().equals(labels.get(s.label())) ? 1 : 0;
+            }
+            RunReport total = Cnv2SymbolBlock.of(model).total();
+            assertEquals(samples.size(), total.images());
+            assertTrue(total.totals().speedup() > 1.2, "Cnvlutin skips the zeros: " + total.totals().speedup());
+            for (LayerReport l : total.layers()) {
+                if (l.placement().equals("accelerator")) {
+                    assertTrue(l.cycles() > 0 && l.baselineCycles() > 0, l.name());
+                }
+            }
+        }
+        assertTrue(correct >= 16, "the shipped model classifies most of the first 20 test images: " + correct);
+    }
+
+    @Test
+    void missingCalibrationAndUnknownOptionsAreNamedInTheError(@TempDir Path tmp) throws Exception {
+        Path bare = tmp.resolve("net.onnx");
+        Files.copy(MODEL, bare);
+        MalformedModelException e = assertThrows(MalformedModelException.class, () -> Criteria.builder()
+                .setTypes(NDList.class, NDList.class).optModelPath(bare).optEngine("CNV2")
+                .optTranslator(new NoopTranslator()).build().loadModel());
+        assertTrue(e.getMessage().contains("'calibration'") && e.getMessage().contains("net.calibration.json"),
+                e.getMessage());
+        e = assertThrows(MalformedModelException.class, () -> Criteria.builder()
+                .setTypes(NDList.class, NDList.class).optModelPath(MODEL).optEngine("CNV2")
+                .optOption("treshold", "0.1").optTranslator(new NoopTranslator()).build().loadModel());
+        assertTrue(e.getMessage().contains("'treshold'") && e.getMessage().contains("unknown option"), e.getMessage());
+        e = assertThrows(MalformedModelException.class, () -> Criteria.builder()
+                .setTypes(NDList.class, NDList.class).optModelPath(MODEL).optEngine("CNV2")
+                .optOption("thresholds", tmp.resolve("none.json").toString()).optTranslator(new NoopTranslator())
+                .build().loadModel());
+        assertTrue(e.getMessage().contains("'thresholds'") && e.getMessage().contains("does not exist"), e.getMessage());
+    }
+}
