@@ -1,5 +1,7 @@
 package io.cnv2.cli;
 
+import io.cnv2.AtomicFiles;
+
 import io.cnv2.BadInputException;
 import io.cnv2.config.Config;
 import io.cnv2.config.ConfigFiles;
@@ -28,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,63 +43,11 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "FILE",
-            description = "Model file (.onnx). Default: the shipped Fashion-MNIST CNN.")
-    Path model;
-
-    @Option(names = "--input", paramLabel = "IMAGE", description = "Run these image files (PNG, JPEG...).")
-    List<Path> images = new ArrayList<>();
-
-    @Option(names = "--dataset", paramLabel = "SPEC",
-            description = "fashion-mnist (Debian's full test set), fashion-mnist-sample (1,000 shipped images, "
-                    + "the default) or a folder of IDX files.")
-    String dataset;
-
-    @Option(names = "--limit", paramLabel = "N", description = "Run only the first N images of the dataset.")
-    int limit;
-
-    @Option(names = "--arch", paramLabel = "ARCH", description = "Accelerator model: dadn (dense DaDianNao) or cnv (Cnvlutin). Default: the config's.")
-    String arch;
-
-    @Option(names = "--impl", paramLabel = "IMPL",
-            description = "fast (vectorised) or reference (lane by lane). Default: the config's.")
-    String impl;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "JSON file with 'machine' and 'run' sections.")
-    Path config;
-
-    @Option(names = "--calibration", paramLabel = "FILE",
-            description = "Use the activation formats in this file instead of profiling.")
-    Path calibrationFile;
+    @Mixin
+    SessionOptions session;
 
     @Option(names = "--save-calibration", paramLabel = "FILE", description = "Write the activation formats used.")
     Path saveCalibration;
-
-    @Option(names = "--input-shape", paramLabel = "NAME=D0,D1,...",
-            description = "Shape of a model input whose dimensions are symbolic, e.g. x=1,3,48,192.")
-    Map<String, String> inputShapes = new HashMap<>();
-
-    @Option(names = "--normalize", paramLabel = "MEAN,STD", split = ",",
-            description = "For --input images: (pixel/255 - MEAN) / STD. Default 0,1.")
-    double[] normalize;
-
-    @Option(names = "--labels", paramLabel = "FILE", description = "Class names, one per line.")
-    Path labelsFile;
-
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
-    Integer threads;
-
-    @Option(names = "--threshold", paramLabel = "T",
-            description = "Ineffectual-activation threshold of every layer, real units (0 = skip zeros only).")
-    Double threshold;
-
-    @Option(names = "--thresholds", paramLabel = "FILE",
-            description = "JSON object of per-layer thresholds, {\"layer\": T, ...}; other layers take --threshold.")
-    Path thresholdsFile;
-
-    @Option(names = "--dense", paramLabel = "LAYER", split = ",",
-            description = "Layers a skipping accelerator runs densely, like DaDianNao.")
-    List<String> denseLayers;
 
     @Option(names = "--json", paramLabel = "OUT", description = "Write the report as JSON.")
     Path json;
@@ -122,61 +73,13 @@ final class RunCommand implements Callable<Integer> {
         if (saveCalibration != null) {
             AtomicFiles.checkWritable(saveCalibration, "--save-calibration");
         }
-        if (!images.isEmpty() && dataset != null) {
-            throw new BadInputException("options --input and --dataset exclude each other");
-        }
-        if (limit < 0) {
-            throw new BadInputException("option --limit must be >= 0, got " + limit);
-        }
-        Config cfg = config == null ? Config.DEFAULT : ConfigFiles.load(config);
-        MachineConfig machine = cfg.machine();
-        RunConfig run = cfg.run();
-        run = new Overrides(arch, impl, threads, threshold, thresholdsFile, denseLayers).apply(run);
-
-        boolean shipped = model == null;
-        Path modelPath = shipped ? ShippedModels.fashionMnistOnnx() : model;
-        Network net = ModelLoader.load(modelPath, ImportOptions.parse(inputShapes, "option --input-shape"));
-        String modelName = shipped ? "fashion_cnn.onnx (shipped)" : model.toString();
-        Thresholds.checkLayers(run, net, modelName);
-        List<String> labels = Inputs.labels(labelsFile != null ? labelsFile
-                : shipped ? ShippedModels.fashionMnistDir().resolve("labels.txt") : null);
-
-        List<Sample> samples;
-        String datasetName;
-        if (!images.isEmpty()) {
-            Shape in = net.inputs().get(0).shape();
-            double mean = normalize == null ? 0 : normalize[0];
-            double std = normalize == null || normalize.length < 2 ? 1 : normalize[1];
-            samples = new ArrayList<>();
-            for (int i = 0; i < images.size(); i++) {
-                samples.add(Inputs.image(images.get(i), in, mean, std, i));
-            }
-            datasetName = images.size() == 1 ? images.get(0).toString() : images.size() + " images";
-        } else {
-            IdxDataset ds = Inputs.dataset(dataset == null ? Inputs.SAMPLE : dataset);
-            samples = ds.load(limit);
-            datasetName = ds.name();
-        }
-        if (samples.isEmpty()) {
-            throw new BadInputException("dataset " + datasetName + " holds no images");
-        }
-        Shape expected = net.inputs().get(0).shape();
-        if (!samples.get(0).input().shape().equals(expected)) {
-            throw new BadInputException("model " + modelName + ": input '" + net.inputs().get(0).name()
-                    + "' expects shape " + expected + ", but " + datasetName + " gives " + samples.get(0).input().shape());
-        }
-
-        Calibration cal;
-        if (calibrationFile != null) {
-            cal = ConfigFiles.loadCalibration(calibrationFile);
-        } else {
-            int n = Math.min(run.calibrationSamples(), samples.size());
-            String input = net.inputs().get(0).name();
-            cal = Calibrator.profile(net, samples.subList(0, n).stream().map(s -> Map.of(input, s.input())).toList(),
-                    "profiled on the first " + n + " input(s) of " + datasetName);
-        }
-
-        Emulator emu = new Emulator(net, machine, run, cal, Accelerators.create(run, machine));
+        SessionOptions.Session s = session.open();
+        Emulator emu = s.emulator();
+        RunConfig run = s.run();
+        List<Sample> samples = s.samples();
+        String modelName = s.modelName();
+        String datasetName = s.datasetName();
+        List<String> labels = s.labels();
         out.printf("cnv2 run: model %s, %d image(s) of %s, arch %s (%s), %d thread(s)%n", modelName, samples.size(),
                 datasetName, run.arch(), run.implementation(), run.effectiveThreads());
         out.printf("formats: %s%n", emu.calibration().source());

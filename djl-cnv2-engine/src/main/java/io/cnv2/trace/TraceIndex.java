@@ -1,0 +1,38 @@
+package io.cnv2.trace;
+
+import java.util.List;
+
+/**
+ * The {@code index.json} of a trace folder.
+ *
+ * @param model     the model traced
+ * @param images    images traced
+ * @param batchSize images per activation file
+ * @param batches   activation files per layer ({@code act-<trace>-0.npy} ...)
+ * @param layers    the conv and fully connected layers, in network order
+ */
+public record TraceIndex(String model, int images, int batchSize, int batches, List<Layer> layers) {
+
+    /**
+     * One layer.
+     *
+     * @param name                the layer's node name in the model
+     * @param trace               its name in the file names (DNNsim's {@code $LAYER})
+     * @param kind                conv or fc
+     * @param inputShape          one image's input activations (leading 1)
+     * @param weightShape         [K, C/groups, Ky, Kx], or [K, C] for fc
+     * @param inputFrac           fraction bits of the input activations
+     * @param weightFrac          fraction bits of the weights
+     * @param outputFrac          fraction bits of the outputs
+     * @param threshold           the run's ineffectual-activation threshold (real units)
+     * @param zeroFraction        input activations that are zero, over the traced images
+     * @param ineffectualFraction input activations the threshold makes ineffectual (zeros included)
+     * @param weightFile          weights file
+     * @param activationFiles     activation files, one per batch
+     */
+    public record Layer(String name, String trace, String kind, List<Integer> inputShape, List<Integer> weightShape,
+                        int strideY, int strideX, int padTop, int padLeft, int groups, int inputFrac, int weightFrac,
+                        int outputFrac, double threshold, double zeroFraction, double ineffectualFraction,
+                        String weightFile, List<String> activationFiles) {
+    }
+}

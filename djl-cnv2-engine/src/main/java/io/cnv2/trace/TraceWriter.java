@@ -1,0 +1,185 @@
+package io.cnv2.trace;
+
+import io.cnv2.AtomicFiles;
+import io.cnv2.BadInputException;
+import io.cnv2.config.Json;
+import io.cnv2.config.RunConfig;
+import io.cnv2.exec.FixedExecutor;
+import io.cnv2.fixed.QTensor;
+import io.cnv2.hw.QLayer;
+import io.cnv2.hw.Threshold;
+import io.cnv2.ir.ConvGeometry;
+import io.cnv2.ir.Network;
+import io.cnv2.ir.Node;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Per-layer traces in the layout the DNNsim simulator reads: for every conv and fully connected
+ * layer, {@code act-<layer>-<batch>.npy} (its input activations as the accelerator received
+ * them, a batch of images per file) and {@code wgt-<layer>.npy} (its weights as run), float32,
+ * plus {@code model.csv} ({@code name,conv|fc,stride,padding}), {@code precision.txt} (the
+ * fixed-point formats, so DNNsim quantises exactly as cnv2 did) and {@code index.json} with
+ * shapes, formats, thresholds and sparsity. The values are the fixed-point ones, written as the
+ * floats they stand for (exact in float32). Memory holds one batch; every file is written
+ * atomically and the index last, so a directory with an index is complete.
+ */
+public final class TraceWriter {
+    private final Path dir;
+    private final int batchSize;
+    private final List<LayerTrace> layers = new ArrayList<>();
+    private final String model;
+    private int images;
+    private int batches;
+
+    /** What is known and collected about one layer. */
+    private static final class LayerTrace {
+        final Node node;
+        final QLayer layer;
+        final String trace;
+        final Threshold threshold;
+        final List<float[]> pending = new ArrayList<>();
+        int[] sampleShape;
+        long values;
+        long zeros;
+        long ineffectual;
+        final List<String> files = new ArrayList<>();
+
+        LayerTrace(Node node, QLayer layer, String trace, Threshold threshold) {
+            this.node = node;
+            this.layer = layer;
+            this.trace = trace;
+            this.threshold = threshold;
+        }
+    }
+
+    /** Traces of {@code exec}'s network into {@code dir} (created if needed), {@code batchSize} images per file. */
+    public TraceWriter(Path dir, String model, FixedExecutor exec, RunConfig run, int batchSize) {
+        if (batchSize < 1) {
+            throw new BadInputException("trace batch size must be >= 1, got " + batchSize);
+        }
+        this.dir = dir;
+        this.model = model;
+        this.batchSize = batchSize;
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new BadInputException("cannot create trace folder " + dir + ": " + e.getMessage());
+        }
+        Network net = exec.network();
+        Set<String> taken = new HashSet<>();
+        for (Node n : net.acceleratorLayers()) {
+            QLayer q = exec.layers().layer(n.name());
+            layers.add(new LayerTrace(n, q, unique(sanitise(n.name()), taken),
+                    new Threshold(run.thresholdOf(n.name()), q.inputFrac())));
+        }
+    }
+
+    /** A file-name-safe layer name: what DNNsim does to '/' (it becomes '-'), for every unsafe character. */
+    static String sanitise(String name) {
+        String s = name.replaceAll("[^A-Za-z0-9_.]+", "-").replaceAll("^-+|-+$", "");
+        return s.isEmpty() ? "layer" : s;
+    }
+
+    private static String unique(String s, Set<String> taken) {
+        String u = s;
+        for (int i = 2; !taken.add(u); i++) {
+            u = s + "-" + i;
+        }
+        return u;
+    }
+
+    /** One image's run (with its tensors kept); images must come in order. */
+    public void add(FixedExecutor.Result r) {
+        for (LayerTrace l : layers) {
+            QTensor x = r.tensors().get(l.node.inputs().get(0));
+            if (x == null) {
+                throw new IllegalArgumentException("run of layer " + l.node.name() + " kept no input tensor");
+            }
+            l.sampleShape = x.shape().dims();
+            l.pending.add(x.dequantize().data());
+            for (short q : x.data()) {
+                l.values++;
+                l.zeros += q == 0 ? 1 : 0;
+                l.ineffectual += l.threshold.ineffectual(q) ? 1 : 0;
+            }
+        }
+        images++;
+        if (images % batchSize == 0) {
+            flush();
+        }
+    }
+
+    private void flush() {
+        if (layers.isEmpty() || layers.get(0).pending.isEmpty()) {
+            return;
+        }
+        for (LayerTrace l : layers) {
+            int n = l.pending.size();
+            int per = l.pending.get(0).length;
+            float[] all = new float[n * per];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(l.pending.get(i), 0, all, i * per, per);
+            }
+            // [N, C, H, W] for conv, [N, C] for fully connected: the sample's leading 1 becomes N
+            int[] shape = l.sampleShape.clone();
+            shape[0] = n;
+            String file = "act-" + l.trace + "-" + batches + ".npy";
+            AtomicFiles.write(dir.resolve(file), Npy.encode(new Npy.Array(shape, all)));
+            l.files.add(file);
+            l.pending.clear();
+        }
+        batches++;
+    }
+
+    /** Writes the last batch, the weights, model.csv, precision.txt and the index; returns the index. */
+    public TraceIndex finish() {
+        flush();
+        List<TraceIndex.Layer> entries = new ArrayList<>();
+        StringBuilder csv = new StringBuilder();
+        StringBuilder[] precision = {new StringBuilder(), new StringBuilder(), new StringBuilder(), new StringBuilder()};
+        for (LayerTrace l : layers) {
+            ConvGeometry g = l.layer.geometry();
+            boolean fc = l.sampleShape != null && l.sampleShape.length == 2;
+            short[] q = l.layer.weights();
+            float[] w = new float[q.length];
+            float scale = (float) Math.scalb(1.0, -l.layer.weightFrac());
+            for (int i = 0; i < q.length; i++) {
+                w[i] = q[i] * scale;
+            }
+            int[] wShape = fc ? new int[] {g.filters(), g.channelsPerGroup()}
+                    : new int[] {g.filters(), g.channelsPerGroup(), g.kernelY(), g.kernelX()};
+            String wFile = "wgt-" + l.trace + ".npy";
+            AtomicFiles.write(dir.resolve(wFile), Npy.encode(new Npy.Array(wShape, w)));
+            csv.append(l.trace).append(',').append(fc ? "fc" : "conv").append(',').append(g.strideY()).append(',')
+                    .append(g.padTop()).append('\n');
+            precision[0].append(16 - l.layer.inputFrac()).append(';');
+            precision[1].append(l.layer.inputFrac()).append(';');
+            precision[2].append(16 - l.layer.weightFrac()).append(';');
+            precision[3].append(l.layer.weightFrac()).append(';');
+            entries.add(new TraceIndex.Layer(l.node.name(), l.trace, fc ? "fc" : "conv",
+                    l.sampleShape == null ? List.of() : Arrays.stream(l.sampleShape).boxed().toList(),
+                    Arrays.stream(wShape).boxed().toList(), g.strideY(), g.strideX(), g.padTop(), g.padLeft(),
+                    g.groups(), l.layer.inputFrac(), l.layer.weightFrac(), l.layer.outputFrac(), l.threshold.real(),
+                    ratio(l.zeros, l.values), ratio(l.ineffectual, l.values), wFile, List.copyOf(l.files)));
+        }
+        AtomicFiles.write(dir.resolve("model.csv"), csv.toString());
+        AtomicFiles.write(dir.resolve("precision.txt"), "magnitude (+1 of the sign), fraction, wgt_magnitude, "
+                + "wgt_fraction\n" + precision[0] + "\n" + precision[1] + "\n" + precision[2] + "\n" + precision[3] + "\n");
+        TraceIndex index = new TraceIndex(model, images, batchSize, batches, entries);
+        AtomicFiles.write(dir.resolve("index.json"), Json.write(index));
+        return index;
+    }
+
+    private static double ratio(long a, long b) {
+        return b == 0 ? Double.NaN : (double) a / b;
+    }
+}
