@@ -44,6 +44,24 @@ final class BrickCounts {
     /** Effectual activations met by {@link #cycles} so far. */
     private long effectual;
     private int[] laneTotal;
+    /** Offset of every brick of a window, in storage order (ky, kx, channel-brick), from the window's corner. */
+    private int[] offsets;
+
+    private int[] offsets() {
+        if (offsets == null) {
+            int[] o = new int[g.kernelY() * g.kernelX() * perPos];
+            int b = 0;
+            for (int ky = 0; ky < g.kernelY(); ky++) {
+                for (int kx = 0; kx < g.kernelX(); kx++) {
+                    for (int cb = 0; cb < perPos; cb++) {
+                        o[b++] = (ky * g.dilationY() * paddedWidth + kx * g.dilationX()) * perPos + cb;
+                    }
+                }
+            }
+            offsets = o;
+        }
+        return offsets;
+    }
 
     /**
      * Cycles of window (oy, ox) on the lanes of one pass (CNV2-MODEL.md section 4): its bricks,
@@ -54,43 +72,34 @@ final class BrickCounts {
      * window's effectual activations to {@link #effectual()}.
      */
     long cycles(int oy, int ox, int lanes, int minStep, boolean windowSync) {
-        if (windowSync && (laneTotal == null || laneTotal.length != lanes)) {
-            laneTotal = new int[lanes];
-        } else if (windowSync) {
-            java.util.Arrays.fill(laneTotal, 0);
-        }
-        long cycles = 0;
+        int[] o = offsets();
+        int base = (oy * g.strideY() * paddedWidth + ox * g.strideX()) * perPos;
         long sum = 0;
-        int most = 0;
-        int lane = 0;
-        int stepX = g.dilationX() * perPos;
-        for (int ky = 0; ky < g.kernelY(); ky++) {
-            int base = ((oy * g.strideY() + ky * g.dilationY()) * paddedWidth + ox * g.strideX()) * perPos;
-            for (int kx = 0; kx < g.kernelX(); kx++, base += stepX) {
-                for (int i = 0; i < perPos; i++) {
-                    int v = counts[base + i];
-                    sum += v;
-                    if (windowSync) {
-                        laneTotal[lane] += v;
-                    } else {
-                        most = Math.max(most, v);
-                    }
-                    if (++lane == lanes) {
-                        lane = 0;
-                        if (!windowSync) {
-                            cycles += Math.max(minStep, most);
-                            most = 0;
-                        }
-                    }
-                }
-            }
-        }
         if (windowSync) {
+            if (laneTotal == null || laneTotal.length != lanes) {
+                laneTotal = new int[lanes];
+            }
+            java.util.Arrays.fill(laneTotal, 0);
+            for (int b = 0; b < o.length; b++) {
+                int v = counts[base + o[b]];
+                laneTotal[b % lanes] += v;
+                sum += v;
+            }
+            int most = 0;
             for (int v : laneTotal) {
                 most = Math.max(most, v);
             }
-            cycles = Math.max(minStep, most);
-        } else if (lane > 0) {
+            effectual += sum;
+            return Math.max(minStep, most);
+        }
+        long cycles = 0;
+        for (int s = 0; s < o.length; s += lanes) {
+            int most = 0;
+            for (int b = s, end = Math.min(o.length, s + lanes); b < end; b++) {
+                int v = counts[base + o[b]];
+                most = Math.max(most, v);
+                sum += v;
+            }
             cycles += Math.max(minStep, most);
         }
         effectual += sum;
