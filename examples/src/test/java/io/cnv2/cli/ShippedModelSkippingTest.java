@@ -12,12 +12,18 @@ import io.cnv2.exec.FixedExecutor;
 import io.cnv2.exec.NodeStats;
 import io.cnv2.fixed.Calibration;
 import io.cnv2.hw.Accelerators;
+import io.cnv2.importer.ImportOptions;
 import io.cnv2.importer.ModelLoader;
 import io.cnv2.ir.Network;
+import io.cnv2.ir.Shape;
 import io.cnv2.ir.Tensor;
 import io.cnv2.models.ShippedModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,6 +64,38 @@ class ShippedModelSkippingTest {
         }
         assertTrue(cnvCycles < dadnCycles, "zero skipping saves cycles: " + cnvCycles + " vs " + dadnCycles);
         assertTrue(thresholdCycles < cnvCycles, "a threshold saves more: " + thresholdCycles + " vs " + cnvCycles);
+    }
+
+    @Test
+    void cnvAtThresholdZeroEqualsDadianNaoOnEveryTensorOfThePaddleOcrClassifier() {
+        Path model = Path.of(System.getProperty("cnv2.repo.root", ".."))
+                .resolve("models/paddleocr/.cache/ch_ppocr_mobile_v2.0_cls_infer.onnx");
+        if (System.getenv("CNV2_REQUIRE_MODELS") == null) {
+            Assumptions.assumeTrue(Files.exists(model), "run models/paddleocr/fetch.sh first");
+        }
+        Network net = ModelLoader.load(model, new ImportOptions(Map.of("x", Shape.of(1, 3, 48, 192))));
+        Random r = new Random(7);
+        List<Map<String, Tensor>> inputs = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            float[] x = new float[3 * 48 * 192];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = r.nextFloat() < 0.3 ? 0 : r.nextFloat() * 2 - 1;
+            }
+            inputs.add(Map.of("x", new Tensor(Shape.of(1, 3, 48, 192), x)));
+        }
+        Calibration cal = Calibrator.profile(net, inputs, "test");
+        FixedExecutor dense = new FixedExecutor(net, cal, Accelerators.create(RunConfig.DEFAULT, M), 48);
+        FixedExecutor fast = new FixedExecutor(net, cal, Accelerators.create(RunConfig.DEFAULT.withArch("cnv"), M), 48);
+        long dadnCycles = 0;
+        long cnvCycles = 0;
+        for (Map<String, Tensor> x : inputs) {
+            FixedExecutor.Result d = dense.run(x, true);
+            FixedExecutor.Result c = fast.run(x, true);
+            assertEquals(d.tensors(), c.tensors());
+            dadnCycles += cycles(d.nodes());
+            cnvCycles += cycles(c.nodes());
+        }
+        assertTrue(cnvCycles < dadnCycles, "zero skipping saves cycles: " + cnvCycles + " vs " + dadnCycles);
     }
 
     private static long cycles(List<NodeStats> nodes) {
