@@ -17,6 +17,7 @@ import gzip
 import json
 import os
 import struct
+import sys
 import time
 from typing import Dict
 
@@ -24,6 +25,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import torchscript_card  # noqa: E402  (models/torchscript_card.py)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -136,7 +140,7 @@ def main():
                       input_names=["image"], output_names=["logits"], do_constant_folding=False,
                       training=torch.onnx.TrainingMode.EVAL,
                       dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
-    torch.jit.script(model).save(os.path.join(HERE, "fashion_cnn.pt"))
+    torchscript_card.save(model, example, os.path.join(HERE, "fashion_cnn.pt"))  # with the cnv2 graph card
     with open(os.path.join(HERE, "metrics.json"), "w") as f:
         json.dump({"dataset": "Fashion-MNIST test set (10,000 images, Debian dataset-fashion-mnist)",
                    "test_top1": top1, "epochs": a.epochs, "seed": a.seed,

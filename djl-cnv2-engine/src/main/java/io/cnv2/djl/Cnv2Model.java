@@ -45,13 +45,8 @@ public class Cnv2Model extends BaseModel {
             throw new UnsupportedOperationException("the CNV2 engine loads model files; it does not train blocks");
         }
         Path file = findModelFile(prefix);
-        String name = file.getFileName().toString();
-        if (name.endsWith(".pt") || name.endsWith(".torchscript")) {
-            throw new MalformedModelException("CNV2 engine: " + file + " is TorchScript, which carries no layer graph "
-                    + "cnv2 can read yet; export the model to ONNX (torch.onnx.export) and load that");
-        }
         try {
-            ModelOptions o = ModelOptions.parse(options, modelDir, modelName);
+            ModelOptions o = ModelOptions.parse(options, modelDir, modelName, file.getFileName().toString());
             Config cfg = o.config() == null ? Config.DEFAULT : ConfigFiles.load(o.config());
             RunConfig run = o.overrides().apply(cfg.run());
             Network net = ModelLoader.load(file, o.imports());

@@ -19,7 +19,8 @@ import java.util.Set;
  *   <li>{@code config}: machine and run configuration file; default {@code <model>.cnv2.json}
  *       next to the model when it exists;</li>
  *   <li>{@code calibration}: fixed-point formats file ({@code ./cnv2 run --save-calibration});
- *       default {@code <model>.calibration.json} next to the model; required;</li>
+ *       default {@code <file>.calibration.json}, else {@code <model>.calibration.json}, next to the
+ *       model; required;</li>
  *   <li>{@code arch}, {@code impl}, {@code threads}, {@code threshold}, {@code thresholds}
  *       (file), {@code dense} (comma-separated layers): as on the command line;</li>
  *   <li>{@code inputShape}: for models with symbolic input dimensions, e.g. {@code x=1,3,48,192}.</li>
@@ -29,7 +30,7 @@ record ModelOptions(Path config, Path calibration, Overrides overrides, ImportOp
     static final Set<String> KNOWN = Set.of("config", "calibration", "arch", "impl", "threads", "threshold",
             "thresholds", "dense", "inputShape");
 
-    static ModelOptions parse(Map<String, ?> options, Path modelDir, String modelName) {
+    static ModelOptions parse(Map<String, ?> options, Path modelDir, String modelName, String fileName) {
         Map<String, ?> o = options == null ? Map.of() : options;
         for (String key : o.keySet()) {
             if (!KNOWN.contains(key)) {
@@ -37,7 +38,11 @@ record ModelOptions(Path config, Path calibration, Overrides overrides, ImportOp
             }
         }
         Path config = path(o, "config", modelDir, modelName + ".cnv2.json", false);
-        Path calibration = path(o, "calibration", modelDir, modelName + ".calibration.json", true);
+        // formats name tensors, and an ONNX and a TorchScript copy of one model name them differently:
+        // <file>.calibration.json first, then <model>.calibration.json
+        Path calibration = Files.isRegularFile(modelDir.resolve(fileName + ".calibration.json")) && !o.containsKey("calibration")
+                ? modelDir.resolve(fileName + ".calibration.json")
+                : path(o, "calibration", modelDir, modelName + ".calibration.json", true);
         Integer threads = o.containsKey("threads") ? integer(o, "threads") : null;
         Double threshold = o.containsKey("threshold") ? number(o, "threshold") : null;
         if (threshold != null && (threshold < 0 || threshold.isNaN())) {

@@ -19,11 +19,16 @@ public record BatchNorm(Tensor scale, Tensor bias, Tensor mean, Tensor var, floa
         return scale.shape().size();
     }
 
-    /** Per-channel multiplier scale / sqrt(var + eps). */
+    /**
+     * Per-channel multiplier scale / sqrt(var + eps), each step in float32 as PyTorch's ONNX
+     * export folds BatchNorm into a conv (add, correctly rounded sqrt, divide): a model folded
+     * by cnv2 and the same model folded by the exporter then have the same weights, bit for bit.
+     */
     public float[] multiplier() {
         float[] m = new float[channels()];
         for (int c = 0; c < m.length; c++) {
-            m[c] = (float) (scale.data()[c] / Math.sqrt((double) var.data()[c] + epsilon));
+            float sum = var.data()[c] + epsilon;
+            m[c] = scale.data()[c] / (float) Math.sqrt(sum);
         }
         return m;
     }

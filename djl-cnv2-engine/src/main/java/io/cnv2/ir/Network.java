@@ -109,7 +109,6 @@ public final class Network {
                 continue;
             }
             float[] m = bn.multiplier();
-            float[] o = bn.offset();
             Tensor w = conv.weight();
             int k = conv.filters();
             int per = w.shape().size() / k;
@@ -119,8 +118,9 @@ public final class Network {
                 for (int i = 0; i < per; i++) {
                     nw[f * per + i] = w.data()[f * per + i] * m[f];
                 }
+                // (b - mean) * m + beta in float32, the exporter's order (see BatchNorm.multiplier)
                 float b0 = conv.bias() == null ? 0f : conv.bias().data()[f];
-                nb[f] = b0 * m[f] + o[f];
+                nb[f] = (b0 - bn.mean().data()[f]) * m[f] + bn.bias().data()[f];
             }
             Conv folded = conv.withWeights(new Tensor(w.shape(), nw), new Tensor(Shape.of(k), nb));
             replaced.put(p.name(), new Node(p.name(), folded, p.inputs(), n.output()));

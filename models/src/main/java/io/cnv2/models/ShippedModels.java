@@ -16,7 +16,7 @@ import java.util.List;
 public final class ShippedModels {
     private static final String BASE = "/io/cnv2/models/fashion-mnist/";
     /** File names inside the shipped Fashion-MNIST folder. */
-    public static final List<String> FASHION_FILES = List.of("fashion_cnn.onnx", "fashion_cnn.pt", "labels.txt",
+    public static final List<String> FASHION_FILES = List.of("fashion_cnn.onnx", "fashion_cnn.pt", "labels.txt", "fashion_cnn.pt.calibration.json",
             "metrics.json", "fashion_cnn.calibration.json", "sample/t10k-images-idx3-ubyte.gz", "sample/t10k-labels-idx1-ubyte.gz");
     private static Path extracted;
 
