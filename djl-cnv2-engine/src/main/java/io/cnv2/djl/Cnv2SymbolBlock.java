@@ -13,11 +13,13 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.cnv2.BadInputException;
 import io.cnv2.exec.Emulator;
+import io.cnv2.exec.SampleTaps;
 import io.cnv2.ir.Tensor;
 import io.cnv2.stats.ReportBuilder;
 import io.cnv2.stats.RunReport;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The block of a model on the CNV2 engine: {@code forward} runs every sample of the batch
@@ -32,6 +34,8 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
     private final String modelName;
     private ReportBuilder total;
     private RunReport last;
+    private volatile Consumer<SampleTaps> taps;
+    private long tapped;
 
     Cnv2SymbolBlock(Emulator emulator, String modelName) {
         this.emulator = emulator;
@@ -77,7 +81,11 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
         for (int i = 0; i < batch; i++) {
             float[] one = new float[per];
             System.arraycopy(data, i * per, one, 0, per);
-            Emulator.Step step = emulator.step(new Tensor(sample, one));
+            Consumer<SampleTaps> sink = taps;
+            Emulator.Step step = emulator.step(new Tensor(sample, one), sink != null);
+            if (sink != null) {
+                sink.accept(new SampleTaps(nextTapIndex(), step.taps()));
+            }
             now.add(step.nodes(), step.floatClass(), step.fixedClass(), -1);
             outputs.add(step.fixedOutput());
         }
@@ -119,6 +127,21 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
             p *= d[i];
         }
         return p;
+    }
+
+    private synchronized long nextTapIndex() {
+        return tapped++;
+    }
+
+    /**
+     * Instrumentation: from now on every sample that {@code forward} runs hands its
+     * {@link SampleTaps} (per conv and fully connected layer: input in float and quantised,
+     * output, weights as run) to {@code sink}, in order, as it finishes; nothing is kept here,
+     * so memory stays bounded whatever the sink does with them (a
+     * {@link io.cnv2.trace.TraceWriter} streams them to disk). Null stops it.
+     */
+    public void setTaps(Consumer<SampleTaps> sink) {
+        this.taps = sink;
     }
 
     private synchronized void record(ReportBuilder now) {

@@ -55,6 +55,14 @@ public final class Emulator {
         return network;
     }
 
+    public RunConfig run() {
+        return run;
+    }
+
+    public MachineConfig machine() {
+        return machine;
+    }
+
     public Calibration calibration() {
         return calibration;
     }
@@ -63,8 +71,8 @@ public final class Emulator {
         return fixedExec;
     }
 
-    /** One input through the float reference and the emulated accelerator. */
-    public record Step(Tensor floatOutput, Tensor fixedOutput, List<NodeStats> nodes) {
+    /** One input through the float reference and the emulated accelerator; {@code taps} empty unless asked. */
+    public record Step(Tensor floatOutput, Tensor fixedOutput, List<NodeStats> nodes, List<LayerTap> taps) {
         public int floatClass() {
             return argmax(floatOutput);
         }
@@ -76,11 +84,27 @@ public final class Emulator {
 
     /** Runs one input (the network's first input) through both paths; safe to call from many threads. */
     public Step step(Tensor input) {
+        return step(input, false);
+    }
+
+    /**
+     * {@link #step(Tensor)}, and with {@code tap} the instrumentation's capture of every conv
+     * and fully connected layer (see {@link LayerTap}).
+     */
+    public Step step(Tensor input, boolean tap) {
         String in = network.inputs().get(0).name();
         String out = network.outputs().get(0);
-        Tensor f = floatExec.run(Map.of(in, input)).get(out);
-        FixedExecutor.Result r = fixedExec.run(Map.of(in, input), false);
-        return new Step(f, r.outputs().get(out), r.nodes());
+        Map<String, Tensor> floats = floatExec.runAll(Map.of(in, input));
+        FixedExecutor.Result r = fixedExec.run(Map.of(in, input), tap);
+        List<LayerTap> taps = List.of();
+        if (tap) {
+            taps = new ArrayList<>();
+            for (var n : network.acceleratorLayers()) {
+                taps.add(new LayerTap(n.name(), floats.get(n.inputs().get(0)), r.tensors().get(n.inputs().get(0)),
+                        r.tensors().get(n.output()), fixedExec.layers().layer(n.name())));
+            }
+        }
+        return new Step(floats.get(out), r.outputs().get(out), r.nodes(), taps);
     }
 
     /** A collector of per-input statistics for {@link #report}. */

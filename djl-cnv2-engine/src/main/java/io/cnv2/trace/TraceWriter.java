@@ -5,6 +5,8 @@ import io.cnv2.BadInputException;
 import io.cnv2.config.Json;
 import io.cnv2.config.RunConfig;
 import io.cnv2.exec.FixedExecutor;
+import io.cnv2.exec.LayerTap;
+import io.cnv2.exec.SampleTaps;
 import io.cnv2.fixed.QTensor;
 import io.cnv2.hw.QLayer;
 import io.cnv2.hw.Threshold;
@@ -97,13 +99,19 @@ public final class TraceWriter {
         return u;
     }
 
-    /** One image's run (with its tensors kept); images must come in order. */
-    public void add(FixedExecutor.Result r) {
-        for (LayerTrace l : layers) {
-            QTensor x = r.tensors().get(l.node.inputs().get(0));
-            if (x == null) {
-                throw new IllegalArgumentException("run of layer " + l.node.name() + " kept no input tensor");
+    /** One image's taps (the instrumentation's capture); images must come in order. */
+    public void add(SampleTaps taps) {
+        if (taps.layers().size() != layers.size()) {
+            throw new IllegalArgumentException("taps of " + taps.layers().size() + " layers for a trace of "
+                    + layers.size());
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            LayerTrace l = layers.get(i);
+            LayerTap tap = taps.layers().get(i);
+            if (!tap.layer().equals(l.node.name())) {
+                throw new IllegalArgumentException("tap of layer " + tap.layer() + " where " + l.node.name() + " is traced");
             }
+            QTensor x = tap.input();
             l.sampleShape = x.shape().dims();
             l.pending.add(x.dequantize().data());
             for (short q : x.data()) {

@@ -3,13 +3,13 @@ package io.cnv2.cli;
 import io.cnv2.BadInputException;
 import io.cnv2.data.Sample;
 import io.cnv2.exec.FixedExecutor;
+import io.cnv2.exec.SampleTaps;
 import io.cnv2.trace.TraceIndex;
 import io.cnv2.trace.TraceWriter;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
@@ -55,7 +55,6 @@ final class TraceCommand implements Callable<Integer> {
         }
         SessionOptions.Session s = session.open();
         FixedExecutor exec = s.emulator().fixedExecutor();
-        String input = s.net().inputs().get(0).name();
         TraceWriter writer = new TraceWriter(out, s.modelName(), exec, s.run(), batchSize);
         List<Sample> samples = s.samples();
         Progress bar = new Progress(spec.commandLine().getErr(), samples.size(), "tracing",
@@ -65,11 +64,13 @@ final class TraceCommand implements Callable<Integer> {
             // a batch at a time: its images in parallel, then written in order, so memory holds one batch
             for (int b = 0; b < samples.size(); b += batchSize) {
                 List<Sample> batch = samples.subList(b, Math.min(samples.size(), b + batchSize));
-                FixedExecutor.Result[] results = new FixedExecutor.Result[batch.size()];
+                SampleTaps[] taps = new SampleTaps[batch.size()];
+                int first = b;
                 pool.submit(() -> IntStream.range(0, batch.size()).parallel().forEach(i ->
-                        results[i] = exec.run(Map.of(input, batch.get(i).input()), true))).get();
-                for (FixedExecutor.Result r : results) {
-                    writer.add(r);
+                        taps[i] = new SampleTaps(first + i, s.emulator().step(batch.get(i).input(), true).taps())))
+                        .get();
+                for (SampleTaps t : taps) {
+                    writer.add(t);
                 }
                 bar.accept(b + batch.size());
             }

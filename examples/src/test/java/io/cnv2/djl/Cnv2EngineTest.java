@@ -26,6 +26,10 @@ import io.cnv2.config.RunConfig;
 import io.cnv2.data.FashionMnist;
 import io.cnv2.data.Sample;
 import io.cnv2.exec.Emulator;
+import io.cnv2.exec.LayerTap;
+import io.cnv2.exec.SampleTaps;
+import io.cnv2.trace.TraceIndex;
+import io.cnv2.trace.TraceWriter;
 import io.cnv2.hw.Accelerators;
 import io.cnv2.importer.ModelLoader;
 import io.cnv2.ir.Network;
@@ -125,6 +129,51 @@ class Cnv2EngineTest {
             }
         }
         assertTrue(correct >= 16, "the shipped model classifies most of the first 20 test images: " + correct);
+    }
+
+    @Test
+    void tapsCaptureEveryLayerAndStreamToATraceOnDisk(@TempDir Path tmp) throws Exception {
+        Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
+                .optModelPath(MODEL).optEngine("CNV2").optOption("arch", "cnv")
+                .optTranslator(new NoopTranslator()).build();
+        Emulator core = core("cnv");
+        List<Sample> samples = samples(10);
+        List<SampleTaps> kept = new java.util.ArrayList<>();
+        try (ZooModel<NDList, NDList> model = criteria.loadModel();
+             Predictor<NDList, NDList> predictor = model.newPredictor();
+             NDManager m = NDManager.newBaseManager("CNV2")) {
+            Cnv2SymbolBlock block = Cnv2SymbolBlock.of(model);
+            TraceWriter trace = new TraceWriter(tmp, "fashion", block.emulator().fixedExecutor(),
+                    block.emulator().run(), 4);
+            block.setTaps(t -> {
+                trace.add(t);
+                if (t.index() < 2) {
+                    kept.add(t);
+                }
+            });
+            for (Sample s : samples) {
+                predictor.predict(new NDList(m.create(s.input().data(), new Shape(1, 1, 28, 28))));
+            }
+            block.setTaps(null);
+            TraceIndex index = trace.finish();
+            assertEquals(10, index.images());
+            assertEquals(3, index.batches());
+        }
+        assertEquals(2, kept.size());
+        for (SampleTaps t : kept) {
+            Emulator.Step want = core.step(samples.get((int) t.index()).input(), true);
+            assertEquals(5, t.layers().size());
+            for (int i = 0; i < 5; i++) {
+                LayerTap a = want.taps().get(i);
+                LayerTap b = t.layers().get(i);
+                assertEquals(a.layer(), b.layer());
+                assertEquals(a.floatInput(), b.floatInput());
+                assertEquals(a.input(), b.input());
+                assertEquals(a.output(), b.output());
+                assertArrayEquals(a.weights().weights(), b.weights().weights());
+                assertEquals(a.input().dequantize().shape(), b.floatInput().shape());
+            }
+        }
     }
 
     @Test
