@@ -2,6 +2,9 @@ package io.cnv2.djl;
 
 import ai.djl.BaseModel;
 import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.nn.Block;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.cnv2.BadInputException;
@@ -41,15 +44,13 @@ public class Cnv2Model extends BaseModel {
     public void load(Path modelPath, String prefix, Map<String, ?> options) throws IOException, MalformedModelException {
         setModelDir(modelPath);
         wasLoaded = true;
-        if (block != null) {
-            throw new UnsupportedOperationException("the CNV2 engine loads model files; it does not train blocks");
-        }
-        Path file = findModelFile(prefix);
+        Block trained = block;
+        Path file = trained == null ? findModelFile(prefix) : modelDir.resolve(modelName);
         try {
             ModelOptions o = ModelOptions.parse(options, modelDir, modelName, file.getFileName().toString());
             Config cfg = o.config() == null ? Config.DEFAULT : ConfigFiles.load(o.config());
             RunConfig run = o.overrides().apply(cfg.run());
-            Network net = ModelLoader.load(file, o.imports());
+            Network net = trained == null ? ModelLoader.load(file, o.imports()) : blockNetwork(trained, prefix, o);
             Thresholds.checkLayers(run, net, file.toString());
             Calibration cal = ConfigFiles.loadCalibration(o.calibration());
             Emulator emulator = new Emulator(net, cfg.machine(), run, cal, Accelerators.create(run, cfg.machine()));
@@ -57,6 +58,39 @@ public class Cnv2Model extends BaseModel {
         } catch (BadInputException e) {
             throw new MalformedModelException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * A DJL block tree (set with {@code Criteria.optBlock}): its parameters load from the model
+     * folder through the PyTorch engine, then {@link BlockImporter} reads the tree; the input
+     * shape comes from the {@code inputShape} option ({@code input=1,1,28,28}).
+     */
+    private Network blockNetwork(Block b, String prefix, ModelOptions o) throws IOException, MalformedModelException {
+        io.cnv2.ir.Shape shape = o.imports().inputShapes().get(BlockImporter.INPUT);
+        if (shape == null) {
+            throw new BadInputException("CNV2 engine, model option 'inputShape': a block model needs "
+                    + BlockImporter.INPUT + "=D0,D1,... (batch 1), e.g. input=1,1,28,28");
+        }
+        if (!Engine.hasEngine("PyTorch")) {
+            throw new BadInputException("CNV2 engine: loading a block's parameters needs DJL's PyTorch engine");
+        }
+        Model params = Model.newInstance(modelName, ai.djl.Device.cpu(), "PyTorch");
+        params.setBlock(b);
+        params.load(modelDir, prefix == null ? modelName : prefix);
+        parameterModel = params;
+        return BlockImporter.toNetwork(modelName, b, shape, params.getNDManager());
+    }
+
+    /** The PyTorch model holding a block model's parameters, closed with this one. */
+    private Model parameterModel;
+
+    @Override
+    public void close() {
+        if (parameterModel != null) {
+            parameterModel.close();
+            parameterModel = null;
+        }
+        super.close();
     }
 
     @Override
