@@ -55,9 +55,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--csv", paramLabel = "OUT", description = "Write the per-layer table as CSV.")
     Path csv;
 
-    @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Show a progress bar on a terminal (default on).")
-    boolean progress;
+    @Mixin
+    ProgressOption progress;
 
     @Override
     public Integer call() {
@@ -84,7 +83,7 @@ final class RunCommand implements Callable<Integer> {
                 datasetName, run.arch(), run.implementation(), run.effectiveThreads());
         out.printf("formats: %s%n", emu.calibration().source());
         out.flush();
-        Progress bar = new Progress(err, samples.size(), "emulating", progress && Progress.terminal());
+        Progress bar = progress.bar(err, samples.size(), "emulating");
         long t0 = System.nanoTime();
         Emulator.Evaluation ev = emu.evaluate(samples, modelName, datasetName, bar);
         double secs = (System.nanoTime() - t0) / 1e9;

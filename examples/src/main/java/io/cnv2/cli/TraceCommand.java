@@ -37,9 +37,8 @@ final class TraceCommand implements Callable<Integer> {
             description = "Images per activation file (default 16).")
     int batchSize;
 
-    @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Show a progress bar on a terminal (default on).")
-    boolean progress;
+    @Mixin
+    ProgressOption progress;
 
     @Override
     public Integer call() {
@@ -57,8 +56,7 @@ final class TraceCommand implements Callable<Integer> {
         FixedExecutor exec = s.emulator().fixedExecutor();
         TraceWriter writer = new TraceWriter(out, s.modelName(), exec, s.run(), batchSize);
         List<Sample> samples = s.samples();
-        Progress bar = new Progress(spec.commandLine().getErr(), samples.size(), "tracing",
-                progress && Progress.terminal());
+        Progress bar = progress.bar(spec.commandLine().getErr(), samples.size(), "tracing");
         ForkJoinPool pool = new ForkJoinPool(s.run().effectiveThreads());
         try {
             // a batch at a time: its images in parallel, then written in order, so memory holds one batch
