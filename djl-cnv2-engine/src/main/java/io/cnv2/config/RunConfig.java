@@ -20,24 +20,43 @@ import java.util.Set;
  * @param laneSync            "step" (lanes wait for each other at every step) or "window" (section 4) [chosen: step]
  * @param minStepCycles       least cycles a step (or window, with laneSync window) costs [chosen: 1]
  * @param brickPolicy         how bricks are dealt to neuron lanes: "consecutive" [chosen]
+ * @param encoding            activation encoding in NM for arch cnv2 (section 5.1): raw, zfnaf, roe, viai,
+ *                            compressed-viai, compressed-zfnaf [chosen: zfnaf]
+ * @param detect              where ineffectual activations are found for arch cnv2 (section 5.3): "output"
+ *                            (the producer encodes them away) or "fetch" (NM holds raw values) [chosen: output]
+ * @param weightSkip          zero-weight skipping for arch cnv2 (section 5.4): "none" or "filter-lanes"
+ *                            [chosen: none]
+ * @param prune               magnitude pruning: the fraction of each conv and fully connected layer's
+ *                            weights set to zero before quantising, 0 to 1 [chosen: 0]
  */
 public record RunConfig(String arch, String implementation, int calibrationSamples,
                         Map<String, Integer> pinnedFormats, int threads, double threshold,
                         Map<String, Double> thresholds, List<String> denseLayers, String laneSync,
-                        int minStepCycles, String brickPolicy) {
+                        int minStepCycles, String brickPolicy, String encoding, String detect, String weightSkip,
+                        double prune) {
 
-    public static final Set<String> ARCHS = Set.of("dadn", "cnv");
+    public static final Set<String> ARCHS = Set.of("dadn", "cnv", "cnv2");
+    public static final Set<String> ENCODINGS = Set.of("raw", "zfnaf", "roe", "viai", "compressed-viai",
+            "compressed-zfnaf");
+    public static final Set<String> DETECTS = Set.of("output", "fetch");
+    public static final Set<String> WEIGHT_SKIPS = Set.of("none", "filter-lanes");
     public static final Set<String> IMPLEMENTATIONS = Set.of("fast", "reference");
     public static final Set<String> LANE_SYNCS = Set.of("step", "window");
     public static final Set<String> BRICK_POLICIES = Set.of("consecutive");
     public static final RunConfig DEFAULT = new RunConfig("dadn", "fast", 100, Map.of(), 0, 0.0, Map.of(), List.of(),
-            "step", 1, "consecutive");
+            "step", 1, "consecutive", "zfnaf", "output", "none", 0.0);
 
     public RunConfig {
         oneOf("arch", arch, ARCHS);
         oneOf("implementation", implementation, IMPLEMENTATIONS);
         oneOf("laneSync", laneSync, LANE_SYNCS);
         oneOf("brickPolicy", brickPolicy, BRICK_POLICIES);
+        oneOf("encoding", encoding, ENCODINGS);
+        oneOf("detect", detect, DETECTS);
+        oneOf("weightSkip", weightSkip, WEIGHT_SKIPS);
+        if (!(prune >= 0 && prune <= 1)) {
+            throw new BadInputException("run option prune must be a fraction from 0 to 1, got " + prune);
+        }
         if (calibrationSamples < 1) {
             throw new BadInputException("run option calibrationSamples must be >= 1, got " + calibrationSamples);
         }
@@ -78,38 +97,49 @@ public record RunConfig(String arch, String implementation, int calibrationSampl
 
     public RunConfig withArch(String a) {
         return new RunConfig(a, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy);
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune);
     }
 
     public RunConfig withImplementation(String i) {
         return new RunConfig(arch, i, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy);
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune);
     }
 
     public RunConfig withThreads(int t) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, t, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy);
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune);
     }
 
     public RunConfig withCalibrationSamples(int n) {
         return new RunConfig(arch, implementation, n, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy);
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune);
     }
 
     /** Sets the default threshold and, when {@code perLayer} is not null, the per-layer table. */
     public RunConfig withThresholds(double t, Map<String, Double> perLayer) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, t,
-                perLayer == null ? thresholds : perLayer, denseLayers, laneSync, minStepCycles, brickPolicy);
+                perLayer == null ? thresholds : perLayer, denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune);
     }
 
     public RunConfig withDenseLayers(List<String> layers) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                layers, laneSync, minStepCycles, brickPolicy);
+                layers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune);
     }
 
     public RunConfig withLaneSync(String sync) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, sync, minStepCycles, brickPolicy);
+                denseLayers, sync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune);
+    }
+
+    /** The CNV2 settings (section 5): encoding, detection point, weight skipping. */
+    public RunConfig withCnv2(String enc, String det, String skip) {
+        return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
+                denseLayers, laneSync, minStepCycles, brickPolicy, enc, det, skip, prune);
+    }
+
+    public RunConfig withPrune(double fraction) {
+        return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, fraction);
     }
 
     public int effectiveThreads() {

@@ -13,6 +13,7 @@ public final class Accelerators {
         return switch (run.arch()) {
             case "dadn" -> reference ? new DaDianNaoReference(machine) : new DaDianNaoFast(machine);
             case "cnv" -> reference ? new CnvlutinReference(machine, run) : new CnvlutinFast(machine, run);
+            case "cnv2" -> reference ? new Cnvlutin2Reference(machine, run) : new Cnvlutin2Fast(machine, run);
             default -> throw new IllegalArgumentException("no accelerator model named " + run.arch());
         };
     }

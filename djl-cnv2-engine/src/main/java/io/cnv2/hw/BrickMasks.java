@@ -1,0 +1,87 @@
+package io.cnv2.hw;
+
+import io.cnv2.ir.ConvGeometry;
+
+/**
+ * Which activations of every brick are effectual, as 16-bit masks (bit o = channel offset o),
+ * on a zero-bordered grid so a window reads its bricks without bounds checks; and, per pass of
+ * filters, which weights each filter has non-zero at every brick position of the window. The
+ * fast Cnvlutin2 path times weight skipping from these (CNV2-MODEL.md section 5, item 4): a
+ * filter lane's work on a brick is popcount(activation mask & weight mask).
+ */
+final class BrickMasks {
+    private final ConvGeometry g;
+    private final int perPos;
+    private final int paddedWidth;
+    private final int[] masks;
+    /** Offset of every brick of a window, storage order (ky, kx, channel-brick), from the window's corner. */
+    final int[] offsets;
+
+    BrickMasks(short[] in, ConvGeometry g, int group, int brick, Threshold t) {
+        this.g = g;
+        this.perPos = Bricks.ceilDiv(g.channelsPerGroup(), brick);
+        int rows = Math.max(g.padTop() + g.height(), (g.outY() - 1) * g.strideY() + (g.kernelY() - 1) * g.dilationY() + 1);
+        this.paddedWidth = Math.max(g.padLeft() + g.width(),
+                (g.outX() - 1) * g.strideX() + (g.kernelX() - 1) * g.dilationX() + 1);
+        this.masks = new int[rows * paddedWidth * perPos];
+        int plane = g.height() * g.width();
+        int c0 = group * g.channelsPerGroup();
+        for (int c = 0; c < g.channelsPerGroup(); c++) {
+            int base = (c0 + c) * plane;
+            int cb = c / brick;
+            int bit = 1 << (c % brick);
+            for (int y = 0; y < g.height(); y++) {
+                int dst = ((y + g.padTop()) * paddedWidth + g.padLeft()) * perPos + cb;
+                for (int x = 0; x < g.width(); x++) {
+                    if (!t.ineffectual(in[base + y * g.width() + x])) {
+                        masks[dst + x * perPos] |= bit;
+                    }
+                }
+            }
+        }
+        this.offsets = new int[g.kernelY() * g.kernelX() * perPos];
+        int b = 0;
+        for (int ky = 0; ky < g.kernelY(); ky++) {
+            for (int kx = 0; kx < g.kernelX(); kx++) {
+                for (int cb = 0; cb < perPos; cb++) {
+                    offsets[b++] = (ky * g.dilationY() * paddedWidth + kx * g.dilationX()) * perPos + cb;
+                }
+            }
+        }
+    }
+
+    /** Index of window (oy, ox)'s corner; brick b of the window is {@code mask(corner + offsets[b])}. */
+    int corner(int oy, int ox) {
+        return (oy * g.strideY() * paddedWidth + ox * g.strideX()) * perPos;
+    }
+
+    int mask(int i) {
+        return masks[i];
+    }
+
+    /**
+     * Non-zero weight masks [filter within pass][brick of the window] of filters
+     * {@code first .. first + count - 1} of group {@code group}.
+     */
+    static int[][] weightMasks(QLayer layer, int group, int first, int count, int brick) {
+        ConvGeometry g = layer.geometry();
+        int cg = g.channelsPerGroup();
+        int perPos = Bricks.ceilDiv(cg, brick);
+        int nb = g.kernelY() * g.kernelX() * perPos;
+        int[][] m = new int[count][nb];
+        short[] w = layer.weights();
+        for (int f = 0; f < count; f++) {
+            int k = group * g.filtersPerGroup() + first + f;
+            for (int ky = 0; ky < g.kernelY(); ky++) {
+                for (int kx = 0; kx < g.kernelX(); kx++) {
+                    for (int c = 0; c < cg; c++) {
+                        if (w[DaDianNaoReference.weightIndex(g, k, c, ky, kx)] != 0) {
+                            m[f][(ky * g.kernelX() + kx) * perPos + c / brick] |= 1 << (c % brick);
+                        }
+                    }
+                }
+            }
+        }
+        return m;
+    }
+}

@@ -1,0 +1,41 @@
+package io.cnv2.hw;
+
+import io.cnv2.config.MachineConfig;
+import io.cnv2.config.RunConfig;
+import io.cnv2.encoding.Encoding;
+import io.cnv2.encoding.Footprint;
+import io.cnv2.fixed.QTensor;
+
+/**
+ * NM traffic of Cnvlutin2 (CNV2-MODEL.md section 5, items 1 to 3). With detection at the
+ * producer's output the activations sit in NM in the run's encoding, so fetching a brick slot
+ * reads its encoded bits, plus its pointer for the variable-length encodings (one
+ * {@link #POINTER_BITS}-bit pointer per brick [chosen]); with detection at fetch NM holds raw
+ * bricks and the dispatcher finds the ineffectual values as they stream in.
+ */
+final class NeuronMemory {
+    /** Indirection pointer width, one pointer per brick (section 5 item 2 defaults). */
+    static final int POINTER_BITS = 32;
+    private final MachineConfig machine;
+    private final Encoding encoding;
+    private final boolean atFetch;
+
+    NeuronMemory(MachineConfig machine, RunConfig run) {
+        this.machine = machine;
+        this.atFetch = run.detect().equals("fetch");
+        this.encoding = atFetch ? Encoding.RAW : Encoding.byLabel(run.encoding());
+    }
+
+    /** Bits read to fetch one brick slot holding {@code effectual} effectual activations. */
+    long brickRead(int effectual) {
+        int lanes = machine.neuronLanes();
+        return encoding.brickBits(effectual, lanes, machine.dataBits(), machine.offsetBits())
+                + (encoding.variableLength() ? POINTER_BITS : 0);
+    }
+
+    /** Bits written for a layer's output as the layer produces it (zeros are the ineffectual values). */
+    long written(QTensor output) {
+        return Footprint.of(output, Threshold.zero(output.frac()), encoding, machine.neuronLanes(), machine.dataBits(),
+                machine.offsetBits(), POINTER_BITS, 1).totalBits();
+    }
+}
