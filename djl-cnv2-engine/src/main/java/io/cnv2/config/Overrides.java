@@ -13,10 +13,14 @@ import java.util.List;
  * @param threshold      ineffectual-activation threshold for every layer (real units)
  * @param thresholdsFile per-layer thresholds, {"layer": T, ...}
  * @param denseLayers    layers run without skipping
+ * @param encoding       cnv2: the activations' encoding in NM
+ * @param detect         cnv2: output or fetch
+ * @param weightSkip     cnv2: none or filter-lanes
+ * @param prune          fraction of each layer's weights pruned by magnitude
  */
 public record Overrides(String arch, String implementation, Integer threads, Double threshold, Path thresholdsFile,
-                        List<String> denseLayers) {
-    public static final Overrides NONE = new Overrides(null, null, null, null, null, null);
+                        List<String> denseLayers, String encoding, String detect, String weightSkip, Double prune) {
+    public static final Overrides NONE = new Overrides(null, null, null, null, null, null, null, null, null, null);
 
     /** {@code run} with every given setting applied. */
     public RunConfig apply(RunConfig run) {
@@ -36,6 +40,13 @@ public record Overrides(String arch, String implementation, Integer threads, Dou
         }
         if (denseLayers != null) {
             r = r.withDenseLayers(denseLayers);
+        }
+        if (encoding != null || detect != null || weightSkip != null) {
+            r = r.withCnv2(encoding != null ? encoding : r.encoding(), detect != null ? detect : r.detect(),
+                    weightSkip != null ? weightSkip : r.weightSkip());
+        }
+        if (prune != null) {
+            r = r.withPrune(prune);
         }
         return r;
     }

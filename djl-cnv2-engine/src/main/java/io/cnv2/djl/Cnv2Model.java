@@ -17,6 +17,7 @@ import io.cnv2.fixed.Calibration;
 import io.cnv2.hw.Accelerators;
 import io.cnv2.importer.ModelLoader;
 import io.cnv2.ir.Network;
+import io.cnv2.ir.Pruning;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,7 +51,8 @@ public class Cnv2Model extends BaseModel {
             ModelOptions o = ModelOptions.parse(options, modelDir, modelName, file.getFileName().toString());
             Config cfg = o.config() == null ? Config.DEFAULT : ConfigFiles.load(o.config());
             RunConfig run = o.overrides().apply(cfg.run());
-            Network net = trained == null ? ModelLoader.load(file, o.imports()) : blockNetwork(trained, prefix, o);
+            Network net = Pruning.magnitude(trained == null ? ModelLoader.load(file, o.imports())
+                    : blockNetwork(trained, prefix, o), run.prune());
             Thresholds.checkLayers(run, net, file.toString());
             Calibration cal = ConfigFiles.loadCalibration(o.calibration());
             Emulator emulator = new Emulator(net, cfg.machine(), run, cal, Accelerators.create(run, cfg.machine()));

@@ -22,13 +22,14 @@ import java.util.Set;
  *       default {@code <file>.calibration.json}, else {@code <model>.calibration.json}, next to the
  *       model; required;</li>
  *   <li>{@code arch}, {@code impl}, {@code threads}, {@code threshold}, {@code thresholds}
- *       (file), {@code dense} (comma-separated layers): as on the command line;</li>
+ *       (file), {@code dense} (comma-separated layers), {@code encoding}, {@code detect},
+ *       {@code weightSkip}, {@code prune}: as on the command line;</li>
  *   <li>{@code inputShape}: for models with symbolic input dimensions, e.g. {@code x=1,3,48,192}.</li>
  * </ul>
  */
 record ModelOptions(Path config, Path calibration, Overrides overrides, ImportOptions imports) {
     static final Set<String> KNOWN = Set.of("config", "calibration", "arch", "impl", "threads", "threshold",
-            "thresholds", "dense", "inputShape");
+            "thresholds", "dense", "inputShape", "encoding", "detect", "weightSkip", "prune");
 
     static ModelOptions parse(Map<String, ?> options, Path modelDir, String modelName, String fileName) {
         Map<String, ?> o = options == null ? Map.of() : options;
@@ -52,8 +53,9 @@ record ModelOptions(Path config, Path calibration, Overrides overrides, ImportOp
         List<String> dense = o.containsKey("dense")
                 ? Arrays.stream(string(o, "dense").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList()
                 : null;
+        Double prune = o.containsKey("prune") ? number(o, "prune") : null;
         Overrides overrides = new Overrides(optional(o, "arch"), optional(o, "impl"), threads, threshold, thresholds,
-                dense);
+                dense, optional(o, "encoding"), optional(o, "detect"), optional(o, "weightSkip"), prune);
         ImportOptions imports = o.containsKey("inputShape") ? shapes(o) : ImportOptions.DEFAULT;
         return new ModelOptions(config, calibration, overrides, imports);
     }

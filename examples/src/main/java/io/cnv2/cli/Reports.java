@@ -48,6 +48,19 @@ final class Reports {
                             + "neuron lanes busy with effectual activations %s of lane-cycles%n", t.speedup(),
                     t.idealSpeedup(), pct(t.laneUtilisation())));
         }
+        if (r.images() > 0) {
+            String where = switch (r.run().arch()) {
+                case "dadn" -> "raw bricks";
+                case "cnv" -> "ZFNAf";
+                default -> r.run().detect().equals("fetch") ? "raw, ineffectual found at fetch"
+                        : r.run().encoding() + ", detected at the producer's output";
+            };
+            sb.append(String.format(Locale.ROOT, "memory per image: NM %s kbit read, %s kbit written (%s); SB %s kbit "
+                            + "read%s%n", fmt(t.nmBitsRead() / r.images() / 1000), fmt(t.nmBitsWritten() / r.images() / 1000),
+                    where, fmt(t.sbBitsRead() / r.images() / 1000),
+                    r.run().prune() > 0 ? String.format(Locale.ROOT, "; weights pruned to %.0f%% zeros",
+                            100 * r.run().prune()) : ""));
+        }
         if (!r.hostFloatLayers().isEmpty()) {
             sb.append("on the host in float: ").append(String.join(", ", r.hostFloatLayers())).append('\n');
         }

@@ -16,6 +16,7 @@ import io.cnv2.hw.Accelerators;
 import io.cnv2.importer.ImportOptions;
 import io.cnv2.importer.ModelLoader;
 import io.cnv2.ir.Network;
+import io.cnv2.ir.Pruning;
 import io.cnv2.ir.Shape;
 import io.cnv2.models.ShippedModels;
 import java.nio.file.Path;
@@ -45,7 +46,8 @@ final class SessionOptions {
     @Option(names = "--limit", paramLabel = "N", description = "Run only the first N images of the dataset.")
     int limit;
 
-    @Option(names = "--arch", paramLabel = "ARCH", description = "Accelerator model: dadn (dense DaDianNao) or cnv (Cnvlutin). Default: the config's.")
+    @Option(names = "--arch", paramLabel = "ARCH", description = "Accelerator model: dadn (dense DaDianNao), cnv (Cnvlutin) or cnv2 (Cnvlutin2). "
+            + "Default: the config's.")
     String arch;
 
     @Option(names = "--impl", paramLabel = "IMPL",
@@ -81,6 +83,21 @@ final class SessionOptions {
             description = "JSON object of per-layer thresholds, {\"layer\": T, ...}; other layers take --threshold.")
     Path thresholdsFile;
 
+    @Option(names = "--encoding", paramLabel = "ENC",
+            description = "cnv2: activations in NM as raw, zfnaf, roe, viai, compressed-viai or compressed-zfnaf.")
+    String encoding;
+
+    @Option(names = "--detect", paramLabel = "WHERE",
+            description = "cnv2: find ineffectual activations at the producer's 'output' or while 'fetch'ing.")
+    String detect;
+
+    @Option(names = "--weight-skip", paramLabel = "MODE", description = "cnv2: none or filter-lanes.")
+    String weightSkip;
+
+    @Option(names = "--prune", paramLabel = "F",
+            description = "Magnitude-prune each conv and fully connected layer to this fraction of zero weights (0-1).")
+    Double prune;
+
     @Option(names = "--dense", paramLabel = "LAYER", split = ",",
             description = "Layers a skipping accelerator runs densely, like DaDianNao.")
     List<String> denseLayers;
@@ -101,11 +118,13 @@ final class SessionOptions {
         Config cfg = config == null ? Config.DEFAULT : ConfigFiles.load(config);
         MachineConfig machine = cfg.machine();
         RunConfig run = cfg.run();
-        run = new Overrides(arch, impl, threads, threshold, thresholdsFile, denseLayers).apply(run);
+        run = new Overrides(arch, impl, threads, threshold, thresholdsFile, denseLayers, encoding, detect, weightSkip,
+                prune).apply(run);
 
         boolean shipped = model == null;
         Path modelPath = shipped ? ShippedModels.fashionMnistOnnx() : model;
-        Network net = ModelLoader.load(modelPath, ImportOptions.parse(inputShapes, "option --input-shape"));
+        Network net = Pruning.magnitude(ModelLoader.load(modelPath, ImportOptions.parse(inputShapes,
+                "option --input-shape")), run.prune());
         String modelName = shipped ? "fashion_cnn.onnx (shipped)" : model.toString();
         Thresholds.checkLayers(run, net, modelName);
         List<String> labels = Inputs.labels(labelsFile != null ? labelsFile

@@ -183,6 +183,34 @@ class CliTest {
     }
 
     @Test
+    void cnv2RunWithPrunedWeightsSkipsThemAndReportsItsSettings() throws Exception {
+        Path json = dir.resolve("out.json");
+        Outcome plain = cli("run", "--arch", "cnv2", "--limit", "20", "--prune", "0.6", "--json", json.toString());
+        assertEquals(0, plain.code(), plain.err());
+        long plainCycles = Json.MAPPER.readTree(json.toFile()).get("totals").get("cycles").asLong();
+        Outcome o = cli("run", "--arch", "cnv2", "--limit", "20", "--prune", "0.6", "--weight-skip", "filter-lanes",
+                "--encoding", "compressed-zfnaf", "--detect", "output", "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("compressed-zfnaf") && o.out().contains("pruned to 60% zeros"), o.out());
+        JsonNode r = Json.MAPPER.readTree(json.toFile());
+        assertEquals("filter-lanes", r.get("run").get("weightSkip").asText());
+        assertEquals(0.6, r.get("run").get("prune").asDouble());
+        assertTrue(r.get("totals").get("cycles").asLong() < plainCycles, "skipping pruned weights saves cycles");
+    }
+
+    @Test
+    void unknownEncodingIsNamed() {
+        assertUserError(cli("run", "--arch", "cnv2", "--encoding", "huffman", "--json", dir.resolve("out.json").toString()),
+                "encoding", "huffman");
+    }
+
+    @Test
+    void pruneOutsideZeroToOne() {
+        assertUserError(cli("run", "--arch", "cnv2", "--prune", "1.5", "--json", dir.resolve("out.json").toString()),
+                "prune", "1.5");
+    }
+
+    @Test
     void unknownArchitecture() {
         assertUserError(cli("run", "--arch", "tpu", "--json", dir.resolve("out.json").toString()), "tpu");
     }
