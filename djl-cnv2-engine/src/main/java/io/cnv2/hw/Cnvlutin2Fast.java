@@ -19,27 +19,14 @@ import java.util.Set;
  * the per-pair totals over the window decide. NM bits from {@link NeuronMemory}. Agrees with
  * {@link Cnvlutin2Reference} bit for bit and cycle for cycle.
  */
-public final class Cnvlutin2Fast implements Accelerator {
-    private final MachineConfig machine;
-    private final RunConfig run;
-
+public final class Cnvlutin2Fast extends SkippingAccelerator {
     public Cnvlutin2Fast(MachineConfig machine, RunConfig run) {
-        this.machine = machine;
-        this.run = run;
+        super("cnv2", machine, run, new DaDianNaoFast(machine));
     }
 
     @Override
-    public String name() {
-        return "cnv2";
-    }
-
-    @Override
-    public LayerRun run(QLayer layer, QTensor input) {
-        if (run.isDense(layer.name())) {
-            return new DaDianNaoFast(machine).run(layer, input);
-        }
+    protected LayerRun skipping(QLayer layer, QTensor input, Threshold t) {
         ConvGeometry g = layer.geometry();
-        Threshold t = new Threshold(run.thresholdOf(layer.name()), layer.inputFrac());
         OutputStage outputs = new OutputStage(layer, machine.accumulatorBits()).finishAll(t.apply(input.data()));
         int lanes = machine.neuronLanes();
         int perPass = machine.filtersPerPass();

@@ -18,27 +18,14 @@ import java.util.List;
  * empty, never before {@code minStepCycles}. Fetching a brick slot reads its encoded bits
  * ({@link NeuronMemory}); each product reads one weight from SB.
  */
-public final class Cnvlutin2Reference implements Accelerator {
-    private final MachineConfig machine;
-    private final RunConfig run;
-
+public final class Cnvlutin2Reference extends SkippingAccelerator {
     public Cnvlutin2Reference(MachineConfig machine, RunConfig run) {
-        this.machine = machine;
-        this.run = run;
+        super("cnv2", machine, run, new DaDianNaoReference(machine));
     }
 
     @Override
-    public String name() {
-        return "cnv2";
-    }
-
-    @Override
-    public LayerRun run(QLayer layer, QTensor input) {
-        if (run.isDense(layer.name())) {
-            return new DaDianNaoReference(machine).run(layer, input);
-        }
+    protected LayerRun skipping(QLayer layer, QTensor input, Threshold t) {
         ConvGeometry g = layer.geometry();
-        Threshold t = new Threshold(run.thresholdOf(layer.name()), layer.inputFrac());
         int lanes = machine.neuronLanes();
         int perPass = machine.filtersPerPass();
         int cg = g.channelsPerGroup();
@@ -74,8 +61,8 @@ public final class Cnvlutin2Reference implements Accelerator {
                         int groups = windowSync ? 1 : Bricks.ceilDiv(nb, lanes);
                         for (int s = 0; s < groups; s++) {
                             // queue[l][f]: products lane l hands filter lane f, as {value, weight}
-                            List<long[]>[][] queue = queues(g, window, s, windowSync, lanes, filters, group, kg,
-                                    pass * perPass, perPos, w, skipWeights);
+                            Queues q = new Queues(g, window, s, windowSync, lanes, filters, group * kg + pass * perPass,
+                                    perPos, w, skipWeights);
                             int[][] next = new int[lanes][filters];
                             int spent = 0;
                             while (true) {
@@ -83,9 +70,10 @@ public final class Cnvlutin2Reference implements Accelerator {
                                 long[] tree = new long[filters];
                                 for (int l = 0; l < lanes; l++) {
                                     for (int f = 0; f < filters; f++) {
-                                        if (next[l][f] < queue[l][f].size()) {
-                                            long[] p = queue[l][f].get(next[l][f]++);
-                                            tree[f] += p[0] * p[1];
+                                        int[] order = q.order[l][f];
+                                        if (next[l][f] < order.length) {
+                                            int i = order[next[l][f]++];
+                                            tree[f] += (long) q.value[l][i] * w[q.weight[l][i] + f * q.filterStride];
                                             weightReads++;
                                             any = true;
                                         }
@@ -115,33 +103,57 @@ public final class Cnvlutin2Reference implements Accelerator {
                 cycles * lanes - effectual, in[0], in[1], in[2]));
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<long[]>[][] queues(ConvGeometry g, Brick[] window, int step, boolean windowSync, int lanes,
-                                           int filters, int group, int kg, int first, int perPos, short[] w,
-                                           boolean skipWeights) {
-        List<long[]>[][] q = new List[lanes][filters];
-        for (int l = 0; l < lanes; l++) {
-            for (int f = 0; f < filters; f++) {
-                q[l][f] = new ArrayList<>();
-            }
-            // this lane's bricks: one per step, or every lanes-th brick of the window
-            for (int b = windowSync ? l : step * lanes + l; b < (windowSync ? window.length : Math.min(window.length,
-                    step * lanes + l + 1)); b += lanes) {
-                Brick br = window[b];
-                int ky = Bricks.kernelY(g, b, lanes);
-                int kx = Bricks.kernelX(g, b, lanes);
-                for (int i = 0; i < br.size(); i++) {
-                    int c = (b % perPos) * lanes + br.offsets()[i];
-                    for (int f = 0; f < filters; f++) {
-                        int k = group * kg + first + f;
-                        short wv = w[DaDianNaoReference.weightIndex(g, k, c, ky, kx)];
-                        if (!skipWeights || wv != 0) {
-                            q[l][f].add(new long[] {br.values()[i], wv});
-                        }
+    /**
+     * The pairs each neuron lane holds in a step (or window) and, per filter lane, which of them
+     * it multiplies: all of them without weight skipping (one shared order), only those whose
+     * weight for the filter is not zero with {@code filter-lanes}.
+     */
+    private static final class Queues {
+        final short[][] value;
+        /** Index of the pair's weight for the step's first filter; filter f adds f * filterStride. */
+        final int[][] weight;
+        final int[][][] order;
+        final int filterStride;
+
+        Queues(ConvGeometry g, Brick[] window, int step, boolean windowSync, int lanes, int filters, int firstFilter,
+               int perPos, short[] w, boolean skipWeights) {
+            this.filterStride = g.channelsPerGroup() * g.kernelY() * g.kernelX();
+            value = new short[lanes][];
+            weight = new int[lanes][];
+            order = new int[lanes][filters][];
+            for (int l = 0; l < lanes; l++) {
+                List<Integer> bricks = new ArrayList<>();
+                for (int b = windowSync ? l : step * lanes + l; b < window.length
+                        && (windowSync || b == step * lanes + l); b += lanes) {
+                    bricks.add(b);
+                }
+                int n = 0;
+                for (int b : bricks) {
+                    n += window[b].size();
+                }
+                value[l] = new short[n];
+                weight[l] = new int[n];
+                int i = 0;
+                for (int b : bricks) {
+                    Brick br = window[b];
+                    for (int j = 0; j < br.size(); j++, i++) {
+                        int c = (b % perPos) * lanes + br.offsets()[j];
+                        value[l][i] = br.values()[j];
+                        weight[l][i] = DaDianNaoReference.weightIndex(g, firstFilter, c, Bricks.kernelY(g, b, lanes),
+                                Bricks.kernelX(g, b, lanes));
                     }
+                }
+                int[] all = java.util.stream.IntStream.range(0, n).toArray();
+                for (int f = 0; f < filters; f++) {
+                    if (!skipWeights) {
+                        order[l][f] = all;
+                        continue;
+                    }
+                    int fOffset = f * filterStride;
+                    int[] wl = weight[l];
+                    order[l][f] = java.util.stream.IntStream.range(0, n).filter(k -> w[wl[k] + fOffset] != 0).toArray();
                 }
             }
         }
-        return q;
     }
 }

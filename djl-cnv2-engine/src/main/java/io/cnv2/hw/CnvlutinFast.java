@@ -14,27 +14,14 @@ import io.cnv2.ir.ConvGeometry;
  * multiplied by the passes {@code ceil(K / 256)}. Agrees with {@link CnvlutinReference} bit for
  * bit and cycle for cycle.
  */
-public final class CnvlutinFast implements Accelerator {
-    private final MachineConfig machine;
-    private final RunConfig run;
-
+public final class CnvlutinFast extends SkippingAccelerator {
     public CnvlutinFast(MachineConfig machine, RunConfig run) {
-        this.machine = machine;
-        this.run = run;
+        super("cnv", machine, run, new DaDianNaoFast(machine));
     }
 
     @Override
-    public String name() {
-        return "cnv";
-    }
-
-    @Override
-    public LayerRun run(QLayer layer, QTensor input) {
-        if (run.isDense(layer.name())) {
-            return new DaDianNaoFast(machine).run(layer, input);
-        }
+    protected LayerRun skipping(QLayer layer, QTensor input, Threshold t) {
         ConvGeometry g = layer.geometry();
-        Threshold t = new Threshold(run.thresholdOf(layer.name()), layer.inputFrac());
         OutputStage outputs = new OutputStage(layer, machine.accumulatorBits()).finishAll(t.apply(input.data()));
         int lanes = machine.neuronLanes();
         long passes = DaDianNaoTiming.passes(g, machine);

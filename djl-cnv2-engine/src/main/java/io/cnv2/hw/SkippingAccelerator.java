@@ -1,0 +1,41 @@
+package io.cnv2.hw;
+
+import io.cnv2.config.MachineConfig;
+import io.cnv2.config.RunConfig;
+import io.cnv2.fixed.QTensor;
+
+/**
+ * What every skipping model (Cnvlutin, Cnvlutin2; reference and fast) shares: the machine and
+ * run it models, its name, and the rule that a layer listed in {@code denseLayers} runs like
+ * DaDianNao (CNV2-MODEL.md section 4), through the dense model of the same kind (reference or
+ * fast). Subclasses time and compute the skipping layers with the layer's threshold.
+ */
+abstract class SkippingAccelerator implements Accelerator {
+    protected final MachineConfig machine;
+    protected final RunConfig run;
+    private final String name;
+    private final Accelerator dense;
+
+    SkippingAccelerator(String name, MachineConfig machine, RunConfig run, Accelerator dense) {
+        this.name = name;
+        this.machine = machine;
+        this.run = run;
+        this.dense = dense;
+    }
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final LayerRun run(QLayer layer, QTensor input) {
+        if (run.isDense(layer.name())) {
+            return dense.run(layer, input);
+        }
+        return skipping(layer, input, new Threshold(run.thresholdOf(layer.name()), layer.inputFrac()));
+    }
+
+    /** A layer that skips what {@code t} calls ineffectual. */
+    protected abstract LayerRun skipping(QLayer layer, QTensor input, Threshold t);
+}
