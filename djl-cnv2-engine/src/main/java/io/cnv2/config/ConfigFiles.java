@@ -17,19 +17,23 @@ public final class ConfigFiles {
     public static Config load(Path file) {
         JsonNode root = Json.read(file, "config file");
         if (!root.isObject()) {
-            throw new BadInputException("config file " + file + " must hold a JSON object with 'machine' and/or 'run'");
+            throw new BadInputException("config file " + file + " must hold a JSON object with 'machine', 'run' "
+                    + "and/or 'energy'");
         }
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String k = it.next();
-            if (!k.equals("machine") && !k.equals("run")) {
-                throw new BadInputException("config file " + file + ": unknown key '" + k + "' (known: machine, run)");
+            if (!k.equals("machine") && !k.equals("run") && !k.equals("energy")) {
+                throw new BadInputException("config file " + file + ": unknown key '" + k
+                        + "' (known: machine, run, energy)");
             }
         }
         MachineConfig m = Json.overlay(MachineConfig.DEFAULT, root.get("machine"), MachineConfig.class,
                 "config file " + file + ", section machine");
         RunConfig r = Json.overlay(RunConfig.DEFAULT, root.get("run"), RunConfig.class,
                 "config file " + file + ", section run");
-        return new Config(m, r);
+        EnergyTable e = Json.overlay(EnergyTable.DEFAULT, root.get("energy"), EnergyTable.class,
+                "config file " + file + ", section energy");
+        return new Config(m, r, e);
     }
 
     public static String toJson(Config c) {

@@ -55,7 +55,8 @@ public class Cnv2Model extends BaseModel {
                     : blockNetwork(trained, prefix, o), run.prune());
             Thresholds.checkLayers(run, net, file.toString());
             Calibration cal = ConfigFiles.loadCalibration(o.calibration());
-            Emulator emulator = new Emulator(net, cfg.machine(), run, cal, Accelerators.create(run, cfg.machine()));
+            Emulator emulator = new Emulator(net, cfg.machine(), run, cal, Accelerators.create(run, cfg.machine()),
+                    cfg.energy());
             block = new Cnv2SymbolBlock(emulator, file.getFileName().toString());
         } catch (BadInputException e) {
             throw new MalformedModelException(e.getMessage(), e);

@@ -1,5 +1,6 @@
 package io.cnv2.exec;
 
+import io.cnv2.config.EnergyTable;
 import io.cnv2.config.MachineConfig;
 import io.cnv2.config.RunConfig;
 import io.cnv2.data.Sample;
@@ -32,9 +33,17 @@ public final class Emulator {
     private final Calibration calibration;
     private final FloatExecutor floatExec;
     private final FixedExecutor fixedExec;
+    private final EnergyTable energy;
 
     public Emulator(Network network, MachineConfig machine, RunConfig run, Calibration calibration,
                     Accelerator accelerator) {
+        this(network, machine, run, calibration, accelerator, EnergyTable.DEFAULT);
+    }
+
+    /** An emulator whose reports price events with {@code energy} (CNV2-MODEL.md section 6). */
+    public Emulator(Network network, MachineConfig machine, RunConfig run, Calibration calibration,
+                    Accelerator accelerator, EnergyTable energy) {
+        this.energy = energy;
         this.network = network;
         this.machine = machine;
         this.run = run;
@@ -114,7 +123,7 @@ public final class Emulator {
 
     /** The run report of what {@code collected} holds, with this emulator's configuration. */
     public RunReport report(ReportBuilder collected, String model, String dataset, List<PredictionRecord> predictions) {
-        return collected.build(model, dataset, machine, run, calibration, List.of(), predictions);
+        return collected.build(model, dataset, machine, run, energy, calibration, List.of(), predictions);
     }
 
     public Evaluation evaluate(List<Sample> samples, String model, String dataset, IntConsumer progress) {

@@ -29,11 +29,12 @@ import java.util.List;
  * @param idealSpeedup        baselineCycles / (effectualLaneCycles / neuronLanes): the speedup if lanes never waited
  * @param effectualFraction   effectual activations / activations of the layer's input
  * @param thresholdedFraction non-zero activations the threshold made ineffectual / activations
+ * @param energyPicojoules    energy of the layer's events over every image (EnergyTable)
  */
 public record LayerReport(String name, String op, String placement, List<Integer> outputShape, long macs,
                           long cycles, long baselineCycles, double speedup, double inputZeroFraction,
                           long saturations, long sbBitsRead, long nmBitsRead, long nmBitsWritten,
                           Integer inputFrac, Integer weightFrac, Integer outputFrac, Double threshold,
                           long effectualLaneCycles, long idleLaneCycles, double laneUtilisation, double idealSpeedup,
-                          double effectualFraction, double thresholdedFraction) {
+                          double effectualFraction, double thresholdedFraction, double energyPicojoules) {
 }

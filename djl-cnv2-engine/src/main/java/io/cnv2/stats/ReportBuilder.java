@@ -1,5 +1,6 @@
 package io.cnv2.stats;
 
+import io.cnv2.config.EnergyTable;
 import io.cnv2.config.MachineConfig;
 import io.cnv2.config.RunConfig;
 import io.cnv2.exec.FixedExecutor;
@@ -99,7 +100,7 @@ public final class ReportBuilder {
     }
 
     public synchronized RunReport build(String model, String dataset, MachineConfig machine, RunConfig run,
-                                        Calibration calibration, List<String> extraWarnings,
+                                        EnergyTable energy, Calibration calibration, List<String> extraWarnings,
                                         List<PredictionRecord> predictions) {
         Network net = exec.network();
         List<LayerReport> layers = new ArrayList<>();
@@ -132,18 +133,20 @@ public final class ReportBuilder {
                     a[0] == 0 ? 1.0 : (double) a[1] / a[0], a[7] == 0 ? 0 : (double) a[6] / a[7], a[5], a[2], a[3],
                     a[4], inFrac, q == null ? null : q.weightFrac(), exec.formats().frac(n.output()),
                     q == null ? null : run.thresholdOf(n.name()), a[8], a[9], ratio(a[8], a[0] * lanes),
-                    ratio(a[1] * lanes, a[8]), ratio(a[11], a[10]), ratio(a[12], a[10])));
+                    ratio(a[1] * lanes, a[8]), ratio(a[11], a[10]), ratio(a[12], a[10]),
+                    energy.picojoules(a[2], a[3], a[4], machine.dataBits())));
         }
         double perImage = images == 0 ? 0 : (double) t[0] / images;
         Totals totals = new Totals(macs, accMacs, t[0], t[1], t[0] == 0 ? 1.0 : (double) t[1] / t[0], perImage,
                 perImage / machine.clockMHz(), t[2], t[3], t[4], t[5], t[8], t[9], ratio(t[8], t[0] * lanes),
-                ratio(t[1] * lanes, t[8]));
+                ratio(t[1] * lanes, t[8]), energy.picojoules(t[2], t[3], t[4], machine.dataBits()));
         Accuracy acc = new Accuracy(labelled, labelled == 0 ? Double.NaN : (double) floatCorrect / labelled,
                 labelled == 0 ? Double.NaN : (double) fixedCorrect / labelled,
                 images == 0 ? Double.NaN : (double) agree / images);
         List<String> warnings = new ArrayList<>(exec.layers().warnings());
         warnings.addAll(extraWarnings);
-        return new RunReport("cnv2", model, dataset, images, machine, run, calibration, weightFormats, layers, totals,
+        return new RunReport("cnv2", model, dataset, images, machine, run, energy, calibration, weightFormats, layers,
+                totals,
                 acc, hostFloat, warnings, exec.layers().weightSaturations(), List.copyOf(predictions));
     }
 }

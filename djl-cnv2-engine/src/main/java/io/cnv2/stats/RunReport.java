@@ -1,5 +1,6 @@
 package io.cnv2.stats;
 
+import io.cnv2.config.EnergyTable;
 import io.cnv2.config.MachineConfig;
 import io.cnv2.config.RunConfig;
 import io.cnv2.fixed.Calibration;
@@ -11,7 +12,7 @@ import java.util.Map;
  * CLI table, the JSON file and (later) the HTML report.
  */
 public record RunReport(String tool, String model, String dataset, int images, MachineConfig machine,
-                        RunConfig run, Calibration calibration, Map<String, Integer> weightFormats,
+                        RunConfig run, EnergyTable energy, Calibration calibration, Map<String, Integer> weightFormats,
                         List<LayerReport> layers, Totals totals, Accuracy accuracy,
                         List<String> hostFloatLayers, List<String> warnings, long weightSaturations,
                         List<PredictionRecord> predictions) {

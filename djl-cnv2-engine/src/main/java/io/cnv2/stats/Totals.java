@@ -18,9 +18,10 @@ package io.cnv2.stats;
  * @param idleLaneCycles    neuron-lane cycles not spent on effectual activations
  * @param laneUtilisation   effectualLaneCycles / (neuronLanes x cycles)
  * @param idealSpeedup      baselineCycles / (effectualLaneCycles / neuronLanes)
+ * @param energyPicojoules  energy of every image's accelerator events by the run's energy table
  */
 public record Totals(long macs, long acceleratorMacs, long cycles, long baselineCycles, double speedup,
                      double cyclesPerImage, double timePerImageUs, long sbBitsRead, long nmBitsRead,
                      long nmBitsWritten, long saturations, long effectualLaneCycles, long idleLaneCycles,
-                     double laneUtilisation, double idealSpeedup) {
+                     double laneUtilisation, double idealSpeedup, double energyPicojoules) {
 }

@@ -35,8 +35,19 @@ class ConfigFilesTest {
 
     @Test
     void savedConfigLoadsBackEqual() throws Exception {
-        Config c = new Config(MachineConfig.DEFAULT, RunConfig.DEFAULT.withThreads(3));
+        Config c = new Config(MachineConfig.DEFAULT, RunConfig.DEFAULT.withThreads(3),
+                new EnergyTable(1, 0.1, 2, 3, 4, "test"));
         assertEquals(c, ConfigFiles.load(write("c.json", ConfigFiles.toJson(c))));
+    }
+
+    @Test
+    void energySectionOverlaysTheDefaultTable() throws Exception {
+        Config c = ConfigFiles.load(write("e.json", "{\"energy\": {\"multiply16\": 1.5}}"));
+        assertEquals(1.5, c.energy().multiply16());
+        assertEquals(EnergyTable.DEFAULT.nmBitRead(), c.energy().nmBitRead());
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> ConfigFiles.load(write("f.json", "{\"energy\": {\"multiply\": 1}}")));
+        assertTrue(e.getMessage().contains("energy") && e.getMessage().contains("'multiply'"), e.getMessage());
     }
 
     @Test

@@ -60,6 +60,8 @@ final class Reports {
                     where, fmt(t.sbBitsRead() / r.images() / 1000),
                     r.run().prune() > 0 ? String.format(Locale.ROOT, "; weights pruned to %.0f%% zeros",
                             100 * r.run().prune()) : ""));
+            sb.append(String.format(Locale.ROOT, "energy per image: %.2f uJ on the accelerator (%s)%n",
+                    t.energyPicojoules() / r.images() / 1e6, r.energy().source()));
         }
         if (!r.hostFloatLayers().isEmpty()) {
             sb.append("on the host in float: ").append(String.join(", ", r.hostFloatLayers())).append('\n');

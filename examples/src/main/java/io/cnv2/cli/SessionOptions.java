@@ -165,7 +165,7 @@ final class SessionOptions {
                     "profiled on the first " + n + " input(s) of " + datasetName);
         }
 
-        Emulator emu = new Emulator(net, machine, run, cal, Accelerators.create(run, machine));
+        Emulator emu = new Emulator(net, machine, run, cal, Accelerators.create(run, machine), cfg.energy());
         return new Session(net, modelName, samples, datasetName, labels, machine, run, emu);
     }
 }
