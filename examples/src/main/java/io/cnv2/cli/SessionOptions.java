@@ -3,6 +3,7 @@ package io.cnv2.cli;
 import io.cnv2.BadInputException;
 import io.cnv2.config.Config;
 import io.cnv2.config.ConfigFiles;
+import io.cnv2.config.EnergyTable;
 import io.cnv2.config.MachineConfig;
 import io.cnv2.config.Overrides;
 import io.cnv2.config.RunConfig;
@@ -104,7 +105,7 @@ final class SessionOptions {
 
     /** A resolved model, its inputs and an emulator for them. */
     record Session(Network net, String modelName, List<Sample> samples, String datasetName, List<String> labels,
-                   MachineConfig machine, RunConfig run, Emulator emulator) {
+                   MachineConfig machine, RunConfig run, EnergyTable energy, Emulator emulator) {
     }
 
     /** Reads and checks everything; a user error is a {@link BadInputException} naming the option. */
@@ -166,6 +167,6 @@ final class SessionOptions {
         }
 
         Emulator emu = new Emulator(net, machine, run, cal, Accelerators.create(run, machine), cfg.energy());
-        return new Session(net, modelName, samples, datasetName, labels, machine, run, emu);
+        return new Session(net, modelName, samples, datasetName, labels, machine, run, cfg.energy(), emu);
     }
 }

@@ -199,6 +199,29 @@ class CliTest {
     }
 
     @Test
+    void compareRunsEveryVariantOnTheSameImagesAndFormats() throws Exception {
+        Path json = dir.resolve("out.json");
+        Outcome o = cli("compare", "--limit", "20", "--prune", "0.5", "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        JsonNode r = Json.MAPPER.readTree(json.toFile());
+        assertEquals(8, r.size(), o.out());
+        long dadn = r.get("dadn").get("totals").get("cycles").asLong();
+        JsonNode cnv = r.get("cnv (zfnaf)").get("totals");
+        JsonNode same = r.get("cnv2 zfnaf, at output, skip weights none").get("totals");
+        JsonNode skip = r.get("cnv2 compressed-zfnaf, at output, skip weights filter-lanes").get("totals");
+        assertEquals(cnv.get("cycles").asLong(), same.get("cycles").asLong(), "cnv2 with CNV's settings is CNV");
+        assertEquals(cnv.get("nmBitsRead").asLong(), same.get("nmBitsRead").asLong());
+        assertTrue(cnv.get("cycles").asLong() < dadn && skip.get("cycles").asLong() < cnv.get("cycles").asLong());
+        assertTrue(skip.get("nmBitsRead").asLong() < cnv.get("nmBitsRead").asLong(), "compressed ZFNAf reads less");
+        assertTrue(skip.get("energyPicojoules").asDouble() < cnv.get("energyPicojoules").asDouble());
+        for (JsonNode v : r) {
+            assertEquals(20, v.get("images").asInt());
+            assertEquals(r.get("dadn").get("accuracy").get("fixedTop1").asDouble(),
+                    v.get("accuracy").get("fixedTop1").asDouble(), "the same outputs whatever skips");
+        }
+    }
+
+    @Test
     void unknownEncodingIsNamed() {
         assertUserError(cli("run", "--arch", "cnv2", "--encoding", "huffman", "--json", dir.resolve("out.json").toString()),
                 "encoding", "huffman");

@@ -1,0 +1,104 @@
+package io.cnv2.cli;
+
+import io.cnv2.AtomicFiles;
+import io.cnv2.config.Json;
+import io.cnv2.config.RunConfig;
+import io.cnv2.exec.Emulator;
+import io.cnv2.hw.Accelerators;
+import io.cnv2.stats.RunReport;
+import io.cnv2.stats.Totals;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cnv2 compare}: DaDianNao, Cnvlutin and Cnvlutin2 variants on the same model, images,
+ * fixed-point formats and (pruned) weights, side by side: cycles, speedup, NM and SB traffic,
+ * energy, top-1.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run DaDianNao, Cnvlutin and Cnvlutin2 variants on one model and print them side by side.")
+final class CompareCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    SessionOptions session;
+
+    @Mixin
+    ProgressOption progress;
+
+    @Option(names = "--json", paramLabel = "OUT", description = "Write every variant's report as JSON.")
+    Path json;
+
+    /** The variants compared: name and how the run differs from the session's. */
+    private static List<Map.Entry<String, RunConfig>> variants(RunConfig base) {
+        List<Map.Entry<String, RunConfig>> v = new ArrayList<>();
+        v.add(Map.entry("dadn", base.withArch("dadn")));
+        v.add(Map.entry("cnv (zfnaf)", base.withArch("cnv")));
+        for (String[] c : new String[][] {{"zfnaf", "output", "none"}, {"compressed-zfnaf", "output", "none"},
+                {"compressed-viai", "output", "none"}, {"raw", "fetch", "none"}, {"compressed-zfnaf", "output",
+                "filter-lanes"}, {"raw", "fetch", "filter-lanes"}}) {
+            v.add(Map.entry("cnv2 " + c[0] + ", at " + c[1] + ", skip weights " + c[2],
+                    base.withArch("cnv2").withCnv2(c[0], c[1], c[2])));
+        }
+        return v;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json != null) {
+            AtomicFiles.checkWritable(json, "--json");
+        }
+        SessionOptions.Session s = session.open();
+        out.printf("cnv2 compare: model %s, %d image(s) of %s, weights pruned to %.0f%% zeros%n", s.modelName(),
+                s.samples().size(), s.datasetName(), 100 * s.run().prune());
+        out.flush();
+        Map<String, RunReport> reports = new LinkedHashMap<>();
+        List<Map.Entry<String, RunConfig>> all = variants(s.run());
+        Progress bar = progress.bar(spec.commandLine().getErr(), all.size() * s.samples().size(), "comparing");
+        int done = 0;
+        for (Map.Entry<String, RunConfig> v : all) {
+            Emulator emu = new Emulator(s.net(), s.machine(), v.getValue(), s.emulator().calibration(),
+                    Accelerators.create(v.getValue(), s.machine()), s.energy());
+            int before = done;
+            reports.put(v.getKey(), emu.evaluate(s.samples(), s.modelName(), s.datasetName(),
+                    n -> bar.accept(before + n)).report());
+            done += s.samples().size();
+        }
+        Table t = new Table("variant", "cycles/img", "speedup", "NM read kbit/img", "NM written kbit/img",
+                "SB read kbit/img", "energy uJ/img", "top-1").alignRight(1, 2, 3, 4, 5, 6, 7);
+        for (Map.Entry<String, RunReport> e : reports.entrySet()) {
+            RunReport r = e.getValue();
+            Totals x = r.totals();
+            int n = r.images();
+            t.row(e.getKey(), String.format(Locale.ROOT, "%,.0f", x.cyclesPerImage()),
+                    String.format(Locale.ROOT, "%.2f", x.speedup()),
+                    String.format(Locale.ROOT, "%,d", x.nmBitsRead() / n / 1000),
+                    String.format(Locale.ROOT, "%,d", x.nmBitsWritten() / n / 1000),
+                    String.format(Locale.ROOT, "%,d", x.sbBitsRead() / n / 1000),
+                    String.format(Locale.ROOT, "%.2f", x.energyPicojoules() / n / 1e6),
+                    r.accuracy().labelled() > 0 ? String.format(Locale.ROOT, "%.2f%%", 100 * r.accuracy().fixedTop1())
+                            : "-");
+        }
+        out.print(t.render());
+        out.println("energy: " + s.energy().source());
+        if (json != null) {
+            AtomicFiles.write(json, Json.write(reports));
+            out.println("wrote " + json);
+        }
+        out.flush();
+        return 0;
+    }
+}
