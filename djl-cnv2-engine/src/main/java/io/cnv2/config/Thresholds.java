@@ -33,6 +33,34 @@ public final class Thresholds {
         return m;
     }
 
+    /**
+     * The thresholds each layer actually skips with (CNV2-MODEL.md section 5, item 3). With
+     * detection at fetch (Cnvlutin2 {@code detect: fetch}) every consumer applies its own as the
+     * raw values stream in. With detection at the producer's output (Cnvlutin, and Cnvlutin2
+     * {@code detect: output}) a tensor is encoded once, so all its conv and fully connected
+     * consumers see the same values: the smallest of their thresholds [chosen: no consumer
+     * loses more activations than it asked to]. The result names every accelerator layer.
+     */
+    public static RunConfig resolve(RunConfig run, Network net) {
+        boolean atOutput = run.arch().equals("cnv") || run.arch().equals("cnv2") && run.detect().equals("output");
+        if (run.arch().equals("dadn")) {
+            return run;
+        }
+        Map<String, Double> effective = new LinkedHashMap<>();
+        for (Node n : net.acceleratorLayers()) {
+            double t = run.thresholdOf(n.name());
+            if (atOutput) {
+                for (Node c : net.consumers(n.inputs().get(0))) {
+                    if (c.isAcceleratorLayer()) {
+                        t = Math.min(t, run.thresholdOf(c.name()));
+                    }
+                }
+            }
+            effective.put(n.name(), t);
+        }
+        return run.withThresholds(run.threshold(), effective);
+    }
+
     /** Every layer a threshold or the dense list names must be an accelerator layer of the model. */
     public static void checkLayers(RunConfig run, Network net, String model) {
         List<String> layers = net.acceleratorLayers().stream().map(Node::name).toList();

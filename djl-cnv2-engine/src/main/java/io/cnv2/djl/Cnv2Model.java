@@ -14,7 +14,6 @@ import io.cnv2.config.RunConfig;
 import io.cnv2.config.Thresholds;
 import io.cnv2.exec.Emulator;
 import io.cnv2.fixed.Calibration;
-import io.cnv2.hw.Accelerators;
 import io.cnv2.importer.ModelLoader;
 import io.cnv2.ir.Network;
 import io.cnv2.ir.Pruning;
@@ -55,8 +54,7 @@ public class Cnv2Model extends BaseModel {
                     : blockNetwork(trained, prefix, o), run.prune());
             Thresholds.checkLayers(run, net, file.toString());
             Calibration cal = ConfigFiles.loadCalibration(o.calibration());
-            Emulator emulator = new Emulator(net, cfg.machine(), run, cal, Accelerators.create(run, cfg.machine()),
-                    cfg.energy());
+            Emulator emulator = Emulator.of(net, cfg.machine(), run, cal, cfg.energy());
             block = new Cnv2SymbolBlock(emulator, file.getFileName().toString());
         } catch (BadInputException e) {
             throw new MalformedModelException(e.getMessage(), e);

@@ -3,6 +3,8 @@ package io.cnv2.exec;
 import io.cnv2.config.EnergyTable;
 import io.cnv2.config.MachineConfig;
 import io.cnv2.config.RunConfig;
+import io.cnv2.config.Thresholds;
+import io.cnv2.hw.Accelerators;
 import io.cnv2.data.Sample;
 import io.cnv2.fixed.Calibration;
 import io.cnv2.hw.Accelerator;
@@ -50,6 +52,17 @@ public final class Emulator {
         this.calibration = calibration.pin(run.pinnedFormats());
         this.floatExec = new FloatExecutor(network);
         this.fixedExec = new FixedExecutor(network, this.calibration, accelerator, machine.accumulatorBits());
+    }
+
+    /**
+     * The emulator of a run as cnv2's front ends build it: the thresholds each layer really
+     * skips with ({@link Thresholds#resolve}: per consumer at fetch, per producer at output)
+     * and the accelerator model the run names.
+     */
+    public static Emulator of(Network network, MachineConfig machine, RunConfig run, Calibration calibration,
+                              EnergyTable energy) {
+        RunConfig resolved = Thresholds.resolve(run, network);
+        return new Emulator(network, machine, resolved, calibration, Accelerators.create(resolved, machine), energy);
     }
 
     /** Per-sample outcome: the class each path predicts and the emulated output. */

@@ -4,7 +4,6 @@ import io.cnv2.AtomicFiles;
 import io.cnv2.config.Json;
 import io.cnv2.config.RunConfig;
 import io.cnv2.exec.Emulator;
-import io.cnv2.hw.Accelerators;
 import io.cnv2.stats.RunReport;
 import io.cnv2.stats.Totals;
 import java.io.PrintWriter;
@@ -70,8 +69,7 @@ final class CompareCommand implements Callable<Integer> {
         Progress bar = progress.bar(spec.commandLine().getErr(), all.size() * s.samples().size(), "comparing");
         int done = 0;
         for (Map.Entry<String, RunConfig> v : all) {
-            Emulator emu = new Emulator(s.net(), s.machine(), v.getValue(), s.emulator().calibration(),
-                    Accelerators.create(v.getValue(), s.machine()), s.energy());
+            Emulator emu = Emulator.of(s.net(), s.machine(), v.getValue(), s.emulator().calibration(), s.energy());
             int before = done;
             reports.put(v.getKey(), emu.evaluate(s.samples(), s.modelName(), s.datasetName(),
                     n -> bar.accept(before + n)).report());

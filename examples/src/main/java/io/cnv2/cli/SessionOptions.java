@@ -13,7 +13,6 @@ import io.cnv2.data.Sample;
 import io.cnv2.exec.Calibrator;
 import io.cnv2.exec.Emulator;
 import io.cnv2.fixed.Calibration;
-import io.cnv2.hw.Accelerators;
 import io.cnv2.importer.ImportOptions;
 import io.cnv2.importer.ModelLoader;
 import io.cnv2.ir.Network;
@@ -166,7 +165,7 @@ final class SessionOptions {
                     "profiled on the first " + n + " input(s) of " + datasetName);
         }
 
-        Emulator emu = new Emulator(net, machine, run, cal, Accelerators.create(run, machine), cfg.energy());
+        Emulator emu = Emulator.of(net, machine, run, cal, cfg.energy());
         return new Session(net, modelName, samples, datasetName, labels, machine, run, cfg.energy(), emu);
     }
 }
