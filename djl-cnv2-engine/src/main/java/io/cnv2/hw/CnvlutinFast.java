@@ -44,8 +44,9 @@ public final class CnvlutinFast extends SkippingAccelerator {
         long sbRead = effectual * g.filtersPerGroup() * machine.dataBits();
         long written = (long) g.outY() * g.outX() * Bricks.ceilDiv(g.filters(), lanes) * lanes * pairBits;
         long[] in = t.count(input.data());
+        long[] fp = NeuronMemory.footprint(input, t, io.cnv2.encoding.Encoding.ZFNAF, machine);
         return new LayerRun(outputs.tensor(input.shape()), new LayerStats(cycles, DaDianNaoTiming.cycles(g, machine),
                 g.macs(), outputs.saturations(), sbRead, nmRead, written, lanesEffectual, cycles * lanes - lanesEffectual,
-                in[0], in[1], in[2]));
+                in[0], in[1], in[2], fp[0], fp[1]));
     }
 }

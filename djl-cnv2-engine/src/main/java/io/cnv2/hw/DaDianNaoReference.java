@@ -93,9 +93,10 @@ public final class DaDianNaoReference implements Accelerator {
         }
         // MACs: every real (output, kernel position, channel) product, padding positions included
         long[] in = Threshold.zero(layer.inputFrac()).count(a);
+        long[] fp = NeuronMemory.footprint(input, Threshold.zero(input.frac()), io.cnv2.encoding.Encoding.RAW, machine);
         return new LayerRun(outputs.tensor(input.shape()), new LayerStats(cycles, cycles, g.macs(),
                 outputs.saturations(), sbRead, nmRead, DaDianNaoTiming.nmBitsWritten(g, machine), effectual,
-                cycles * brick - effectual, in[0], in[1], in[2]));
+                cycles * brick - effectual, in[0], in[1], in[2], fp[0], fp[1]));
     }
 
     static int weightIndex(ConvGeometry g, int k, int c, int ky, int kx) {

@@ -17,10 +17,14 @@ package io.cnv2.hw;
  * @param inputActivations     activations in the layer's input tensor
  * @param effectualInputs      of those, the effectual ones (non-zero and not below the threshold)
  * @param thresholdedInputs    non-zero activations the threshold made ineffectual
+ * @param footprintBits        the input tensor's size in NM in this model's format (raw for DaDN,
+ *                             ZFNAf for CNV, the run's encoding or raw at fetch for CNV2), pointers included
+ * @param rawFootprintBits     the same tensor raw (16-bit values in 16-channel bricks)
  */
 public record LayerStats(long cycles, long baselineCycles, long macs, long outputSaturations,
                          long sbBitsRead, long nmBitsRead, long nmBitsWritten, long effectualLaneCycles,
-                         long idleLaneCycles, long inputActivations, long effectualInputs, long thresholdedInputs) {
+                         long idleLaneCycles, long inputActivations, long effectualInputs, long thresholdedInputs,
+                         long footprintBits, long rawFootprintBits) {
 
     public double speedup() {
         return cycles == 0 ? 1.0 : (double) baselineCycles / cycles;

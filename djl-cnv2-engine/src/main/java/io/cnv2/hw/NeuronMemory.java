@@ -33,6 +33,19 @@ final class NeuronMemory {
                 + (encoding.variableLength() ? POINTER_BITS : 0);
     }
 
+    /** The input tensor's size in NM, {total, raw} (ineffectual by {@code t} at output, none at fetch). */
+    long[] footprint(QTensor input, Threshold t) {
+        Footprint f = Footprint.of(input, atFetch ? Threshold.zero(input.frac()) : t, encoding, machine.neuronLanes(),
+                machine.dataBits(), machine.offsetBits(), POINTER_BITS, 1);
+        return new long[] {f.totalBits(), f.rawBits()};
+    }
+
+    /** The same for a model with a fixed format (DaDN raw, CNV ZFNAf). */
+    static long[] footprint(QTensor input, Threshold t, Encoding e, MachineConfig m) {
+        Footprint f = Footprint.of(input, t, e, m.neuronLanes(), m.dataBits(), m.offsetBits(), POINTER_BITS, 1);
+        return new long[] {f.totalBits(), f.rawBits()};
+    }
+
     /** Bits written for a layer's output as the layer produces it (zeros are the ineffectual values). */
     long written(QTensor output) {
         return Footprint.of(output, Threshold.zero(output.frac()), encoding, machine.neuronLanes(), machine.dataBits(),

@@ -30,11 +30,14 @@ import java.util.List;
  * @param effectualFraction   effectual activations / activations of the layer's input
  * @param thresholdedFraction non-zero activations the threshold made ineffectual / activations
  * @param energyPicojoules    energy of the layer's events over every image (EnergyTable)
+ * @param footprintBits       the layer's input in NM over every image, in the model's format (LayerStats)
+ * @param footprintRelativeToRaw that footprint / the same tensors raw
  */
 public record LayerReport(String name, String op, String placement, List<Integer> outputShape, long macs,
                           long cycles, long baselineCycles, double speedup, double inputZeroFraction,
                           long saturations, long sbBitsRead, long nmBitsRead, long nmBitsWritten,
                           Integer inputFrac, Integer weightFrac, Integer outputFrac, Double threshold,
                           long effectualLaneCycles, long idleLaneCycles, double laneUtilisation, double idealSpeedup,
-                          double effectualFraction, double thresholdedFraction, double energyPicojoules) {
+                          double effectualFraction, double thresholdedFraction, double energyPicojoules,
+                          long footprintBits, double footprintRelativeToRaw) {
 }

@@ -22,7 +22,7 @@ import java.util.Map;
  * result does not depend on the order images finish in (any thread count gives the same report).
  */
 public final class ReportBuilder {
-    private static final int FIELDS = 13;
+    private static final int FIELDS = 15;
     private final FixedExecutor exec;
     private final Map<String, long[]> sums = new LinkedHashMap<>();
     private int images;
@@ -61,6 +61,8 @@ public final class ReportBuilder {
                 a[10] += h.inputActivations();
                 a[11] += h.effectualInputs();
                 a[12] += h.thresholdedInputs();
+                a[13] += h.footprintBits();
+                a[14] += h.rawFootprintBits();
             }
             a[5] += s.saturations();
             a[6] += s.inputZeros();
@@ -134,12 +136,13 @@ public final class ReportBuilder {
                     a[4], inFrac, q == null ? null : q.weightFrac(), exec.formats().frac(n.output()),
                     q == null ? null : run.thresholdOf(n.name()), a[8], a[9], ratio(a[8], a[0] * lanes),
                     ratio(a[1] * lanes, a[8]), ratio(a[11], a[10]), ratio(a[12], a[10]),
-                    energy.picojoules(a[2], a[3], a[4], machine.dataBits())));
+                    energy.picojoules(a[2], a[3], a[4], machine.dataBits()), a[13], ratio(a[13], a[14])));
         }
         double perImage = images == 0 ? 0 : (double) t[0] / images;
         Totals totals = new Totals(macs, accMacs, t[0], t[1], t[0] == 0 ? 1.0 : (double) t[1] / t[0], perImage,
                 perImage / machine.clockMHz(), t[2], t[3], t[4], t[5], t[8], t[9], ratio(t[8], t[0] * lanes),
-                ratio(t[1] * lanes, t[8]), energy.picojoules(t[2], t[3], t[4], machine.dataBits()));
+                ratio(t[1] * lanes, t[8]), energy.picojoules(t[2], t[3], t[4], machine.dataBits()), t[13],
+                ratio(t[13], t[14]));
         Accuracy acc = new Accuracy(labelled, labelled == 0 ? Double.NaN : (double) floatCorrect / labelled,
                 labelled == 0 ? Double.NaN : (double) fixedCorrect / labelled,
                 images == 0 ? Double.NaN : (double) agree / images);

@@ -19,9 +19,12 @@ package io.cnv2.stats;
  * @param laneUtilisation   effectualLaneCycles / (neuronLanes x cycles)
  * @param idealSpeedup      baselineCycles / (effectualLaneCycles / neuronLanes)
  * @param energyPicojoules  energy of every image's accelerator events by the run's energy table
+ * @param footprintBits     the accelerator layers' inputs in NM over every image, in the model's format
+ * @param footprintRelativeToRaw that footprint / the same tensors raw
  */
 public record Totals(long macs, long acceleratorMacs, long cycles, long baselineCycles, double speedup,
                      double cyclesPerImage, double timePerImageUs, long sbBitsRead, long nmBitsRead,
                      long nmBitsWritten, long saturations, long effectualLaneCycles, long idleLaneCycles,
-                     double laneUtilisation, double idealSpeedup, double energyPicojoules) {
+                     double laneUtilisation, double idealSpeedup, double energyPicojoules, long footprintBits,
+                     double footprintRelativeToRaw) {
 }

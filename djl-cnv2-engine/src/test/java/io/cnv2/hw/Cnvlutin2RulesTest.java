@@ -127,6 +127,9 @@ class Cnvlutin2RulesTest {
         for (int e = 0; e < ENCODINGS.size(); e++) {
             RunConfig run = CNV2.withCnv2(ENCODINGS.get(e), "output", "none");
             assertEquals(want[e][0] + want[e][1], fast(M, run, layer, in).stats().nmBitsRead(), ENCODINGS.get(e));
+            // the tensor is this one brick: its footprint is what the window fetched
+            assertEquals(want[e][0] + want[e][1], fast(M, run, layer, in).stats().footprintBits(), ENCODINGS.get(e));
+            assertEquals(256, fast(M, run, layer, in).stats().rawFootprintBits());
             assertEquals(want[e][0] + want[e][1], reference(M, run, layer, in).stats().nmBitsRead(), ENCODINGS.get(e));
             assertEquals(256, fast(M, run.withCnv2(ENCODINGS.get(e), "fetch", "none"), layer, in).stats().nmBitsRead(),
                     "raw in NM when detecting at fetch");

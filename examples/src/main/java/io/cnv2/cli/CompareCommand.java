@@ -75,14 +75,17 @@ final class CompareCommand implements Callable<Integer> {
                     n -> bar.accept(before + n)).report());
             done += s.samples().size();
         }
-        Table t = new Table("variant", "cycles/img", "speedup", "NM read kbit/img", "NM written kbit/img",
-                "SB read kbit/img", "energy uJ/img", "top-1").alignRight(1, 2, 3, 4, 5, 6, 7);
+        Table t = new Table("variant", "cycles/img", "speedup", "footprint kbit/img", "x raw", "NM read kbit/img",
+                "NM written kbit/img", "SB read kbit/img", "energy uJ/img", "top-1")
+                .alignRight(1, 2, 3, 4, 5, 6, 7, 8, 9);
         for (Map.Entry<String, RunReport> e : reports.entrySet()) {
             RunReport r = e.getValue();
             Totals x = r.totals();
             int n = r.images();
             t.row(e.getKey(), String.format(Locale.ROOT, "%,.0f", x.cyclesPerImage()),
                     String.format(Locale.ROOT, "%.2f", x.speedup()),
+                    String.format(Locale.ROOT, "%,d", x.footprintBits() / n / 1000),
+                    String.format(Locale.ROOT, "%.3f", x.footprintRelativeToRaw()),
                     String.format(Locale.ROOT, "%,d", x.nmBitsRead() / n / 1000),
                     String.format(Locale.ROOT, "%,d", x.nmBitsWritten() / n / 1000),
                     String.format(Locale.ROOT, "%,d", x.sbBitsRead() / n / 1000),
