@@ -21,6 +21,7 @@ import io.cnv2.importer.ModelLoader;
 import io.cnv2.ir.Network;
 import io.cnv2.ir.Shape;
 import io.cnv2.models.ShippedModels;
+import io.cnv2.onnx.PrunedOnnx;
 import io.cnv2.stats.RunReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -49,6 +50,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--save-calibration", paramLabel = "FILE", description = "Write the activation formats used.")
     Path saveCalibration;
 
+    @Option(names = "--save-model", paramLabel = "OUT",
+            description = "Write the model as run (with --prune: its pruned weights) as ONNX; ONNX models only.")
+    Path saveModel;
+
     @Option(names = "--json", paramLabel = "OUT", description = "Write the report as JSON.")
     Path json;
 
@@ -72,7 +77,13 @@ final class RunCommand implements Callable<Integer> {
         if (saveCalibration != null) {
             AtomicFiles.checkWritable(saveCalibration, "--save-calibration");
         }
+        if (saveModel != null) {
+            AtomicFiles.checkWritable(saveModel, "--save-model");
+        }
         SessionOptions.Session s = session.open();
+        if (saveModel != null && !s.modelPath().getFileName().toString().endsWith(".onnx")) {
+            throw new BadInputException("option --save-model writes ONNX, and " + s.modelPath() + " is not ONNX");
+        }
         Emulator emu = s.emulator();
         RunConfig run = s.run();
         List<Sample> samples = s.samples();
@@ -109,6 +120,11 @@ final class RunCommand implements Callable<Integer> {
         if (saveCalibration != null) {
             AtomicFiles.write(saveCalibration, Json.write(emu.calibration()));
             out.println("wrote " + saveCalibration);
+        }
+        if (saveModel != null) {
+            PrunedOnnx.write(s.modelPath(), s.net(), saveModel);
+            out.println("wrote " + saveModel + (s.run().prune() > 0 ? String.format(java.util.Locale.ROOT,
+                    " (weights pruned to %.0f%% zeros)", 100 * s.run().prune()) : ""));
         }
         out.flush();
         return 0;

@@ -103,8 +103,8 @@ final class SessionOptions {
     List<String> denseLayers;
 
     /** A resolved model, its inputs and an emulator for them. */
-    record Session(Network net, String modelName, List<Sample> samples, String datasetName, List<String> labels,
-                   MachineConfig machine, RunConfig run, EnergyTable energy, Emulator emulator) {
+    record Session(Path modelPath, Network net, String modelName, List<Sample> samples, String datasetName,
+                   List<String> labels, MachineConfig machine, RunConfig run, EnergyTable energy, Emulator emulator) {
     }
 
     /** Reads and checks everything; a user error is a {@link BadInputException} naming the option. */
@@ -166,6 +166,6 @@ final class SessionOptions {
         }
 
         Emulator emu = Emulator.of(net, machine, run, cal, cfg.energy());
-        return new Session(net, modelName, samples, datasetName, labels, machine, run, cfg.energy(), emu);
+        return new Session(modelPath, net, modelName, samples, datasetName, labels, machine, run, cfg.energy(), emu);
     }
 }

@@ -222,6 +222,32 @@ class CliTest {
     }
 
     @Test
+    void aPrunedModelSavedAsOnnxReloadsWithTheWeightsAsRun() throws Exception {
+        Path saved = dir.resolve("pruned.onnx");
+        Path a = dir.resolve("a.json");
+        Path b = dir.resolve("b.json");
+        Outcome o = cli("run", "--arch", "cnv2", "--weight-skip", "filter-lanes", "--limit", "20", "--prune", "0.6",
+                "--save-model", saved.toString(), "--save-calibration", dir.resolve("cal.json").toString(),
+                "--json", a.toString());
+        assertEquals(0, o.code(), o.err());
+        io.cnv2.ir.Network original = io.cnv2.ir.Pruning.magnitude(
+                io.cnv2.importer.ModelLoader.load(ShippedModels.fashionMnistOnnx()), 0.6);
+        io.cnv2.ir.Network reloaded = io.cnv2.importer.ModelLoader.load(saved);
+        for (io.cnv2.ir.Node n : original.acceleratorLayers()) {
+            io.cnv2.ir.Op p = n.op();
+            io.cnv2.ir.Op q = reloaded.node(n.name()).op();
+            float[] wp = p instanceof io.cnv2.ir.Conv c ? c.weight().data() : ((io.cnv2.ir.Dense) p).weight().data();
+            float[] wq = q instanceof io.cnv2.ir.Conv c ? c.weight().data() : ((io.cnv2.ir.Dense) q).weight().data();
+            assertTrue(Arrays.equals(wp, wq), "weights of " + n.name());
+        }
+        o = cli("run", "--arch", "cnv2", "--weight-skip", "filter-lanes", "--limit", "20", "--model", saved.toString(),
+                "--calibration", dir.resolve("cal.json").toString(), "--json", b.toString());
+        assertEquals(0, o.code(), o.err());
+        assertEquals(Json.MAPPER.readTree(a.toFile()).get("totals"), Json.MAPPER.readTree(b.toFile()).get("totals"),
+                "the saved model runs exactly as the pruned one");
+    }
+
+    @Test
     void unknownEncodingIsNamed() {
         assertUserError(cli("run", "--arch", "cnv2", "--encoding", "huffman", "--json", dir.resolve("out.json").toString()),
                 "encoding", "huffman");
