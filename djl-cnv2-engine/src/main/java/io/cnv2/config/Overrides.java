@@ -16,11 +16,14 @@ import java.util.List;
  * @param encoding       cnv2: the activations' encoding in NM
  * @param detect         cnv2: output or fetch
  * @param weightSkip     cnv2: none or filter-lanes
- * @param prune          fraction of each layer's weights pruned by magnitude
+ * @param prune          fraction of the weights pruned by magnitude
+ * @param pruneScope     layer or global
  */
 public record Overrides(String arch, String implementation, Integer threads, Double threshold, Path thresholdsFile,
-                        List<String> denseLayers, String encoding, String detect, String weightSkip, Double prune) {
-    public static final Overrides NONE = new Overrides(null, null, null, null, null, null, null, null, null, null);
+                        List<String> denseLayers, String encoding, String detect, String weightSkip, Double prune,
+                        String pruneScope) {
+    public static final Overrides NONE = new Overrides(null, null, null, null, null, null, null, null, null, null,
+            null);
 
     /** {@code run} with every given setting applied. */
     public RunConfig apply(RunConfig run) {
@@ -45,8 +48,8 @@ public record Overrides(String arch, String implementation, Integer threads, Dou
             r = r.withCnv2(encoding != null ? encoding : r.encoding(), detect != null ? detect : r.detect(),
                     weightSkip != null ? weightSkip : r.weightSkip());
         }
-        if (prune != null) {
-            r = r.withPrune(prune);
+        if (prune != null || pruneScope != null) {
+            r = r.withPrune(prune != null ? prune : r.prune(), pruneScope != null ? pruneScope : r.pruneScope());
         }
         return r;
     }

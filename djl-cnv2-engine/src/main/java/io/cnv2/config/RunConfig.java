@@ -28,23 +28,26 @@ import java.util.Set;
  *                            [chosen: none]
  * @param prune               magnitude pruning: the fraction of each conv and fully connected layer's
  *                            weights set to zero before quantising, 0 to 1 [chosen: 0]
+ * @param pruneScope          "layer" (every layer to the fraction) or "global" (the smallest weights of the
+ *                            whole network, so layers end at different sparsities) [chosen: layer]
  */
 public record RunConfig(String arch, String implementation, int calibrationSamples,
                         Map<String, Integer> pinnedFormats, int threads, double threshold,
                         Map<String, Double> thresholds, List<String> denseLayers, String laneSync,
                         int minStepCycles, String brickPolicy, String encoding, String detect, String weightSkip,
-                        double prune) {
+                        double prune, String pruneScope) {
 
     public static final Set<String> ARCHS = Set.of("dadn", "cnv", "cnv2");
     public static final Set<String> ENCODINGS = Set.of("raw", "zfnaf", "roe", "viai", "compressed-viai",
             "compressed-zfnaf");
     public static final Set<String> DETECTS = Set.of("output", "fetch");
     public static final Set<String> WEIGHT_SKIPS = Set.of("none", "filter-lanes");
+    public static final Set<String> PRUNE_SCOPES = Set.of("layer", "global");
     public static final Set<String> IMPLEMENTATIONS = Set.of("fast", "reference");
     public static final Set<String> LANE_SYNCS = Set.of("step", "window");
     public static final Set<String> BRICK_POLICIES = Set.of("consecutive");
     public static final RunConfig DEFAULT = new RunConfig("dadn", "fast", 100, Map.of(), 0, 0.0, Map.of(), List.of(),
-            "step", 1, "consecutive", "zfnaf", "output", "none", 0.0);
+            "step", 1, "consecutive", "zfnaf", "output", "none", 0.0, "layer");
 
     public RunConfig {
         oneOf("arch", arch, ARCHS);
@@ -54,6 +57,7 @@ public record RunConfig(String arch, String implementation, int calibrationSampl
         oneOf("encoding", encoding, ENCODINGS);
         oneOf("detect", detect, DETECTS);
         oneOf("weightSkip", weightSkip, WEIGHT_SKIPS);
+        oneOf("pruneScope", pruneScope, PRUNE_SCOPES);
         if (!(prune >= 0 && prune <= 1)) {
             throw new BadInputException("run option prune must be a fraction from 0 to 1, got " + prune);
         }
@@ -97,49 +101,54 @@ public record RunConfig(String arch, String implementation, int calibrationSampl
 
     public RunConfig withArch(String a) {
         return new RunConfig(a, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune);
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope);
     }
 
     public RunConfig withImplementation(String i) {
         return new RunConfig(arch, i, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune);
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope);
     }
 
     public RunConfig withThreads(int t) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, t, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune);
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope);
     }
 
     public RunConfig withCalibrationSamples(int n) {
         return new RunConfig(arch, implementation, n, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune);
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope);
     }
 
     /** Sets the default threshold and, when {@code perLayer} is not null, the per-layer table. */
     public RunConfig withThresholds(double t, Map<String, Double> perLayer) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, t,
-                perLayer == null ? thresholds : perLayer, denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune);
+                perLayer == null ? thresholds : perLayer, denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope);
     }
 
     public RunConfig withDenseLayers(List<String> layers) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                layers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune);
+                layers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope);
     }
 
     public RunConfig withLaneSync(String sync) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, sync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune);
+                denseLayers, sync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope);
     }
 
     /** The CNV2 settings (section 5): encoding, detection point, weight skipping. */
     public RunConfig withCnv2(String enc, String det, String skip) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy, enc, det, skip, prune);
+                denseLayers, laneSync, minStepCycles, brickPolicy, enc, det, skip, prune, pruneScope);
     }
 
     public RunConfig withPrune(double fraction) {
+        return withPrune(fraction, pruneScope);
+    }
+
+    /** Magnitude pruning to {@code fraction} zero weights, per "layer" or over the "global" network. */
+    public RunConfig withPrune(double fraction, String scope) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, fraction);
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, fraction, scope);
     }
 
     public int effectiveThreads() {

@@ -51,7 +51,7 @@ public class Cnv2Model extends BaseModel {
             Config cfg = o.config() == null ? Config.DEFAULT : ConfigFiles.load(o.config());
             RunConfig run = o.overrides().apply(cfg.run());
             Network net = Pruning.magnitude(trained == null ? ModelLoader.load(file, o.imports())
-                    : blockNetwork(trained, prefix, o), run.prune());
+                    : blockNetwork(trained, prefix, o), run.prune(), run.pruneScope().equals("global"));
             Thresholds.checkLayers(run, net, file.toString());
             Calibration cal = ConfigFiles.loadCalibration(o.calibration());
             Emulator emulator = Emulator.of(net, cfg.machine(), run, cal, cfg.energy());

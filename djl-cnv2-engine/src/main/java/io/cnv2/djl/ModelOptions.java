@@ -29,7 +29,8 @@ import java.util.Set;
  */
 record ModelOptions(Path config, Path calibration, Overrides overrides, ImportOptions imports) {
     static final Set<String> KNOWN = Set.of("config", "calibration", "arch", "impl", "threads", "threshold",
-            "thresholds", "dense", "inputShape", "encoding", "detect", "weightSkip", "prune");
+            "thresholds", "dense", "inputShape", "encoding", "detect", "weightSkip", "prune",
+            "pruneScope");
 
     static ModelOptions parse(Map<String, ?> options, Path modelDir, String modelName, String fileName) {
         Map<String, ?> o = options == null ? Map.of() : options;
@@ -55,7 +56,8 @@ record ModelOptions(Path config, Path calibration, Overrides overrides, ImportOp
                 : null;
         Double prune = o.containsKey("prune") ? number(o, "prune") : null;
         Overrides overrides = new Overrides(optional(o, "arch"), optional(o, "impl"), threads, threshold, thresholds,
-                dense, optional(o, "encoding"), optional(o, "detect"), optional(o, "weightSkip"), prune);
+                dense, optional(o, "encoding"), optional(o, "detect"), optional(o, "weightSkip"), prune,
+                optional(o, "pruneScope"));
         ImportOptions imports = o.containsKey("inputShape") ? shapes(o) : ImportOptions.DEFAULT;
         return new ModelOptions(config, calibration, overrides, imports);
     }

@@ -44,6 +44,31 @@ class PruningRulesTest {
         assertEquals(Math.max(27, countZeros(dw)), countZeros(d.weight().data()), "floor(0.25 * 108), counting the zeros it had");
     }
 
+    @Test
+    void globalPruningTakesTheSmallestWeightsOfTheWholeNetwork() {
+        // layer "small" holds magnitudes 1..8, layer "big" 10..17: half the network's 16 weights go,
+        // all eight of "small" and none of "big"
+        Network.Builder b = Network.builder("n").input("x", Shape.of(1, 8));
+        float[] small = {1, -2, 3, -4, 5, -6, 7, -8};
+        float[] big = {10, -11, 12, -13, 14, -15, 16, -17};
+        b.node("small", new Dense(new Tensor(Shape.of(1, 8), small), null), List.of("x"), "a");
+        b.node("big", new Dense(new Tensor(Shape.of(8, 1), big), null), List.of("a"), "y");
+        Network net = b.output("y").build();
+        Network g = Pruning.magnitude(net, 0.5, true);
+        assertEquals(8, countZeros(((Dense) g.node("small").op()).weight().data()));
+        assertEquals(0, countZeros(((Dense) g.node("big").op()).weight().data()));
+        Network l = Pruning.magnitude(net, 0.5, false);
+        assertEquals(4, countZeros(((Dense) l.node("small").op()).weight().data()));
+        assertEquals(4, countZeros(((Dense) l.node("big").op()).weight().data()));
+        // ties at the limit: magnitudes all 1, a quarter pruned, the first ones in layer order
+        Network.Builder t = Network.builder("t").input("x", Shape.of(1, 4));
+        t.node("p", new Dense(new Tensor(Shape.of(1, 4), new float[] {1, 1, -1, 1}), null), List.of("x"), "a");
+        t.node("q", new Dense(new Tensor(Shape.of(4, 1), new float[] {1, -1, 1, 1}), null), List.of("a"), "y");
+        Network tied = Pruning.magnitude(t.output("y").build(), 0.25, true);
+        assertArrayEquals(new float[] {0, 0, -1, 1}, ((Dense) tied.node("p").op()).weight().data());
+        assertArrayEquals(new float[] {1, -1, 1, 1}, ((Dense) tied.node("q").op()).weight().data());
+    }
+
     private static int countZeros(float[] v) {
         int n = 0;
         for (float x : v) {

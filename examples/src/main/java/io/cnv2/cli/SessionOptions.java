@@ -98,6 +98,11 @@ final class SessionOptions {
             description = "Magnitude-prune each conv and fully connected layer to this fraction of zero weights (0-1).")
     Double prune;
 
+    @Option(names = "--prune-scope", paramLabel = "SCOPE",
+            description = "layer (every layer to --prune, the default) or global (the smallest weights of the whole "
+                    + "network).")
+    String pruneScope;
+
     @Option(names = "--dense", paramLabel = "LAYER", split = ",",
             description = "Layers a skipping accelerator runs densely, like DaDianNao.")
     List<String> denseLayers;
@@ -119,12 +124,12 @@ final class SessionOptions {
         MachineConfig machine = cfg.machine();
         RunConfig run = cfg.run();
         run = new Overrides(arch, impl, threads, threshold, thresholdsFile, denseLayers, encoding, detect, weightSkip,
-                prune).apply(run);
+                prune, pruneScope).apply(run);
 
         boolean shipped = model == null;
         Path modelPath = shipped ? ShippedModels.fashionMnistOnnx() : model;
         Network net = Pruning.magnitude(ModelLoader.load(modelPath, ImportOptions.parse(inputShapes,
-                "option --input-shape")), run.prune());
+                "option --input-shape")), run.prune(), run.pruneScope().equals("global"));
         String modelName = shipped ? "fashion_cnn.onnx (shipped)" : model.toString();
         Thresholds.checkLayers(run, net, modelName);
         List<String> labels = Inputs.labels(labelsFile != null ? labelsFile
