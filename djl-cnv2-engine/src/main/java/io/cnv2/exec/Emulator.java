@@ -139,6 +139,42 @@ public final class Emulator {
         return collected.build(model, dataset, machine, run, energy, calibration, List.of(), predictions);
     }
 
+    /**
+     * Only the accelerator's outputs, in input order, on all cores: no float reference and no
+     * report (for a second pass over images another run has already measured).
+     */
+    public List<Tensor> fixedOutputs(List<Sample> samples, IntConsumer progress) {
+        String in = network.inputs().get(0).name();
+        String out = network.outputs().get(0);
+        Tensor[] outputs = new Tensor[samples.size()];
+        AtomicInteger done = new AtomicInteger();
+        parallel(() -> IntStream.range(0, samples.size()).parallel().forEach(i -> {
+            outputs[i] = fixedExec.run(Map.of(in, samples.get(i).input()), false).outputs().get(out);
+            if (progress != null) {
+                progress.accept(done.incrementAndGet());
+            }
+        }));
+        return List.of(outputs);
+    }
+
+    /** Runs {@code work} on this run's worker threads; its unchecked exceptions come through unchanged. */
+    private void parallel(Runnable work) {
+        ForkJoinPool pool = new ForkJoinPool(run.effectiveThreads());
+        try {
+            pool.submit(work).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     public Evaluation evaluate(List<Sample> samples, String model, String dataset, IntConsumer progress) {
         ReportBuilder report = newReport();
         Prediction[] preds = new Prediction[samples.size()];
@@ -154,20 +190,7 @@ public final class Emulator {
                 progress.accept(done.incrementAndGet());
             }
         });
-        ForkJoinPool pool = new ForkJoinPool(run.effectiveThreads());
-        try {
-            pool.submit(work).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdown();
-        }
+        parallel(work);
         return new Evaluation(new ArrayList<>(List.of(preds)),
                 report(report, model, dataset, Arrays.stream(preds)
                         .map(p -> new PredictionRecord(p.sample().source(), p.sample().label(), p.floatClass(),

@@ -248,6 +248,39 @@ class CliTest {
     }
 
     @Test
+    void accuracyGivesTopOneAndTopFiveOfEveryPathOnTheSameImages() throws Exception {
+        Path json = dir.resolve("out.json");
+        Outcome o = cli("accuracy", "--arch", "cnv", "--threshold", "0.3", "--limit", "60", "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        JsonNode r = Json.MAPPER.readTree(json.toFile());
+        assertEquals(60, r.get("images").asInt());
+        assertTrue(!r.get("denseReused").asBoolean(), "a threshold changes outputs: the dense pass runs");
+        // the same images through run: dense top-1 is DaDN's, the accelerator's is CNV's at T = 0.3
+        Path a = dir.resolve("a.json");
+        assertEquals(0, cli("run", "--arch", "dadn", "--limit", "60", "--json", a.toString()).code());
+        assertEquals(Json.MAPPER.readTree(a.toFile()).get("accuracy").get("fixedTop1").asDouble(),
+                r.get("denseFixed").get("top1").asDouble(), 1e-12);
+        assertEquals(Json.MAPPER.readTree(a.toFile()).get("accuracy").get("floatTop1").asDouble(),
+                r.get("floatReference").get("top1").asDouble(), 1e-12);
+        assertEquals(0, cli("run", "--arch", "cnv", "--threshold", "0.3", "--limit", "60", "--json", a.toString()).code());
+        assertEquals(Json.MAPPER.readTree(a.toFile()).get("accuracy").get("fixedTop1").asDouble(),
+                r.get("accelerator").get("top1").asDouble(), 1e-12);
+        for (String path : new String[] {"floatReference", "denseFixed", "accelerator"}) {
+            assertTrue(r.get(path).get("top5").asDouble() >= r.get(path).get("top1").asDouble(), path);
+        }
+        assertTrue(o.out().contains("top-5"), o.out());
+    }
+
+    @Test
+    void rankCountsTheClassesAboveTheLabelWithArgmaxTies() {
+        assertEquals(0, AccuracyCommand.rank(new float[] {0.1f, 0.9f, 0.5f}, 1));
+        assertEquals(2, AccuracyCommand.rank(new float[] {0.1f, 0.9f, 0.5f}, 0));
+        // a tie goes to the lower index, as argmax takes the first maximum
+        assertEquals(1, AccuracyCommand.rank(new float[] {0.7f, 0.7f}, 1));
+        assertEquals(0, AccuracyCommand.rank(new float[] {0.7f, 0.7f}, 0));
+    }
+
+    @Test
     void unknownEncodingIsNamed() {
         assertUserError(cli("run", "--arch", "cnv2", "--encoding", "huffman", "--json", dir.resolve("out.json").toString()),
                 "encoding", "huffman");
