@@ -281,6 +281,40 @@ class CliTest {
     }
 
     @Test
+    void aKilledSweepResumesWithTheSameResultAndNoFinishedPointComputedTwice() throws Exception {
+        Path ck = dir.resolve("sweep.jsonl");
+        Path j1 = dir.resolve("one.json");
+        Path j2 = dir.resolve("two.json");
+        String[] args = {"sweep", "--arch", "cnv", "--limit", "160", "--validation", "80", "--grid", "0,0.2,0.6",
+            "--budget", "0.02", "--checkpoint", ck.toString()};
+        Outcome o = cli(concat(args, "--json", j1.toString()));
+        assertEquals(0, o.code(), o.err());
+        JsonNode first = Json.MAPPER.readTree(j1.toFile());
+        int computed = first.get("computed").asInt();
+        assertTrue(computed > 6, "points computed: " + computed);
+        // a kill after five finished points, in the middle of writing the sixth
+        java.util.List<String> lines = Files.readAllLines(ck);
+        Files.writeString(ck, String.join("\n", lines.subList(0, 6)) + "\n" + lines.get(6).substring(0, 20));
+        o = cli(concat(args, "--json", j2.toString()));
+        assertEquals(0, o.code(), o.err());
+        JsonNode second = Json.MAPPER.readTree(j2.toFile());
+        assertEquals(first.get("chosen"), second.get("chosen"));
+        assertEquals(first.get("validation"), second.get("validation"));
+        assertEquals(first.get("test"), second.get("test"));
+        assertEquals(computed - 5, second.get("computed").asInt(), "the five finished points are not computed again");
+        assertEquals(computed + 1, Files.readAllLines(ck).size(), "header and one line per point, no cut line left");
+        // a checkpoint of another sweep is refused, not mixed in
+        assertUserError(cli("sweep", "--arch", "cnv", "--limit", "160", "--validation", "90", "--grid", "0,0.2",
+                "--checkpoint", ck.toString()), "another sweep");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    @Test
     void unknownEncodingIsNamed() {
         assertUserError(cli("run", "--arch", "cnv2", "--encoding", "huffman", "--json", dir.resolve("out.json").toString()),
                 "encoding", "huffman");
