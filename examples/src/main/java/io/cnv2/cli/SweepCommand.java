@@ -60,6 +60,11 @@ final class SweepCommand implements Callable<Integer> {
             description = "Images the search runs on (the first N); the rest confirm the result (default 1000).")
     int validation;
 
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "search",
+            description = "search (per-layer, the default) or grid (one threshold for every layer, each grid value: "
+                    + "the speedup vs top-1 curve).")
+    String mode;
+
     @Option(names = "--checkpoint", paramLabel = "FILE", required = true,
             description = "Finished points, one JSON line each; an existing file is resumed.")
     Path checkpoint;
@@ -103,6 +108,9 @@ final class SweepCommand implements Callable<Integer> {
                 AtomicFiles.checkWritable(p, p == checkpoint ? "--checkpoint" : p == out ? "--out" : "--json");
             }
         }
+        if (!mode.equals("search") && !mode.equals("grid")) {
+            throw new BadInputException("option --mode: unknown value '" + mode + "' (known: grid, search)");
+        }
         SessionOptions.Session s = session.open();
         if (!s.run().arch().equals("cnv") && !s.run().arch().equals("cnv2")) {
             throw new BadInputException("sweep needs a skipping accelerator: --arch cnv or cnv2");
@@ -117,6 +125,9 @@ final class SweepCommand implements Callable<Integer> {
         loadCheckpoint(s);
         List<String> layers = s.net().acceleratorLayers().stream().map(Node::name).toList();
         Map<String, Double> none = new TreeMap<>();
+        if (mode.equals("grid")) {
+            return grid(o, s, test, layers, ts);
+        }
         Point base = evaluate(s, val, "validation", none);
         double floor = base.top1() - budget;
         Map<String, Double> chosen = new TreeMap<>();
@@ -169,6 +180,29 @@ final class SweepCommand implements Callable<Integer> {
         }
         if (json != null) {
             AtomicFiles.write(json, Json.write(r));
+            o.println("wrote " + json);
+        }
+        o.flush();
+        return 0;
+    }
+
+    /** Grid mode: every layer at each grid threshold, on the test images: the trade-off curve. */
+    private Integer grid(PrintWriter o, SessionOptions.Session s, List<Sample> test, List<String> layers, double[] ts) {
+        Table t = new Table("threshold", "top-1", "speedup").alignRight(0, 1, 2);
+        List<Point> curve = new ArrayList<>();
+        for (double g : ts) {
+            Map<String, Double> all = new TreeMap<>();
+            layers.forEach(l -> all.put(l, g));
+            Point p = evaluate(s, test, "test", all);
+            curve.add(p);
+            t.row(g, String.format(Locale.ROOT, "%.2f %%", 100 * p.top1()), String.format(Locale.ROOT, "%.2f",
+                    p.speedup()));
+        }
+        o.print(t.render());
+        o.printf("points: %d computed, %d reused from %s (test images: %d)%n", computed, reused, checkpoint, test.size());
+        if (json != null) {
+            AtomicFiles.write(json, Json.write(new Result(curve.get(0).top1(), budget, Map.of(), null, null, curve,
+                    computed, reused)));
             o.println("wrote " + json);
         }
         o.flush();
@@ -254,6 +288,7 @@ final class SweepCommand implements Callable<Integer> {
         h.put("dataset", s.datasetName());
         h.put("images", s.samples().size());
         h.put("validation", validation);
+        h.put("mode", mode);
         h.put("arch", s.run().arch());
         h.put("encoding", s.run().encoding());
         h.put("detect", s.run().detect());

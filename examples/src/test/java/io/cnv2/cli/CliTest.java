@@ -308,6 +308,19 @@ class CliTest {
                 "--checkpoint", ck.toString()), "another sweep");
     }
 
+    @Test
+    void gridSweepGivesTheTradeOffCurveWithFallingAccuracyAndRisingSpeedup() throws Exception {
+        Path json = dir.resolve("grid.json");
+        Outcome o = cli("sweep", "--mode", "grid", "--arch", "cnv", "--limit", "120", "--validation", "20", "--grid",
+                "0,0.3,1", "--checkpoint", dir.resolve("g.jsonl").toString(), "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        JsonNode points = Json.MAPPER.readTree(json.toFile()).get("points");
+        assertEquals(3, points.size());
+        assertTrue(points.get(2).get("speedup").asDouble() > points.get(0).get("speedup").asDouble());
+        assertTrue(points.get(2).get("top1").asDouble() <= points.get(0).get("top1").asDouble());
+        assertEquals(1.0, points.get(1).get("thresholds").get("/conv2/Conv").asDouble() / 0.3, 1e-9);
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] r = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
