@@ -57,7 +57,8 @@ final class SweepCommand implements Callable<Integer> {
     double[] grid;
 
     @Option(names = "--validation", paramLabel = "N", defaultValue = "1000",
-            description = "Images the search runs on (the first N); the rest confirm the result (default 1000).")
+            description = "Images the search runs on (the first N); the rest confirm the result (default 1000). "
+                    + "Grid mode uses every image.")
     int validation;
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "search",
@@ -116,6 +117,10 @@ final class SweepCommand implements Callable<Integer> {
             throw new BadInputException("sweep needs a skipping accelerator: --arch cnv or cnv2");
         }
         List<Sample> all = s.samples();
+        if (mode.equals("grid")) {
+            loadCheckpoint(s);
+            return grid(o, s, all, s.net().acceleratorLayers().stream().map(Node::name).toList(), ts);
+        }
         if (validation < 1 || validation >= all.size()) {
             throw new BadInputException("option --validation must be from 1 to " + (all.size() - 1) + " (the dataset has "
                     + all.size() + " images and the rest confirm the result), got " + validation);
@@ -125,9 +130,6 @@ final class SweepCommand implements Callable<Integer> {
         loadCheckpoint(s);
         List<String> layers = s.net().acceleratorLayers().stream().map(Node::name).toList();
         Map<String, Double> none = new TreeMap<>();
-        if (mode.equals("grid")) {
-            return grid(o, s, test, layers, ts);
-        }
         Point base = evaluate(s, val, "validation", none);
         double floor = base.top1() - budget;
         Map<String, Double> chosen = new TreeMap<>();
@@ -186,7 +188,7 @@ final class SweepCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Grid mode: every layer at each grid threshold, on the test images: the trade-off curve. */
+    /** Grid mode: every layer at each grid threshold, on all the images: the trade-off curve. */
     private Integer grid(PrintWriter o, SessionOptions.Session s, List<Sample> test, List<String> layers, double[] ts) {
         Table t = new Table("threshold", "top-1", "speedup").alignRight(0, 1, 2);
         List<Point> curve = new ArrayList<>();
@@ -199,7 +201,7 @@ final class SweepCommand implements Callable<Integer> {
                     p.speedup()));
         }
         o.print(t.render());
-        o.printf("points: %d computed, %d reused from %s (test images: %d)%n", computed, reused, checkpoint, test.size());
+        o.printf("points: %d computed, %d reused from %s (%d images)%n", computed, reused, checkpoint, test.size());
         if (json != null) {
             AtomicFiles.write(json, Json.write(new Result(curve.get(0).top1(), budget, Map.of(), null, null, curve,
                     computed, reused)));

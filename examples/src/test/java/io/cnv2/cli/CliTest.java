@@ -311,7 +311,7 @@ class CliTest {
     @Test
     void gridSweepGivesTheTradeOffCurveWithFallingAccuracyAndRisingSpeedup() throws Exception {
         Path json = dir.resolve("grid.json");
-        Outcome o = cli("sweep", "--mode", "grid", "--arch", "cnv", "--limit", "120", "--validation", "20", "--grid",
+        Outcome o = cli("sweep", "--mode", "grid", "--arch", "cnv", "--limit", "120", "--grid",
                 "0,0.3,1", "--checkpoint", dir.resolve("g.jsonl").toString(), "--json", json.toString());
         assertEquals(0, o.code(), o.err());
         JsonNode points = Json.MAPPER.readTree(json.toFile()).get("points");
