@@ -5,8 +5,6 @@ import io.cnv2.config.RunConfig;
 import io.cnv2.fixed.QTensor;
 import io.cnv2.ir.ConvGeometry;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
-import java.util.Set;
 
 /**
  * Cnvlutin2, fast (CNV2-MODEL.md section 5). Outputs: the exact window sums of
@@ -38,15 +36,13 @@ public final class Cnvlutin2Fast extends SkippingAccelerator {
         long nmRead = 0;
         long weightReads = 0;
         int passes = (int) DaDianNaoTiming.passes(g, machine);
+        boolean fixedSlots = nm.fixedSlots();
         for (int group = 0; group < g.groups(); group++) {
             BrickMasks masks = new BrickMasks(input.data(), g, group, lanes, t);
             int nb = masks.offsets.length;
-            for (int pass = 0; pass < passes; pass++) {
-                int filters = Math.min(perPass, g.filtersPerGroup() - pass * perPass);
-                int[][] wm = BrickMasks.weightMasks(layer, group, pass * perPass, filters, lanes);
-                int[][] distinct = distinct(wm, nb);
-                int[][] column = columnCounts(wm, nb, lanes);
-                int[] laneTotal = new int[lanes * filters];
+            for (PassMasks pm : PassMasks.of(layer, group, passes, perPass, lanes, skipWeights)) {
+                int[] laneTotal = new int[lanes * pm.classes.length];
+                long passCycles = 0;
                 for (int oy = 0; oy < g.outY(); oy++) {
                     for (int ox = 0; ox < g.outX(); ox++) {
                         int corner = masks.corner(oy, ox);
@@ -54,39 +50,53 @@ public final class Cnvlutin2Fast extends SkippingAccelerator {
                             Arrays.fill(laneTotal, 0);
                         }
                         int most = 0;
+                        long windowEffectual = 0;
                         for (int b = 0; b < nb; b++) {
                             int a = masks.mask(corner + masks.offsets[b]);
                             int n = Integer.bitCount(a);
-                            effectual += n;
-                            nmRead += nm.brickRead(n);
-                            weightReads += skipWeights ? reads(a, column[b]) : (long) n * filters;
+                            windowEffectual += n;
+                            if (!fixedSlots) {
+                                nmRead += pm.repeat * nm.brickRead(n);
+                            }
+                            if (!pm.dense) {
+                                weightReads += pm.reads(a, b);
+                            }
                             if (windowSync) {
                                 int l = b % lanes;
-                                for (int f = 0; f < filters; f++) {
-                                    laneTotal[l * filters + f] += Integer.bitCount(a & (skipWeights ? wm[f][b] : -1));
+                                for (int c = 0; c < pm.classes.length; c++) {
+                                    laneTotal[l * pm.classes.length + c] += Integer.bitCount(a & pm.classes[c][b]);
                                 }
                             } else {
-                                if (skipWeights) {
-                                    for (int m : distinct[b]) {
+                                if (pm.dense) {
+                                    most = Math.max(most, n);
+                                } else {
+                                    for (int m : pm.distinct[b]) {
                                         most = Math.max(most, Integer.bitCount(a & m));
                                     }
-                                } else {
-                                    most = Math.max(most, n);
                                 }
                                 if (b % lanes == lanes - 1 || b == nb - 1) {
-                                    cycles += Math.max(run.minStepCycles(), most);
+                                    passCycles += Math.max(run.minStepCycles(), most);
                                     most = 0;
                                 }
                             }
+                        }
+                        effectual += pm.repeat * windowEffectual;
+                        if (pm.dense) {
+                            weightReads += windowEffectual * pm.column[0][0];
                         }
                         if (windowSync) {
                             int top = 0;
                             for (int v : laneTotal) {
                                 top = Math.max(top, v);
                             }
-                            cycles += Math.max(run.minStepCycles(), top);
+                            passCycles += Math.max(run.minStepCycles(), top);
                         }
                     }
+                }
+                cycles += pm.repeat * passCycles;
+                if (fixedSlots) {
+                    // every window fetches every slot of its bricks, whatever they hold
+                    nmRead += (long) pm.repeat * g.outY() * g.outX() * nb * nm.brickRead(0);
                 }
             }
         }
@@ -96,40 +106,5 @@ public final class Cnvlutin2Fast extends SkippingAccelerator {
         return new LayerRun(out, new LayerStats(cycles, DaDianNaoTiming.cycles(g, machine), g.macs(),
                 outputs.saturations(), weightReads * machine.dataBits(), nmRead, nm.written(out), effectual,
                 cycles * lanes - effectual, in[0], in[1], in[2], fp[0], fp[1]));
-    }
-
-    /** The different weight masks the filters of a pass have at each brick position (ties cost the same). */
-    private static int[][] distinct(int[][] wm, int nb) {
-        int[][] d = new int[nb][];
-        for (int b = 0; b < nb; b++) {
-            Set<Integer> s = new LinkedHashSet<>();
-            for (int[] f : wm) {
-                s.add(f[b]);
-            }
-            d[b] = s.stream().mapToInt(Integer::intValue).toArray();
-        }
-        return d;
-    }
-
-    /** For each brick position and channel offset, how many filters of the pass have a non-zero weight there. */
-    private static int[][] columnCounts(int[][] wm, int nb, int lanes) {
-        int[][] c = new int[nb][lanes];
-        for (int[] f : wm) {
-            for (int b = 0; b < nb; b++) {
-                for (int m = f[b]; m != 0; m &= m - 1) {
-                    c[b][Integer.numberOfTrailingZeros(m)]++;
-                }
-            }
-        }
-        return c;
-    }
-
-    /** Weights read for one brick: every effectual activation times the filters whose weight there is not zero. */
-    private static long reads(int a, int[] column) {
-        long r = 0;
-        for (int m = a; m != 0; m &= m - 1) {
-            r += column[Integer.numberOfTrailingZeros(m)];
-        }
-        return r;
     }
 }

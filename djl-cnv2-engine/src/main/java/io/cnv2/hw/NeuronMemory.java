@@ -26,6 +26,11 @@ final class NeuronMemory {
         this.encoding = atFetch ? Encoding.RAW : Encoding.byLabel(run.encoding());
     }
 
+    /** True when every brick slot reads the same bits, whatever it holds (fixed-slot encodings, raw at fetch). */
+    boolean fixedSlots() {
+        return !encoding.variableLength();
+    }
+
     /** Bits read to fetch one brick slot holding {@code effectual} effectual activations. */
     long brickRead(int effectual) {
         int lanes = machine.neuronLanes();
