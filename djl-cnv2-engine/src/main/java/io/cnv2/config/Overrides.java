@@ -15,7 +15,7 @@ import java.util.List;
  * @param denseLayers    layers run without skipping
  * @param encoding       cnv2: the activations' encoding in NM
  * @param detect         cnv2: output or fetch
- * @param weightSkip     cnv2: none or filter-lanes
+ * @param weightSkip     cnv2: none, filter-lanes or lookahead(h,d[,T|L])
  * @param prune          fraction of the weights pruned by magnitude
  * @param pruneScope     layer or global
  */

@@ -24,8 +24,8 @@ import java.util.Set;
  *                            compressed-viai, compressed-zfnaf [chosen: zfnaf]
  * @param detect              where ineffectual activations are found for arch cnv2 (section 5.3): "output"
  *                            (the producer encodes them away) or "fetch" (NM holds raw values) [chosen: output]
- * @param weightSkip          zero-weight skipping for arch cnv2 (section 5.4): "none" or "filter-lanes"
- *                            [chosen: none]
+ * @param weightSkip          zero-weight skipping for arch cnv2 (section 5.4): "none", "filter-lanes" or
+ *                            "lookahead(h,d[,T|L])" ({@link WeightSkip}) [chosen: filter-lanes]
  * @param prune               magnitude pruning: the fraction of each conv and fully connected layer's
  *                            weights set to zero before quantising, 0 to 1 [chosen: 0]
  * @param pruneScope          "layer" (every layer to the fraction) or "global" (the smallest weights of the
@@ -41,13 +41,12 @@ public record RunConfig(String arch, String implementation, int calibrationSampl
     public static final Set<String> ENCODINGS = Set.of("raw", "zfnaf", "roe", "viai", "compressed-viai",
             "compressed-zfnaf");
     public static final Set<String> DETECTS = Set.of("output", "fetch");
-    public static final Set<String> WEIGHT_SKIPS = Set.of("none", "filter-lanes");
     public static final Set<String> PRUNE_SCOPES = Set.of("layer", "global");
     public static final Set<String> IMPLEMENTATIONS = Set.of("fast", "reference");
     public static final Set<String> LANE_SYNCS = Set.of("step", "window");
     public static final Set<String> BRICK_POLICIES = Set.of("consecutive");
     public static final RunConfig DEFAULT = new RunConfig("dadn", "fast", 100, Map.of(), 0, 0.0, Map.of(), List.of(),
-            "step", 1, "consecutive", "zfnaf", "output", "none", 0.0, "layer");
+            "step", 1, "consecutive", "zfnaf", "output", "filter-lanes", 0.0, "layer");
 
     public RunConfig {
         oneOf("arch", arch, ARCHS);
@@ -56,7 +55,7 @@ public record RunConfig(String arch, String implementation, int calibrationSampl
         oneOf("brickPolicy", brickPolicy, BRICK_POLICIES);
         oneOf("encoding", encoding, ENCODINGS);
         oneOf("detect", detect, DETECTS);
-        oneOf("weightSkip", weightSkip, WEIGHT_SKIPS);
+        weightSkip = WeightSkip.parse(weightSkip).toString();
         oneOf("pruneScope", pruneScope, PRUNE_SCOPES);
         if (!(prune >= 0 && prune <= 1)) {
             throw new BadInputException("run option prune must be a fraction from 0 to 1, got " + prune);
@@ -93,6 +92,11 @@ public record RunConfig(String arch, String implementation, int calibrationSampl
     /** The threshold of layer {@code node} in real units (rule 7). */
     public double thresholdOf(String node) {
         return thresholds.getOrDefault(node, threshold);
+    }
+
+    /** {@link #weightSkip} parsed. */
+    public WeightSkip weightSkipMode() {
+        return WeightSkip.parse(weightSkip);
     }
 
     public boolean isDense(String node) {

@@ -24,6 +24,9 @@ public final class Cnvlutin2Fast extends SkippingAccelerator {
 
     @Override
     protected LayerRun skipping(QLayer layer, QTensor input, Threshold t) {
+        if (run.weightSkipMode().lookahead()) {
+            return TacticalFast.run(layer, input, t, machine, new NeuronMemory(machine, run), run.weightSkipMode());
+        }
         ConvGeometry g = layer.geometry();
         OutputStage outputs = new OutputStage(layer, machine.accumulatorBits()).finishAll(t.apply(input.data()));
         int lanes = machine.neuronLanes();

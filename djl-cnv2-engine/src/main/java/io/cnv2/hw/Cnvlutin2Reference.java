@@ -25,6 +25,9 @@ public final class Cnvlutin2Reference extends SkippingAccelerator {
 
     @Override
     protected LayerRun skipping(QLayer layer, QTensor input, Threshold t) {
+        if (run.weightSkipMode().lookahead()) {
+            return TacticalReference.run(layer, input, t, machine, new NeuronMemory(machine, run), run.weightSkipMode());
+        }
         ConvGeometry g = layer.geometry();
         int lanes = machine.neuronLanes();
         int perPass = machine.filtersPerPass();

@@ -17,7 +17,8 @@ class Cnvlutin2RulesTest {
     private static final MachineConfig M = MachineConfig.DEFAULT;
     /** A small machine: several passes and partial bricks on tiny layers. */
     private static final MachineConfig SMALL = new MachineConfig(2, 3, 4, 16, 2, 64, 32, 1 << 20, 1 << 20, 980);
-    private static final RunConfig CNV2 = RunConfig.DEFAULT.withArch("cnv2");
+    /** Cnvlutin2 without weight skipping; tests that skip weights say so. */
+    private static final RunConfig CNV2 = RunConfig.DEFAULT.withArch("cnv2").withCnv2("zfnaf", "output", "none");
     private static final List<String> ENCODINGS = List.of("raw", "zfnaf", "roe", "viai", "compressed-viai",
             "compressed-zfnaf");
 

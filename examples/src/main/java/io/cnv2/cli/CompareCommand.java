@@ -47,7 +47,7 @@ final class CompareCommand implements Callable<Integer> {
         v.add(Map.entry("cnv (zfnaf)", base.withArch("cnv")));
         for (String[] c : new String[][] {{"zfnaf", "output", "none"}, {"compressed-zfnaf", "output", "none"},
                 {"compressed-viai", "output", "none"}, {"raw", "fetch", "none"}, {"compressed-zfnaf", "output",
-                "filter-lanes"}, {"raw", "fetch", "filter-lanes"}}) {
+                "filter-lanes"}, {"raw", "fetch", "filter-lanes"}, {"compressed-zfnaf", "output", "lookahead(2,5,T)"}}) {
             v.add(Map.entry("cnv2 " + c[0] + ", at " + c[1] + ", skip weights " + c[2],
                     base.withArch("cnv2").withCnv2(c[0], c[1], c[2])));
         }

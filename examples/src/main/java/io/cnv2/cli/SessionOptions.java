@@ -91,7 +91,7 @@ final class SessionOptions {
             description = "cnv2: find ineffectual activations at the producer's 'output' or while 'fetch'ing.")
     String detect;
 
-    @Option(names = "--weight-skip", paramLabel = "MODE", description = "cnv2: none or filter-lanes.")
+    @Option(names = "--weight-skip", paramLabel = "MODE", description = "cnv2: none, filter-lanes, or lookahead(h,d[,T|L]) (Bit-Tactical's static weight schedule; lookahead = lookahead(2,5,T)).")
     String weightSkip;
 
     @Option(names = "--prune", paramLabel = "F",

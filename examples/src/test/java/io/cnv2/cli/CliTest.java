@@ -185,7 +185,8 @@ class CliTest {
     @Test
     void cnv2RunWithPrunedWeightsSkipsThemAndReportsItsSettings() throws Exception {
         Path json = dir.resolve("out.json");
-        Outcome plain = cli("run", "--arch", "cnv2", "--limit", "20", "--prune", "0.6", "--json", json.toString());
+        Outcome plain = cli("run", "--arch", "cnv2", "--limit", "20", "--prune", "0.6", "--weight-skip", "none",
+                "--json", json.toString());
         assertEquals(0, plain.code(), plain.err());
         long plainCycles = Json.MAPPER.readTree(json.toFile()).get("totals").get("cycles").asLong();
         Outcome o = cli("run", "--arch", "cnv2", "--limit", "20", "--prune", "0.6", "--weight-skip", "filter-lanes",
@@ -196,6 +197,13 @@ class CliTest {
         assertEquals("filter-lanes", r.get("run").get("weightSkip").asText());
         assertEquals(0.6, r.get("run").get("prune").asDouble());
         assertTrue(r.get("totals").get("cycles").asLong() < plainCycles, "skipping pruned weights saves cycles");
+        o = cli("run", "--arch", "cnv2", "--limit", "20", "--prune", "0.6", "--weight-skip", "lookahead",
+                "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        assertEquals("lookahead(2,5,T)", Json.MAPPER.readTree(json.toFile()).get("run").get("weightSkip").asText());
+        Files.delete(json);
+        assertUserError(cli("run", "--arch", "cnv2", "--weight-skip", "lookahead(0,5)", "--json", json.toString()),
+                "weightSkip");
     }
 
     @Test
@@ -204,7 +212,7 @@ class CliTest {
         Outcome o = cli("compare", "--limit", "20", "--prune", "0.5", "--json", json.toString());
         assertEquals(0, o.code(), o.err());
         JsonNode r = Json.MAPPER.readTree(json.toFile());
-        assertEquals(8, r.size(), o.out());
+        assertEquals(9, r.size(), o.out());
         long dadn = r.get("dadn").get("totals").get("cycles").asLong();
         JsonNode cnv = r.get("cnv (zfnaf)").get("totals");
         JsonNode same = r.get("cnv2 zfnaf, at output, skip weights none").get("totals");
