@@ -66,7 +66,8 @@ public final class Emulator {
     }
 
     /** Per-sample outcome: the class each path predicts and the emulated output. */
-    public record Prediction(Sample sample, int floatClass, int fixedClass, Tensor floatOutput, Tensor fixedOutput) {
+    public record Prediction(String source, int label, int floatClass, int fixedClass, Tensor floatOutput,
+                             Tensor fixedOutput) {
     }
 
     /** The outcome of {@link #evaluate}: per-sample predictions (in input order) and the report. */
@@ -185,7 +186,7 @@ public final class Emulator {
             int fc = step.floatClass();
             int qc = step.fixedClass();
             report.add(step.nodes(), fc, qc, s.label());
-            preds[i] = new Prediction(s, fc, qc, step.floatOutput(), step.fixedOutput());
+            preds[i] = new Prediction(s.source(), s.label(), fc, qc, step.floatOutput(), step.fixedOutput());
             if (progress != null) {
                 progress.accept(done.incrementAndGet());
             }
@@ -193,7 +194,7 @@ public final class Emulator {
         parallel(work);
         return new Evaluation(new ArrayList<>(List.of(preds)),
                 report(report, model, dataset, Arrays.stream(preds)
-                        .map(p -> new PredictionRecord(p.sample().source(), p.sample().label(), p.floatClass(),
+                        .map(p -> new PredictionRecord(p.source(), p.label(), p.floatClass(),
                                 p.fixedClass())).toList()));
     }
 

@@ -10,7 +10,6 @@ import io.cnv2.config.MachineConfig;
 import io.cnv2.config.Overrides;
 import io.cnv2.config.RunConfig;
 import io.cnv2.config.Thresholds;
-import io.cnv2.data.IdxDataset;
 import io.cnv2.data.Sample;
 import io.cnv2.exec.Calibrator;
 import io.cnv2.exec.Emulator;
@@ -136,9 +135,9 @@ final class RunCommand implements Callable<Integer> {
     private static void printPredictions(PrintWriter out, Emulator.Evaluation ev, List<String> labels) {
         List<Emulator.Prediction> all = ev.predictions();
         for (Emulator.Prediction p : all.subList(0, Math.min(SHOWN_PREDICTIONS, all.size()))) {
-            out.printf("%s: emulated %s, float %s%s%n", p.sample().source(), name(p.fixedClass(), labels),
+            out.printf("%s: emulated %s, float %s%s%n", p.source(), name(p.fixedClass(), labels),
                     name(p.floatClass(), labels),
-                    p.sample().label() >= 0 ? ", label " + name(p.sample().label(), labels) : "");
+                    p.label() >= 0 ? ", label " + name(p.label(), labels) : "");
         }
         if (all.size() > SHOWN_PREDICTIONS) {
             out.printf("... and %d more (--json writes every prediction)%n", all.size() - SHOWN_PREDICTIONS);

@@ -8,7 +8,7 @@ import io.cnv2.config.MachineConfig;
 import io.cnv2.config.Overrides;
 import io.cnv2.config.RunConfig;
 import io.cnv2.config.Thresholds;
-import io.cnv2.data.IdxDataset;
+import io.cnv2.data.Dataset;
 import io.cnv2.data.Sample;
 import io.cnv2.exec.Calibrator;
 import io.cnv2.exec.Emulator;
@@ -40,8 +40,14 @@ final class SessionOptions {
 
     @Option(names = "--dataset", paramLabel = "SPEC",
             description = "fashion-mnist (Debian's full test set), fashion-mnist-sample (1,000 shipped images, "
-                    + "the default) or a folder of IDX files.")
+                    + "the default), a folder of IDX files, or an image folder (one sub-folder of images per class).")
     String dataset;
+
+    @Option(names = "--preprocess", paramLabel = "FILE",
+            description = "Image-folder preprocessing (JSON: resize, resizeShorter, channelOrder, scale, mean, std, "
+                    + "classes, extensions); default: the folder's preprocess.json, else stretch to the model's input, "
+                    + "pixel/255.")
+    Path preprocessFile;
 
     @Option(names = "--limit", paramLabel = "N", description = "Run only the first N images of the dataset.")
     int limit;
@@ -147,9 +153,13 @@ final class SessionOptions {
             }
             datasetName = images.size() == 1 ? images.get(0).toString() : images.size() + " images";
         } else {
-            IdxDataset ds = Inputs.dataset(dataset == null ? Inputs.SAMPLE : dataset);
-            samples = ds.load(limit);
+            Dataset ds = Inputs.dataset(dataset == null ? Inputs.SAMPLE : dataset, net.inputs().get(0).shape(),
+                    preprocessFile);
+            samples = ds.samples(limit);
             datasetName = ds.name();
+            if (labels == null && ds.classes() != null) {
+                labels = ds.classes();
+            }
         }
         if (samples.isEmpty()) {
             throw new BadInputException("dataset " + datasetName + " holds no images");

@@ -357,4 +357,35 @@ class CliTest {
         Outcome o = cli("run", "--json", dir.resolve("no/such/dir/out.json").toString());
         assertUserError(o, "--json", "does not exist");
     }
+
+    @Test
+    void anImageFolderOfTheSampleImagesGivesTheSameAccuracyAsTheIdxFiles() throws Exception {
+        // the first 40 shipped test images as grey PNGs, one folder per label (class0..class9 sort in label order)
+        java.util.List<io.cnv2.data.Sample> images = io.cnv2.data.FashionMnist.testSet(
+                ShippedModels.fashionMnistSampleDir(), "sample").samples(40);
+        Path folder = dir.resolve("folder");
+        for (io.cnv2.data.Sample s : images) {
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(28, 28,
+                    java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+            for (int i = 0; i < 28 * 28; i++) {
+                img.getRaster().setSample(i % 28, i / 28, 0, Math.round(s.input().data()[i] * 255));
+            }
+            Path cls = Files.createDirectories(folder.resolve("class" + s.label()));
+            javax.imageio.ImageIO.write(img, "png", cls.resolve(String.format("%03d.png", s.index())).toFile());
+        }
+        Path a = dir.resolve("a.json");
+        Path b = dir.resolve("b.json");
+        Outcome o = cli("run", "--arch", "cnv", "--dataset", folder.toString(), "--json", a.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("class"), "labels are the folder names: " + o.out());
+        o = cli("run", "--arch", "cnv", "--limit", "40", "--json", b.toString());
+        assertEquals(0, o.code(), o.err());
+        JsonNode ra = Json.MAPPER.readTree(a.toFile());
+        JsonNode rb = Json.MAPPER.readTree(b.toFile());
+        assertEquals(rb.get("accuracy").toString(), ra.get("accuracy").toString());
+        assertEquals(rb.get("totals").get("cycles").asLong(), ra.get("totals").get("cycles").asLong(),
+                "the same pixels, so the same work");
+        assertUserError(cli("run", "--dataset", folder.toString(), "--preprocess", dir.resolve("none.json").toString(),
+                "--json", dir.resolve("out.json").toString()), "none.json");
+    }
 }
