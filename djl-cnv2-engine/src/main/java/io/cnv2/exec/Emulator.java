@@ -86,6 +86,15 @@ public final class Emulator {
         return machine;
     }
 
+    public EnergyTable energy() {
+        return energy;
+    }
+
+    /** An emulator of the same network, machine, formats and energy table under another run. */
+    public Emulator with(RunConfig other) {
+        return of(network, machine, other, calibration, energy);
+    }
+
     public Calibration calibration() {
         return calibration;
     }

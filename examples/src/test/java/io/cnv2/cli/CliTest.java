@@ -281,11 +281,11 @@ class CliTest {
 
     @Test
     void rankCountsTheClassesAboveTheLabelWithArgmaxTies() {
-        assertEquals(0, AccuracyCommand.rank(new float[] {0.1f, 0.9f, 0.5f}, 1));
-        assertEquals(2, AccuracyCommand.rank(new float[] {0.1f, 0.9f, 0.5f}, 0));
+        assertEquals(0, io.cnv2.accuracy.AccuracyRun.rank(new float[] {0.1f, 0.9f, 0.5f}, 1));
+        assertEquals(2, io.cnv2.accuracy.AccuracyRun.rank(new float[] {0.1f, 0.9f, 0.5f}, 0));
         // a tie goes to the lower index, as argmax takes the first maximum
-        assertEquals(1, AccuracyCommand.rank(new float[] {0.7f, 0.7f}, 1));
-        assertEquals(0, AccuracyCommand.rank(new float[] {0.7f, 0.7f}, 0));
+        assertEquals(1, io.cnv2.accuracy.AccuracyRun.rank(new float[] {0.7f, 0.7f}, 1));
+        assertEquals(0, io.cnv2.accuracy.AccuracyRun.rank(new float[] {0.7f, 0.7f}, 0));
     }
 
     @Test

@@ -1,0 +1,158 @@
+package io.cnv2.accuracy;
+
+import io.cnv2.BadInputException;
+import io.cnv2.data.Sample;
+import io.cnv2.exec.Emulator;
+import io.cnv2.ir.Node;
+import io.cnv2.stats.RunReport;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Ineffectual-activation thresholds against accuracy, the library side of {@code cnv2 sweep}.
+ * {@link #search}: the per-layer search of the Cnvlutin paper: on a validation subset each conv
+ * and fully connected layer's threshold is raised alone through the grid and the largest that
+ * keeps top-1 within the budget of the zero-threshold top-1 is kept; the per-layer choices are
+ * combined, and while the combination loses more than the budget the largest threshold steps
+ * down one grid point; the table is confirmed on the test images. {@link #grid}: one threshold
+ * for every layer at each grid value, on all images: the speedup vs top-1 curve. Every point is
+ * kept in the {@link SweepCheckpoint} (when given) as soon as it is finished.
+ */
+public final class ThresholdSweep {
+    /** One evaluated configuration: which images ("validation" or "test"), the thresholds, top-1 and speedup. */
+    public record Point(String images, Map<String, Double> thresholds, double top1, double speedup) {
+    }
+
+    /**
+     * The outcome. In grid mode {@code chosen}, {@code validation}, {@code test} and
+     * {@code testBaseline} are empty or null and {@code points} is the curve.
+     */
+    public record Result(String mode, double baselineTop1, double budget, Map<String, Double> chosen,
+                         Point validation, Point testBaseline, Point test, List<Point> points, int computed,
+                         int reused) {
+    }
+
+    private final Emulator base;
+    private final String model;
+    private final String dataset;
+    private final SweepCheckpoint checkpoint;
+    private final Map<String, Point> seen = new LinkedHashMap<>();
+    private int computed;
+    private int reused;
+
+    /** A sweep of {@code base}'s network under its run (arch cnv or cnv2), thresholds aside. */
+    public ThresholdSweep(Emulator base, String model, String dataset, SweepCheckpoint checkpoint) {
+        if (!base.run().arch().equals("cnv") && !base.run().arch().equals("cnv2")) {
+            throw new BadInputException("sweep needs a skipping accelerator: arch cnv or cnv2, not " + base.run().arch());
+        }
+        this.base = base;
+        this.model = model;
+        this.dataset = dataset;
+        this.checkpoint = checkpoint;
+    }
+
+    /** The grid a sweep tries: sorted, distinct, finite, >= 0 and containing 0. */
+    public static double[] checkGrid(double[] grid, String option) {
+        if (grid.length == 0 || Arrays.stream(grid).anyMatch(t -> !(t >= 0) || Double.isInfinite(t))) {
+            throw new BadInputException(option + ": thresholds must be finite numbers >= 0");
+        }
+        double[] ts = Arrays.stream(grid).distinct().sorted().toArray();
+        if (ts[0] != 0) {
+            throw new BadInputException(option + " must contain 0 (the reference point)");
+        }
+        return ts;
+    }
+
+    /** The per-layer search within {@code budget} (a top-1 fraction); {@code log} hears each layer's choice. */
+    public Result search(List<Sample> validation, List<Sample> test, double[] grid, double budget,
+                         Consumer<String> log) {
+        double[] ts = checkGrid(grid, "grid");
+        Map<String, Double> none = new TreeMap<>();
+        Point start = evaluate(validation, "validation", none);
+        double floor = start.top1() - budget;
+        Map<String, Double> chosen = new TreeMap<>();
+        for (String layer : layers()) {
+            double best = 0;
+            for (double t : ts) {
+                if (t == 0) {
+                    continue;
+                }
+                if (evaluate(validation, "validation", Map.of(layer, t)).top1() < floor) {
+                    break; // larger thresholds cut more: stop at the first that loses too much
+                }
+                best = t;
+            }
+            chosen.put(layer, best);
+            if (log != null) {
+                log.accept("layer " + layer + ": threshold " + best);
+            }
+        }
+        Point combined = evaluate(validation, "validation", chosen);
+        while (combined.top1() < floor) {
+            // step the largest threshold down one grid point (the first such layer on ties)
+            String top = chosen.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+            double lower = 0;
+            for (double g : ts) {
+                if (g < chosen.get(top)) {
+                    lower = g;
+                }
+            }
+            chosen.put(top, lower);
+            combined = evaluate(validation, "validation", chosen);
+        }
+        Point testBase = evaluate(test, "test", none);
+        Point confirmed = evaluate(test, "test", chosen);
+        return new Result("search", start.top1(), budget, chosen, combined, testBase, confirmed,
+                List.copyOf(seen.values()), computed, reused);
+    }
+
+    /** Every layer at each grid threshold, on all the images: the trade-off curve. */
+    public Result grid(List<Sample> images, double[] grid) {
+        List<Point> curve = new ArrayList<>();
+        for (double g : checkGrid(grid, "grid")) {
+            Map<String, Double> all = new TreeMap<>();
+            layers().forEach(l -> all.put(l, g));
+            curve.add(evaluate(images, "test", all));
+        }
+        return new Result("grid", curve.get(0).top1(), 0, Map.of(), null, null, null, curve, computed, reused);
+    }
+
+    private List<String> layers() {
+        return base.network().acceleratorLayers().stream().map(Node::name).toList();
+    }
+
+    /** The top-1 and speedup of one threshold table on one image set, from the checkpoint when it is there. */
+    private Point evaluate(List<Sample> images, String which, Map<String, Double> thresholds) {
+        String key = key(which, thresholds);
+        Point p = checkpoint == null ? null : checkpoint.get(key);
+        if (p != null) {
+            reused++;
+        } else {
+            RunReport report = base.with(base.run().withThresholds(0, thresholds))
+                    .evaluate(images, model, dataset, null).report();
+            p = new Point(which, new TreeMap<>(thresholds), report.accuracy().fixedTop1(), report.totals().speedup());
+            if (checkpoint != null) {
+                checkpoint.put(key, p);
+            }
+            computed++;
+        }
+        seen.putIfAbsent(key, p);
+        return p;
+    }
+
+    /** A point's identity: the images and the non-zero thresholds (a zero entry is the same point as none). */
+    static String key(String which, Map<String, Double> thresholds) {
+        Map<String, Double> nonZero = new TreeMap<>();
+        thresholds.forEach((k, v) -> {
+            if (v != 0) {
+                nonZero.put(k, v);
+            }
+        });
+        return which + " " + nonZero;
+    }
+}
