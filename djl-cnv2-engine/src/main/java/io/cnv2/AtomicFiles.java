@@ -29,6 +29,13 @@ public final class AtomicFiles {
         }
     }
 
+    /** A temporary file is private (0600); a result file is rw-r--r--, as a plain file write would leave it. */
+    private static void readableByAll(Path p) throws IOException {
+        if (Files.getFileStore(p).supportsFileAttributeView("posix")) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        }
+    }
+
     public static void write(Path target, String content) {
         write(target, content.getBytes(StandardCharsets.UTF_8));
     }
@@ -39,6 +46,7 @@ public final class AtomicFiles {
         try {
             tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
             Files.write(tmp, content);
+            readableByAll(tmp);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

@@ -44,6 +44,7 @@ public final class ThresholdSweep {
     private final Map<String, Point> seen = new LinkedHashMap<>();
     private int computed;
     private int reused;
+    private java.util.function.IntConsumer onPoint = n -> { };
 
     /** A sweep of {@code base}'s network under its run (arch cnv or cnv2), thresholds aside. */
     public ThresholdSweep(Emulator base, String model, String dataset, SweepCheckpoint checkpoint) {
@@ -54,6 +55,17 @@ public final class ThresholdSweep {
         this.model = model;
         this.dataset = dataset;
         this.checkpoint = checkpoint;
+    }
+
+    /** {@code listener} hears the number of points finished (computed or reused) after each one. */
+    public ThresholdSweep onPoint(java.util.function.IntConsumer listener) {
+        this.onPoint = listener;
+        return this;
+    }
+
+    /** The most points {@link #search} evaluates over {@code layers} layers: a bound for a progress bar. */
+    public static int searchPoints(int layers, int gridSize) {
+        return 1 + layers * (gridSize - 1) + 1 + layers * (gridSize - 1) + 2;
     }
 
     /** The grid a sweep tries: sorted, distinct, finite, >= 0 and containing 0. */
@@ -142,6 +154,7 @@ public final class ThresholdSweep {
             computed++;
         }
         seen.putIfAbsent(key, p);
+        onPoint.accept(computed + reused);
         return p;
     }
 

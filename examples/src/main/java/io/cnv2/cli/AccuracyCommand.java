@@ -3,6 +3,7 @@ package io.cnv2.cli;
 import io.cnv2.AtomicFiles;
 import io.cnv2.accuracy.AccuracyRun;
 import io.cnv2.config.Json;
+import io.cnv2.report.ReportPages;
 import io.cnv2.config.RunConfig;
 import io.cnv2.data.Sample;
 import java.io.PrintWriter;
@@ -35,12 +36,16 @@ final class AccuracyCommand implements Callable<Integer> {
     @Mixin
     ProgressOption progress;
 
+    @Mixin
+    ReportOption report;
+
     @Option(names = "--json", paramLabel = "OUT", description = "Write the result (and the accelerator's report) as JSON.")
     Path json;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        report.check();
         if (json != null) {
             AtomicFiles.checkWritable(json, "--json");
         }
@@ -68,6 +73,7 @@ final class AccuracyCommand implements Callable<Integer> {
             AtomicFiles.write(json, Json.write(r));
             out.println("wrote " + json);
         }
+        report.write(() -> ReportPages.accuracy(r), out);
         out.flush();
         return 0;
     }

@@ -2,6 +2,7 @@ package io.cnv2.cli;
 
 import io.cnv2.AtomicFiles;
 import io.cnv2.config.Json;
+import io.cnv2.report.ReportPages;
 import io.cnv2.config.RunConfig;
 import io.cnv2.exec.Emulator;
 import io.cnv2.stats.RunReport;
@@ -37,6 +38,9 @@ final class CompareCommand implements Callable<Integer> {
     @Mixin
     ProgressOption progress;
 
+    @Mixin
+    ReportOption report;
+
     @Option(names = "--json", paramLabel = "OUT", description = "Write every variant's report as JSON.")
     Path json;
 
@@ -57,6 +61,7 @@ final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        report.check();
         if (json != null) {
             AtomicFiles.checkWritable(json, "--json");
         }
@@ -99,6 +104,7 @@ final class CompareCommand implements Callable<Integer> {
             AtomicFiles.write(json, Json.write(reports));
             out.println("wrote " + json);
         }
+        report.write(() -> ReportPages.compare(reports), out);
         out.flush();
         return 0;
     }

@@ -14,6 +14,7 @@ final class Progress implements IntConsumer {
     private final long start = System.nanoTime();
     private final boolean enabled;
     private long lastDraw;
+    private boolean ended;
 
     Progress(PrintWriter err, int total, String label, boolean enabled) {
         this.err = err;
@@ -39,13 +40,23 @@ final class Progress implements IntConsumer {
         double secs = (now - start) / 1e9;
         double rate = done / Math.max(secs, 1e-9);
         int width = 30;
-        int fill = (int) ((long) width * done / total);
+        int fill = (int) Math.min(width, (long) width * done / total);
         String eta = done == 0 ? "?" : String.format("%.0fs", (total - done) / rate);
         err.printf("\r%s [%s%s] %d/%d  %.1f/s  left %s   ", label, "#".repeat(fill), ".".repeat(width - fill), done,
                 total, rate, eta);
         if (done == total) {
             err.printf("%n");
+            ended = true;
         }
         err.flush();
+    }
+
+    /** Ends the bar's line when the work finished short of the total (a total that was a bound). */
+    synchronized void finish() {
+        if (enabled && !ended && lastDraw != 0) {
+            err.printf("%n");
+            err.flush();
+        }
+        ended = true;
     }
 }

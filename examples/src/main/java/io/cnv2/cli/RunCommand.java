@@ -6,6 +6,7 @@ import io.cnv2.BadInputException;
 import io.cnv2.config.Config;
 import io.cnv2.config.ConfigFiles;
 import io.cnv2.config.Json;
+import io.cnv2.report.ReportPages;
 import io.cnv2.config.MachineConfig;
 import io.cnv2.config.Overrides;
 import io.cnv2.config.RunConfig;
@@ -62,11 +63,15 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ProgressOption progress;
 
+    @Mixin
+    ReportOption report;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         // every output location is checked before any work, so a bad one costs nothing and writes nothing
+        this.report.check();
         if (json != null) {
             AtomicFiles.checkWritable(json, "--json");
         }
@@ -112,6 +117,7 @@ final class RunCommand implements Callable<Integer> {
             AtomicFiles.write(json, Json.write(report));
             out.println("wrote " + json);
         }
+        this.report.write(() -> ReportPages.run(report), out);
         if (csv != null) {
             AtomicFiles.write(csv, Reports.layerCsv(report));
             out.println("wrote " + csv);

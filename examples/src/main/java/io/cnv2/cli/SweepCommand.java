@@ -5,6 +5,7 @@ import io.cnv2.BadInputException;
 import io.cnv2.accuracy.SweepCheckpoint;
 import io.cnv2.accuracy.ThresholdSweep;
 import io.cnv2.config.Json;
+import io.cnv2.report.ReportPages;
 import io.cnv2.data.Sample;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -36,6 +37,12 @@ final class SweepCommand implements Callable<Integer> {
 
     @Mixin
     SessionOptions session;
+
+    @Mixin
+    ReportOption report;
+
+    @Mixin
+    ProgressOption progress;
 
     @Option(names = "--budget", paramLabel = "POINTS", defaultValue = "0.01",
             description = "Top-1 loss allowed, as a fraction (0.01 = one point; default).")
@@ -72,6 +79,7 @@ final class SweepCommand implements Callable<Integer> {
             throw new BadInputException("option --budget must be a fraction from 0 to 1, got " + budget);
         }
         double[] ts = ThresholdSweep.checkGrid(grid, "option --grid");
+        report.check();
         for (Path p : new Path[] {checkpoint, out, json}) {
             if (p != null) {
                 AtomicFiles.checkWritable(p, p == checkpoint ? "--checkpoint" : p == out ? "--out" : "--json");
@@ -89,10 +97,14 @@ final class SweepCommand implements Callable<Integer> {
             throw new BadInputException("option --validation must be from 1 to " + (all.size() - 1) + " (the dataset has "
                     + all.size() + " images and the rest confirm the result), got " + validation);
         }
+        int layers = s.net().acceleratorLayers().size();
+        Progress bar = progress.bar(spec.commandLine().getErr(), mode.equals("grid") ? ts.length
+                : ThresholdSweep.searchPoints(layers, ts.length), "sweep points");
         ThresholdSweep sweep = new ThresholdSweep(s.emulator(), s.modelName(), s.datasetName(),
-                SweepCheckpoint.open(checkpoint, identity(s)));
+                SweepCheckpoint.open(checkpoint, identity(s))).onPoint(bar);
         if (mode.equals("grid")) {
             ThresholdSweep.Result r = sweep.grid(all, ts);
+            bar.finish();
             Table t = new Table("threshold", "top-1", "speedup").alignRight(0, 1, 2);
             for (int i = 0; i < ts.length; i++) {
                 ThresholdSweep.Point p = r.points().get(i);
@@ -102,15 +114,13 @@ final class SweepCommand implements Callable<Integer> {
             o.print(t.render());
             o.printf("points: %d computed, %d reused from %s (%d images)%n", r.computed(), r.reused(), checkpoint,
                     all.size());
-            write(o, r);
+            write(o, r, s);
             return 0;
         }
         List<Sample> val = all.subList(0, validation);
         List<Sample> test = all.subList(validation, all.size());
-        ThresholdSweep.Result r = sweep.search(val, test, ts, budget, line -> {
-            o.println(line);
-            o.flush();
-        });
+        ThresholdSweep.Result r = sweep.search(val, test, ts, budget, null);
+        bar.finish();
         Table t = new Table("layer", "threshold").alignRight(1);
         r.chosen().forEach((k, v) -> t.row(k, v));
         o.print(t.render());
@@ -124,15 +134,21 @@ final class SweepCommand implements Callable<Integer> {
             AtomicFiles.write(out, Json.write(r.chosen()));
             o.println("wrote " + out);
         }
-        write(o, r);
+        write(o, r, s);
         return 0;
     }
 
-    private void write(PrintWriter o, ThresholdSweep.Result r) {
+    private void write(PrintWriter o, ThresholdSweep.Result r, SessionOptions.Session s) {
         if (json != null) {
             AtomicFiles.write(json, Json.write(r));
             o.println("wrote " + json);
         }
+        Map<String, Object> config = new TreeMap<>(identity(s));
+        config.put("grid", grid);
+        config.put("budget", budget);
+        config.put("machine", s.machine());
+        config.put("run", s.run());
+        report.write(() -> ReportPages.sweep(r, s.modelName(), s.datasetName(), config), o);
         o.flush();
     }
 
