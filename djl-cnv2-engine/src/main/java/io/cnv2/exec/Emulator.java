@@ -167,8 +167,11 @@ public final class Emulator {
         return List.of(outputs);
     }
 
-    /** Runs {@code work} on this run's worker threads; its unchecked exceptions come through unchanged. */
-    private void parallel(Runnable work) {
+    /**
+     * Runs {@code work} (a parallel stream, typically) on this run's worker threads; its unchecked
+     * exceptions come through unchanged.
+     */
+    public void parallel(Runnable work) {
         ForkJoinPool pool = new ForkJoinPool(run.effectiveThreads());
         try {
             pool.submit(work).get();

@@ -2,6 +2,9 @@ package io.cnv2.report;
 
 import io.cnv2.accuracy.AccuracyRun;
 import io.cnv2.accuracy.ThresholdSweep;
+import io.cnv2.potentials.LayerPotentials;
+import io.cnv2.potentials.PotentialsReport;
+import io.cnv2.potentials.Work;
 import io.cnv2.stats.LayerReport;
 import io.cnv2.stats.RunReport;
 import java.util.ArrayList;
@@ -130,6 +133,65 @@ public final class ReportPages {
         h.json("Machine", first.machine());
         h.json("Runs", runs);
         return h;
+    }
+
+    /**
+     * Potentials of a network: the ideal speedup of every metric per layer and for the network,
+     * and the value distributions of each layer's activations and weights.
+     */
+    public static HtmlReport potentials(PotentialsReport p) {
+        HtmlReport h = new HtmlReport("cnv2 characterize: " + p.model());
+        h.paragraph(p.images() + " image(s) of " + p.dataset() + ". Work relative to dense 16b x 16b MACs, counted "
+                + "as DNNsim's Potentials task counts it (CNV2-MODEL.md section 7); Booth = non-zero digits of the "
+                + "canonical NAF.");
+        List<String> metrics = new ArrayList<>(Work.ZERO.byMetric().keySet());
+        List<HtmlReport.Series> series = new ArrayList<>();
+        for (LayerPotentials l : p.layers()) {
+            series.add(new HtmlReport.Series(l.layer(), metrics.stream().map(m -> finite(l.idealSpeedup().get(m)))
+                    .toList()));
+        }
+        series.add(new HtmlReport.Series("network", metrics.stream().map(m -> finite(p.networkIdealSpeedup().get(m)))
+                .toList()));
+        h.heading("Ideal speedup per metric");
+        h.bars("Ideal speedup over dense 16b x 16b, per layer and metric", "ideal speedup", metrics, series);
+        List<List<String>> rows = new ArrayList<>();
+        for (LayerPotentials l : p.layers()) {
+            List<String> row = new ArrayList<>(List.of(l.layer(), String.valueOf(l.activationPrecision()),
+                    String.valueOf(l.weightPrecision())));
+            metrics.forEach(m -> row.add(String.format(Locale.ROOT, "%.2f", l.idealSpeedup().get(m))));
+            rows.add(row);
+        }
+        List<String> header = new ArrayList<>(List.of("layer", "Ap bits", "Wp bits"));
+        header.addAll(metrics);
+        h.table(header, rows);
+        h.heading("Distributions");
+        histogram(h, p, "Activation effectual bits (popcount of |a|)", l -> l.histograms().activationEffectualBits());
+        histogram(h, p, "Activation Booth terms (NAF digits of |a|)", l -> l.histograms().activationBoothTerms());
+        histogram(h, p, "Activation precision (bits)", l -> l.histograms().activationPrecision());
+        histogram(h, p, "Weight effectual bits", l -> l.histograms().weightEffectualBits());
+        histogram(h, p, "Weight precision (bits)", l -> l.histograms().weightPrecision());
+        h.json("Run", p.run());
+        return h;
+    }
+
+    private static void histogram(HtmlReport h, PotentialsReport p, String title,
+                                  java.util.function.Function<LayerPotentials, long[]> counts) {
+        List<String> bins = new ArrayList<>();
+        for (int b = 0; b < 17; b++) {
+            bins.add(String.valueOf(b));
+        }
+        List<HtmlReport.Series> series = new ArrayList<>();
+        for (LayerPotentials l : p.layers()) {
+            long[] c = counts.apply(l);
+            long total = java.util.Arrays.stream(c).sum();
+            series.add(new HtmlReport.Series(l.layer(), java.util.Arrays.stream(c)
+                    .mapToObj(v -> total == 0 ? 0.0 : 100.0 * v / total).toList()));
+        }
+        h.bars(title, "% of the layer's values", bins, series);
+    }
+
+    private static double finite(double v) {
+        return Double.isInfinite(v) ? 0 : v;
     }
 
     private static void layers(HtmlReport h, RunReport r) {
