@@ -2,6 +2,7 @@ package io.cnv2.report;
 
 import io.cnv2.accuracy.AccuracyRun;
 import io.cnv2.accuracy.ThresholdSweep;
+import io.cnv2.potentials.DeltaStudy;
 import io.cnv2.potentials.LayerPotentials;
 import io.cnv2.potentials.PotentialsReport;
 import io.cnv2.potentials.Work;
@@ -171,6 +172,32 @@ public final class ReportPages {
         histogram(h, p, "Weight effectual bits", l -> l.histograms().weightEffectualBits());
         histogram(h, p, "Weight precision (bits)", l -> l.histograms().weightPrecision());
         h.json("Run", p.run());
+        return h;
+    }
+
+    /** A temporal (delta) study: effectual activations against deltas, and cycles, per layer. */
+    public static HtmlReport temporal(DeltaStudy.Result r, String model, String source) {
+        HtmlReport h = new HtmlReport("cnv2 temporal deltas: " + model);
+        h.paragraph(source + "; delta threshold " + r.deltaThreshold() + "; outputs equal to the frame-by-frame "
+                + "run bit for bit in " + r.framesBitExact() + " of " + r.frames() + " frames.");
+        List<String> names = r.layers().stream().map(DeltaStudy.LayerDelta::layer).toList();
+        h.bars("Effectual activations and deltas per layer", "% of the layer's inputs", names, List.of(
+                new HtmlReport.Series("effectual activations", r.layers().stream()
+                        .map(l -> 100.0 * l.effectualActivations() / Math.max(1, l.activations())).toList()),
+                new HtmlReport.Series("effectual deltas", r.layers().stream()
+                        .map(l -> 100.0 * l.effectualDeltas() / Math.max(1, l.activations())).toList())));
+        h.bars("Cycles per frame", "cycles", names, List.of(
+                new HtmlReport.Series("Cnvlutin, frame by frame", r.layers().stream()
+                        .map(l -> (double) l.cnvCycles() / r.frames()).toList()),
+                new HtmlReport.Series("Cnvlutin on deltas", r.layers().stream()
+                        .map(l -> (double) l.deltaCycles() / r.frames()).toList())));
+        List<List<String>> rows = new ArrayList<>();
+        for (DeltaStudy.LayerDelta l : r.layers()) {
+            rows.add(List.of(l.layer(), String.valueOf(l.effectualActivations()), String.valueOf(l.effectualDeltas()),
+                    String.format(Locale.ROOT, "%.3f", l.deltaRatio()), String.format(Locale.ROOT, "%.2f",
+                            l.speedupOverCnv())));
+        }
+        h.table(List.of("layer", "effectual activations", "effectual deltas", "ratio", "speedup over CNV"), rows);
         return h;
     }
 

@@ -1,6 +1,12 @@
 package io.cnv2.cli;
 
 import io.cnv2.AtomicFiles;
+import io.cnv2.BadInputException;
+import io.cnv2.data.Frames;
+import io.cnv2.data.Preprocessing;
+import io.cnv2.ir.Shape;
+import io.cnv2.ir.Tensor;
+import io.cnv2.potentials.DeltaStudy;
 import io.cnv2.config.Json;
 import io.cnv2.potentials.LayerPotentials;
 import io.cnv2.potentials.Potentials;
@@ -48,6 +54,18 @@ final class CharacterizeCommand implements Callable<Integer> {
     @Option(names = "--csv", paramLabel = "OUT", description = "One row per layer and metric: work, ideal speedup, reduction.")
     Path csv;
 
+    @Option(names = "--frames", paramLabel = "DIR",
+            description = "Temporal mode: the images of DIR, in name order, are a frame sequence.")
+    Path frames;
+
+    @Option(names = "--panned", paramLabel = "N",
+            description = "Temporal mode: N frames made from the first input by a slow pan (a moving camera).")
+    int panned;
+
+    @Option(names = "--delta-threshold", paramLabel = "T", defaultValue = "0",
+            description = "Temporal mode: deltas with |d| < T (real units) are not sent (default 0: exact).")
+    double deltaThreshold;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -57,6 +75,9 @@ final class CharacterizeCommand implements Callable<Integer> {
         }
         if (csv != null) {
             AtomicFiles.checkWritable(csv, "--csv");
+        }
+        if (frames != null || panned != 0) {
+            return temporal(out);
         }
         SessionOptions.Session s = session.open();
         long t0 = System.nanoTime();
@@ -94,6 +115,54 @@ final class CharacterizeCommand implements Callable<Integer> {
         report.write(() -> ReportPages.potentials(p), out);
         out.flush();
         return 0;
+    }
+
+    /** Temporal mode: Cnvlutin frame by frame against Cnvlutin on deltas (CNV2-MODEL.md section 8). */
+    private Integer temporal(PrintWriter out) {
+        if (frames != null && panned != 0) {
+            throw new BadInputException("options --frames and --panned exclude each other");
+        }
+        if (panned < 0 || panned == 1) {
+            throw new BadInputException("option --panned needs at least 2 frames, got " + panned);
+        }
+        if (!(deltaThreshold >= 0) || Double.isInfinite(deltaThreshold)) {
+            throw new BadInputException("option --delta-threshold must be a finite number >= 0, got " + deltaThreshold);
+        }
+        SessionOptions.Session s = session.open();
+        Shape shape = s.net().inputs().get(0).shape();
+        List<Tensor> seq = frames != null ? Frames.folder(frames, shape, Preprocessing.DEFAULT)
+                : Frames.panned(s.samples().get(0).input(), panned);
+        String source = frames != null ? frames.toString() : panned + " frames panned from " + s.samples().get(0).source();
+        Progress bar = progress.bar(spec.commandLine().getErr(), seq.size(), "frames");
+        long t0 = System.nanoTime();
+        DeltaStudy.Result r = DeltaStudy.run(s.emulator().with(s.run().withArch("cnv")), seq, deltaThreshold, bar);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        out.printf(Locale.ROOT, "cnv2 characterize (temporal): model %s, %s, delta threshold %s%n", s.modelName(),
+                source, deltaThreshold);
+        Table t = new Table("layer", "effectual activations", "effectual deltas", "deltas / activations",
+                "held back", "CNV cycles/frame", "delta cycles/frame", "speedup over CNV").alignRight(1, 2, 3, 4, 5, 6, 7);
+        List<DeltaStudy.LayerDelta> rows = new ArrayList<>(r.layers());
+        rows.add(r.network());
+        for (DeltaStudy.LayerDelta l : rows) {
+            t.row(l.layer(), pct(l.effectualActivations(), l.activations()), pct(l.effectualDeltas(), l.activations()),
+                    String.format(Locale.ROOT, "%.3f", l.deltaRatio()), pct(l.heldDeltas(), l.activations()),
+                    Reports.fmt(l.cnvCycles() / r.frames()), Reports.fmt(l.deltaCycles() / r.frames()),
+                    String.format(Locale.ROOT, "%.2f", l.speedupOverCnv()));
+        }
+        out.print(t.render());
+        out.printf(Locale.ROOT, "frames whose output equals the frame-by-frame run bit for bit: %d of %d; same class: "
+                + "%d of %d; time %.1f s%n", r.framesBitExact(), r.frames(), r.framesSameClass(), r.frames(), secs);
+        if (json != null) {
+            AtomicFiles.write(json, Json.write(r));
+            out.println("wrote " + json);
+        }
+        report.write(() -> ReportPages.temporal(r, s.modelName(), source), out);
+        out.flush();
+        return 0;
+    }
+
+    private static String pct(long part, long whole) {
+        return whole == 0 ? "-" : String.format(Locale.ROOT, "%.1f %%", 100.0 * part / whole);
     }
 
     private static Object[] row(String name, String macs, String ap, String wp, Map<String, Double> speedups,

@@ -388,4 +388,32 @@ class CliTest {
         assertUserError(cli("run", "--dataset", folder.toString(), "--preprocess", dir.resolve("none.json").toString(),
                 "--json", dir.resolve("out.json").toString()), "none.json");
     }
+
+    @Test
+    void characterizeReportsEveryMetricPerLayerAndTheTemporalRunIsExactOnThirtyFrames() throws Exception {
+        Path json = dir.resolve("pot.json");
+        Path csv = dir.resolve("pot.csv");
+        Outcome o = cli("characterize", "--limit", "20", "--json", json.toString(), "--csv", csv.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("We*Ae Booth") && o.out().contains("network"), o.out());
+        JsonNode r = Json.MAPPER.readTree(json.toFile());
+        assertEquals(5, r.get("layers").size());
+        for (JsonNode l : r.get("layers")) {
+            long dense = l.get("work").get("dense").asLong();
+            assertEquals(20 * 256 * l.get("macsPerImage").asLong(), dense, "dense = 256 per MAC");
+            l.get("work").fields().forEachRemaining(m -> assertTrue(m.getValue().asLong() <= dense, m.getKey()));
+        }
+        assertTrue(r.get("networkIdealSpeedup").get("A").asDouble() > 1.5, "ReLU zeros: " + r.get("networkIdealSpeedup"));
+        assertEquals(20, r.get("perImage").size());
+        assertEquals(1 + 6 * 10, Files.readAllLines(csv).size(), "header + (5 layers + network) x 10 metrics");
+        o = cli("characterize", "--panned", "30", "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        JsonNode t = Json.MAPPER.readTree(json.toFile());
+        assertEquals(30, t.get("framesBitExact").asInt(), o.out());
+        assertTrue(t.get("network").get("effectualDeltas").asLong() < t.get("network").get("effectualActivations").asLong());
+        Files.delete(json);
+        assertUserError(cli("characterize", "--panned", "1", "--json", json.toString()), "--panned");
+        assertUserError(cli("characterize", "--frames", dir.resolve("nothing").toString(), "--json", json.toString()),
+                "nothing");
+    }
 }

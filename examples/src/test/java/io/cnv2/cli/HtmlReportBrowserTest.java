@@ -58,6 +58,8 @@ class HtmlReportBrowserTest {
         pages.add(report("run", "--arch", "cnv", "--limit", "30"));
         pages.add(report("accuracy", "--arch", "cnv", "--threshold", "0.2", "--limit", "30"));
         pages.add(report("compare", "--limit", "10", "--prune", "0.5"));
+        pages.add(report("characterize", "--limit", "10"));
+        pages.add(report("characterize", "--panned", "8"));
         pages.add(report("sweep", "--mode", "grid", "--arch", "cnv", "--grid", "0,0.2,0.5", "--limit", "30",
                 "--checkpoint", dir.resolve("grid.jsonl").toString()));
         pages.add(report("sweep", "--arch", "cnv", "--grid", "0,0.3", "--limit", "30", "--validation", "20",
