@@ -38,8 +38,9 @@ public record ConvTranspose(int groups, int strideY, int strideX, int padTop, in
             // the equivalent convolution would need negative padding (a crop), which the accelerator has not
             throw new IrException("ConvTranspose pads must be in 0..dilation*(kernel-1) (" + ky + ", " + kx + ")");
         }
-        if (bias != null && (bias.shape().rank() != 1 || bias.shape().dim(0) != filters())) {
-            throw new IrException("ConvTranspose bias must have shape [" + filters() + "], has " + bias.shape());
+        int k = weight.shape().dim(1) * groups;
+        if (bias != null && (bias.shape().rank() != 1 || bias.shape().dim(0) != k)) {
+            throw new IrException("ConvTranspose bias must have shape [" + k + "], has " + bias.shape());
         }
     }
 
