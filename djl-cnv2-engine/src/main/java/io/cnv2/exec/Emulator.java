@@ -132,7 +132,10 @@ public final class Emulator {
         if (tap) {
             taps = new ArrayList<>();
             for (var n : network.acceleratorLayers()) {
-                taps.add(new LayerTap(n.name(), floats.get(n.inputs().get(0)), r.tensors().get(n.inputs().get(0)),
+                // the quantised input as the accelerator received it (zero-inserted for ConvTranspose,
+                // rows as positions for a Dense over rows); the float input stays in the IR's layout
+                taps.add(new LayerTap(n.name(), floats.get(n.inputs().get(0)),
+                        AcceleratorInput.of(n.op(), r.tensors().get(n.inputs().get(0))),
                         r.tensors().get(n.output()), fixedExec.layers().layer(n.name())));
             }
         }

@@ -15,7 +15,11 @@ import io.cnv2.ir.Concat;
 import io.cnv2.ir.Eltwise;
 import io.cnv2.ir.GlobalAvgPool;
 import io.cnv2.ir.Input;
+import io.cnv2.ir.MatMul;
 import io.cnv2.ir.MaxPool;
+import io.cnv2.ir.ReduceMean;
+import io.cnv2.ir.Relayout;
+import io.cnv2.ir.Resize;
 import io.cnv2.ir.Network;
 import io.cnv2.ir.Node;
 import io.cnv2.ir.Reshape;
@@ -96,8 +100,8 @@ public final class FixedExecutor {
             Shape outShape = network.shape(n.output());
             int fo = formats.frac(n.output());
             if (n.isAcceleratorLayer()) {
-                hw = accelerator.run(layers.layer(n.name()), x);
-                out = hw.output();
+                hw = accelerator.run(layers.layer(n.name()), AcceleratorInput.of(n.op(), x));
+                out = AcceleratorInput.output(n.op(), hw.output(), outShape);
                 sat[0] = hw.stats().outputSaturations();
             } else if (Placement.of(n) == Placement.HOST_FLOAT) {
                 Tensor f = n.op().apply(List.of(x.dequantize()));
@@ -152,6 +156,18 @@ public final class FixedExecutor {
         }
         if (n.op() instanceof BatchNorm bn) {
             return HostOps.affine(x, bn.multiplier(), bn.offset(), fo, sat);
+        }
+        if (n.op() instanceof Relayout r) {
+            return HostOps.relayout(r, x, outShape);
+        }
+        if (n.op() instanceof Resize r) {
+            return HostOps.resize(r, x, outShape);
+        }
+        if (n.op() instanceof ReduceMean r) {
+            return HostOps.reduceMean(r, x, outShape);
+        }
+        if (n.op() instanceof MatMul m) {
+            return HostOps.matmul(m, x, values.get(n.inputs().get(1)), outShape, fo, sat);
         }
         throw new IllegalStateException("node " + n.name() + ": no fixed-point rule for " + n.op().kind());
     }

@@ -8,14 +8,18 @@ import io.cnv2.ir.MaxPool;
 import io.cnv2.ir.Network;
 import io.cnv2.ir.Node;
 import io.cnv2.ir.Op;
+import io.cnv2.ir.ReduceMean;
+import io.cnv2.ir.Relayout;
 import io.cnv2.ir.Reshape;
+import io.cnv2.ir.Resize;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The fraction length of every activation tensor of a network in one run. Tensors made by ops
- * that cannot leave their input's range (ReLU, Clip, max/average pooling, reshape) keep their
+ * that cannot leave their input's range (ReLU, Clip, max/average pooling, reshape, transpose, slice,
+ * resize, mean) keep their
  * input's format, which makes those ops exact [chosen]; every other tensor takes its format
  * from the calibration.
  */
@@ -29,7 +33,7 @@ public final class Formats {
     /** True if the op's output keeps the format of its (first) input. */
     public static boolean inheritsFormat(Op op) {
         return op instanceof MaxPool || op instanceof AvgPool || op instanceof GlobalAvgPool
-                || op instanceof Reshape
+                || op instanceof Reshape || op instanceof Relayout || op instanceof Resize || op instanceof ReduceMean
                 || op instanceof Activation a && (a.function() == Activation.Function.RELU
                         || a.function() == Activation.Function.CLIP);
     }

@@ -3,6 +3,10 @@ package io.cnv2.fixed;
 import io.cnv2.ir.Activation;
 import io.cnv2.ir.Broadcast;
 import io.cnv2.ir.Eltwise;
+import io.cnv2.ir.MatMul;
+import io.cnv2.ir.ReduceMean;
+import io.cnv2.ir.Relayout;
+import io.cnv2.ir.Resize;
 import io.cnv2.ir.PoolWindow;
 import io.cnv2.ir.Shape;
 import java.math.BigInteger;
@@ -146,6 +150,7 @@ public final class HostOps {
                 case SUB -> Fixed.shiftRound(qa, a.frac() - fo) - Fixed.shiftRound(qb, b.frac() - fo);
                 case MUL -> Fixed.shiftRound(qa * qb, a.frac() + b.frac() - fo);
                 case DIV -> divide(qa, a.frac(), qb, b.frac(), fo);
+                case POW -> power(qa, a.frac(), qb, b.frac(), fo);
             };
             int s = Fixed.saturate(v);
             if (s != v) {
@@ -154,6 +159,22 @@ public final class HostOps {
             r[i] = (short) s;
         }
         return new QTensor(out, r, fo);
+    }
+
+    /**
+     * Pow [chosen]: (qa / 2^fa)^(qb / 2^fb) in double, quantised to the output format with rule 1
+     * (NaN gives 0). For the squares of layer normalisation the double is exact (a 16-bit integer
+     * squared), so the result is the exact square rounded once.
+     */
+    static long power(long qa, int fa, long qb, int fb, int fo) {
+        double y = Math.pow(Fixed.toDouble((int) qa, fa), Fixed.toDouble((int) qb, fb));
+        double scaled = Math.scalb(y, fo);
+        if (Double.isNaN(scaled)) {
+            return 0;
+        }
+        double r = Math.signum(scaled) * Math.floor(Math.abs(scaled) + 0.5);
+        // beyond the 16-bit range: report one past it so the caller counts a saturation
+        return r > Fixed.MAX ? Fixed.MAX + 1L : r < Fixed.MIN ? Fixed.MIN - 1L : (long) r;
     }
 
     static long divide(long qa, int fa, long qb, int fb, int fo) {
@@ -228,6 +249,78 @@ public final class HostOps {
             r[i] = (short) s;
         }
         return new QTensor(x.shape(), r, fo);
+    }
+
+    /** Data movement (Transpose, Slice): each output is one input value; exact, same format. */
+    public static QTensor relayout(Relayout op, QTensor x, Shape out) {
+        int[] src = op.sources(x.shape(), out);
+        short[] r = new short[src.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = x.data()[src[i]];
+        }
+        return new QTensor(out, r, x.frac());
+    }
+
+    /**
+     * Resize [chosen]: each output is the convex combination its taps give, summed in double over the
+     * integers and rounded half up (floor(s + 1/2)); same format as the input, which a convex
+     * combination cannot leave. Nearest has one tap of weight 1, so it is exact.
+     */
+    public static QTensor resize(Resize op, QTensor x, Shape out) {
+        Resize.Taps[] taps = op.taps(x.shape());
+        short[] r = new short[taps.length];
+        for (int i = 0; i < r.length; i++) {
+            double s = 0;
+            for (int t = 0; t < taps[i].index().length; t++) {
+                s += taps[i].weight()[t] * x.data()[taps[i].index()[t]];
+            }
+            r[i] = (short) Fixed.saturate((long) Math.floor(s + 0.5));
+        }
+        return new QTensor(out, r, x.frac());
+    }
+
+    /** ReduceMean: exact sum, divided with round half up (as average pooling); same format. */
+    public static QTensor reduceMean(ReduceMean op, QTensor x, Shape out) {
+        int[] dst = op.destinations(x.shape());
+        long[] sum = new long[out.size()];
+        for (int i = 0; i < dst.length; i++) {
+            sum[dst[i]] += x.data()[i];
+        }
+        int n = op.count(x.shape());
+        short[] r = new short[sum.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = (short) divRoundHalfUp(sum[i], n);
+        }
+        return new QTensor(out, r, x.frac());
+    }
+
+    /**
+     * MatMul of two activation tensors [chosen]: exact 32-bit products summed exactly in 64 bits at
+     * fa + fb, then requantised to the output format as rule 5 (shift with round half up, saturate).
+     * No accumulator wrap: the host adds in 64 bits, enough for any fan-in below 2^33.
+     */
+    public static QTensor matmul(MatMul op, QTensor a, QTensor b, Shape out, int fo, long[] sat) {
+        MatMul.Plan p = op.plan(a.shape(), b.shape());
+        short[] r = new short[out.size()];
+        int shift = a.frac() + b.frac() - fo;
+        for (int bt = 0; bt < p.aOffset().length; bt++) {
+            for (int i = 0; i < p.m(); i++) {
+                for (int j = 0; j < p.n(); j++) {
+                    long acc = 0;
+                    for (int t = 0; t < p.k(); t++) {
+                        acc += (long) a.data()[p.aOffset()[bt] + i * p.k() + t]
+                                * b.data()[p.bOffset()[bt] + t * p.n() + j];
+                    }
+                    long v = Fixed.shiftRound(acc, shift);
+                    int s = Fixed.saturate(v);
+                    if (s != v) {
+                        sat[0]++;
+                    }
+                    r[(bt * p.m() + i) * p.n() + j] = (short) s;
+                }
+            }
+        }
+        return new QTensor(out, r, fo);
     }
 
     private static double min(float[] v) {

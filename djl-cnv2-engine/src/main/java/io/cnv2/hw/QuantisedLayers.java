@@ -4,6 +4,8 @@ import io.cnv2.fixed.Fixed;
 import io.cnv2.fixed.Formats;
 import io.cnv2.ir.Conv;
 import io.cnv2.ir.ConvGeometry;
+import io.cnv2.ir.ConvTranspose;
+import io.cnv2.ir.Shape;
 import io.cnv2.ir.Dense;
 import io.cnv2.ir.Network;
 import io.cnv2.ir.Node;
@@ -38,13 +40,20 @@ public final class QuantisedLayers {
             ConvGeometry g;
             Tensor w;
             Tensor b;
+            Shape in = net.shape(n.inputs().get(0));
             if (n.op() instanceof Conv c) {
-                g = c.geometry(n.name(), net.shape(n.inputs().get(0)));
+                g = c.geometry(n.name(), in);
+                w = c.weight();
+                b = c.bias();
+            } else if (n.op() instanceof ConvTranspose t) {
+                // run as the equivalent conv over the zero-inserted input (ConvTranspose's comment)
+                Conv c = t.equivalentConv();
+                g = c.geometry(n.name(), t.zeroInsertedShape(in));
                 w = c.weight();
                 b = c.bias();
             } else {
                 Dense d = (Dense) n.op();
-                g = d.geometry();
+                g = d.geometry(in);
                 w = d.weight();
                 b = d.bias();
             }

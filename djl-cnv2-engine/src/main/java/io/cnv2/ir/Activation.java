@@ -3,11 +3,11 @@ package io.cnv2.ir;
 import java.util.List;
 
 /**
- * Element-wise activation functions (ONNX Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh).
+ * Element-wise functions (ONNX Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Sqrt).
  * {@code a} and {@code b} are the parameters: Clip min/max, HardSigmoid alpha/beta; unused otherwise.
  */
 public record Activation(Function function, float a, float b) implements Op {
-    public enum Function { RELU, CLIP, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH }
+    public enum Function { RELU, CLIP, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH, SQRT }
 
     public static Activation relu() {
         return new Activation(Function.RELU, 0, 0);
@@ -34,6 +34,11 @@ public record Activation(Function function, float a, float b) implements Op {
         return new Activation(Function.TANH, 0, 0);
     }
 
+    /** ONNX Sqrt (NaN below zero, as ONNX; the fixed-point rule turns NaN into 0, FIXED-POINT.md rule 1). */
+    public static Activation sqrt() {
+        return new Activation(Function.SQRT, 0, 0);
+    }
+
     @Override
     public String kind() {
         return switch (function) {
@@ -43,6 +48,7 @@ public record Activation(Function function, float a, float b) implements Op {
             case HARD_SIGMOID -> "HardSigmoid";
             case HARD_SWISH -> "HardSwish";
             case TANH -> "Tanh";
+            case SQRT -> "Sqrt";
         };
     }
 
@@ -65,6 +71,7 @@ public record Activation(Function function, float a, float b) implements Op {
             case HARD_SIGMOID -> Math.max(0.0, Math.min(1.0, (double) a * x + b));
             case HARD_SWISH -> x * Math.max(0.0, Math.min(1.0, x / 6.0 + 0.5));
             case TANH -> Math.tanh(x);
+            case SQRT -> Math.sqrt(x);
         };
     }
 
@@ -87,6 +94,7 @@ public record Activation(Function function, float a, float b) implements Op {
             case HARD_SIGMOID -> Math.max(0f, Math.min(1f, a * x + b));
             case HARD_SWISH -> x * Math.max(0f, Math.min(1f, x / 6f + 0.5f));
             case TANH -> (float) Math.tanh(x);
+            case SQRT -> (float) Math.sqrt(x);
         };
     }
 }

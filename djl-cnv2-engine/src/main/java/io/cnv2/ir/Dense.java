@@ -3,8 +3,10 @@ package io.cnv2.ir;
 import java.util.List;
 
 /**
- * Fully connected layer: input [N, C], weight [K, C] (ONNX Gemm with transB=1), optional bias [K].
- * The accelerator runs it as a 1x1 conv on a 1x1 input (CNV2-MODEL.md section 3).
+ * Fully connected layer: input [N, C] or [..., rows, C] (ONNX MatMul by a constant matrix, applied to
+ * every row), weight [K, C] (ONNX Gemm with transB=1), optional bias [K]. The accelerator runs it as
+ * a 1x1 conv on a 1x1 input (CNV2-MODEL.md section 3), or, with several rows, as a 1x1 conv over a
+ * 1 x rows image whose channels are the C features: the same weights serve every row.
  */
 public record Dense(Tensor weight, Tensor bias) implements Op {
     public Dense {
@@ -28,6 +30,18 @@ public record Dense(Tensor weight, Tensor bias) implements Op {
         return ConvGeometry.fullyConnected(inputs(), outputs());
     }
 
+    /** Rows the layer is applied to: every position of the input but the last axis (1 for [1, C]). */
+    public static int rows(Shape input) {
+        return input.rank() == 2 ? 1 : input.size() / input.dim(-1);
+    }
+
+    /** The accelerator's geometry on this input: fully connected, or a 1x1 conv over a 1 x rows image. */
+    public ConvGeometry geometry(Shape input) {
+        int rows = rows(input);
+        return input.rank() == 2 ? geometry()
+                : new ConvGeometry(inputs(), 1, rows, outputs(), 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1);
+    }
+
     @Override
     public String kind() {
         return "Dense";
@@ -41,12 +55,16 @@ public record Dense(Tensor weight, Tensor bias) implements Op {
     @Override
     public Shape inferShape(String node, List<Shape> in) {
         Shape s = in.get(0);
-        Op.requireRank(node, "Dense input", s, 2);
-        if (s.dim(1) != inputs()) {
-            throw IrException.at(node, "Dense input has " + s.dim(1) + " features, weight " + weight.shape()
+        if (s.rank() < 2) {
+            throw IrException.at(node, "Dense input must have rank >= 2, has shape " + s);
+        }
+        if (s.dim(-1) != inputs()) {
+            throw IrException.at(node, "Dense input has " + s.dim(-1) + " features, weight " + weight.shape()
                     + " expects " + inputs());
         }
-        return Shape.of(s.dim(0), outputs());
+        int[] d = s.dims();
+        d[d.length - 1] = outputs();
+        return new Shape(d);
     }
 
     @Override

@@ -2,9 +2,9 @@ package io.cnv2.ir;
 
 import java.util.List;
 
-/** Element-wise binary op with numpy (ONNX multidirectional) broadcasting. */
+/** Element-wise binary op (Add, Sub, Mul, Div, Pow) with numpy (ONNX multidirectional) broadcasting. */
 public record Eltwise(Kind op) implements Op {
-    public enum Kind { ADD, SUB, MUL, DIV }
+    public enum Kind { ADD, SUB, MUL, DIV, POW }
 
     @Override
     public String kind() {
@@ -13,6 +13,7 @@ public record Eltwise(Kind op) implements Op {
             case SUB -> "Sub";
             case MUL -> "Mul";
             case DIV -> "Div";
+            case POW -> "Pow";
         };
     }
 
@@ -37,6 +38,8 @@ public record Eltwise(Kind op) implements Op {
             case SUB -> a - b;
             case MUL -> a * b;
             case DIV -> a / b;
+            // ONNX Runtime squares with one multiplication; other exponents go through pow
+            case POW -> b == 2f ? a * a : (float) Math.pow(a, b);
         };
     }
 }

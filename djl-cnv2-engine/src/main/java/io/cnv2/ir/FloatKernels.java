@@ -75,8 +75,8 @@ final class FloatKernels {
     }
 
     static Tensor dense(Dense op, Tensor x) {
-        int n = x.shape().dim(0);
         int c = op.inputs();
+        int n = x.shape().size() / c;
         int k = op.outputs();
         float[] w = op.weight().data();
         float[] out = new float[n * k];
@@ -91,7 +91,7 @@ final class FloatKernels {
                 out[b * k + o] = acc + (op.bias() == null ? 0f : op.bias().data()[o]);
             }
         }
-        return new Tensor(Shape.of(n, k), out);
+        return new Tensor(op.inferShape("", List.of(x.shape())), out);
     }
 
     static Tensor maxPool(PoolWindow p, Tensor x, Shape outShape) {

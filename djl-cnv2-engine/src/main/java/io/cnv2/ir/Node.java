@@ -12,8 +12,11 @@ public record Node(String name, Op op, List<String> inputs, String output) {
         inputs = List.copyOf(inputs);
     }
 
-    /** True for the layers the accelerator runs (conv and fully connected); the host runs the rest. */
+    /**
+     * True for the layers the accelerator runs (conv, transposed conv as a conv over its zero-inserted
+     * input, fully connected); the host runs the rest.
+     */
     public boolean isAcceleratorLayer() {
-        return op instanceof Conv || op instanceof Dense;
+        return op instanceof Conv || op instanceof ConvTranspose || op instanceof Dense;
     }
 }

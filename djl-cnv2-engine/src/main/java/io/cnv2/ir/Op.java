@@ -9,8 +9,8 @@ import java.util.List;
  * The fixed-point meaning lives in {@code io.cnv2.fixed}, the accelerator's in {@code io.cnv2.hw}.
  */
 public sealed interface Op
-        permits Conv, Dense, MaxPool, AvgPool, GlobalAvgPool, Eltwise, Concat, Reshape,
-                Activation, Softmax, BatchNorm {
+        permits Conv, ConvTranspose, Dense, MaxPool, AvgPool, GlobalAvgPool, Eltwise, Concat, Reshape,
+                Activation, Softmax, BatchNorm, Relayout, Resize, ReduceMean, MatMul {
 
     /** Short operator name for tables and reports ("Conv", "Relu", ...). */
     String kind();

@@ -16,6 +16,7 @@ import io.cnv2.ir.Dense;
 import io.cnv2.ir.Eltwise;
 import io.cnv2.ir.GlobalAvgPool;
 import io.cnv2.ir.IrException;
+import io.cnv2.ir.MatMul;
 import io.cnv2.ir.MaxPool;
 import io.cnv2.ir.Network;
 import io.cnv2.ir.Node;
@@ -46,7 +47,8 @@ final class GraphTranslator {
     static final Set<String> TRANSLATED = Set.of("Conv", "Gemm", "MatMul", "BatchNormalization", "Relu", "Clip",
             "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Sub",
             "Mul", "Div", "Concat", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Softmax", "Identity", "Dropout",
-            "Cast", "Constant");
+            "Cast", "Constant", "ConvTranspose", "Resize", "Upsample", "Transpose", "Slice", "ReduceMean", "Pow",
+            "Sqrt");
 
     private final String file;
     private final GraphProto graph;
@@ -56,6 +58,8 @@ final class GraphTranslator {
     private final Map<String, Shape> shapes = new HashMap<>();
     private final Map<String, String> alias = new HashMap<>();
     private final Map<String, Integer> readers = new HashMap<>();
+    /** Where the batch axis of a computed tensor is, when a Transpose or Squeeze moved it from 0. */
+    private final Map<String, Integer> batchAxes = new HashMap<>();
     private final LinkedHashMap<String, Node> nodes = new LinkedHashMap<>();
     private final Set<String> usedConstants = new HashSet<>();
     private final Set<String> nodeNames = new HashSet<>();
@@ -113,6 +117,10 @@ final class GraphTranslator {
             String t = resolve(o.getName());
             if (consts.containsKey(t)) {
                 throw new BadInputException("model file " + file + ": output '" + o.getName() + "' is a constant");
+            }
+            if (batchAxis(t) != 0) {
+                throw new BadInputException("model file " + file + ": output '" + o.getName() + "' has its batch axis at "
+                        + batchAxis(t) + "; cnv2 runs one sample at a time and needs it first");
             }
             builder.output(t);
         }
@@ -270,8 +278,38 @@ final class GraphTranslator {
                 alias.put(n.getOutput(0), x);
             }
             case "Conv" -> add(name, n, conv(n, at), List.of(x));
+            case "ConvTranspose" -> add(name, n, OnnxOps.convTranspose(at, dynamicShape(n, 0), constant(n, 1, "weight"),
+                    constant(n, 2, "bias")), List.of(x));
+            case "Resize", "Upsample" -> resize(name, n, at, x);
+            case "Transpose" -> {
+                var t = OnnxOps.transpose(at, dynamicShape(n, 0));
+                int b = batchAxis(x);
+                add(name, n, t, List.of(x));
+                for (int i = 0; i < t.perm().length; i++) {
+                    if (t.perm()[i] == b) {
+                        batchAxes.put(n.getOutput(0), i);
+                    }
+                }
+            }
+            case "Slice" -> slice(name, n, at, x);
+            case "ReduceMean" -> {
+                var r = OnnxOps.reduceMean(at, dynamicShape(n, 0),
+                        opset < 18 ? at.ints("axes", null) : optionalInts(n, 1));
+                for (int a : r.axes()) {
+                    sampleAxis(a, x, dynamicShape(n, 0).rank());
+                }
+                add(name, n, r, List.of(x));
+            }
+            case "Sqrt" -> add(name, n, Activation.sqrt(), List.of(x));
+            case "Pow" -> eltwise(name, n);
             case "Gemm" -> add(name, n, gemm(n, at), List.of(x));
-            case "MatMul" -> add(name, n, matmul(n), List.of(x));
+            case "MatMul" -> {
+                if (known(n.getInput(1))) {
+                    add(name, n, matmul(n), List.of(x));
+                } else {
+                    add(name, n, new MatMul(), operands(n));
+                }
+            }
             case "BatchNormalization" -> {
                 if (at.integer("training_mode", 0) != 0) {
                     throw error(name, n, "training_mode=1 is not supported");
@@ -297,15 +335,14 @@ final class GraphTranslator {
                     List.of(x));
             case "GlobalAveragePool" -> add(name, n, new GlobalAvgPool(), List.of(x));
             case "Add", "Sub", "Mul", "Div" -> eltwise(name, n);
-            case "Concat" -> add(name, n, new Concat(perSampleAxis(at.integer("axis", 1), dynamicShape(n, 0).rank())),
+            case "Concat" -> add(name, n, new Concat(sampleAxis(at.integer("axis", 1), x, dynamicShape(n, 0).rank())),
                     operands(n));
             case "Reshape" -> add(name, n, new Reshape(reshaped(ConstantFolder.reshapeDims(name,
                     dims(dynamicShape(n, 0)), constant(n, 1, "shape").longs(), at.integer("allowzero", 0) != 0))),
                     List.of(x));
             case "Flatten" -> add(name, n, new Reshape(reshaped(ConstantFolder.flattenDims(dims(dynamicShape(n, 0)),
                     (int) at.integer("axis", 1)))), List.of(x));
-            case "Squeeze" -> add(name, n, new Reshape(reshaped(ConstantFolder.squeezeDims(dims(dynamicShape(n, 0)),
-                    opset < 13 ? at.ints("axes", null) : optionalInts(n, 1)))), List.of(x));
+            case "Squeeze" -> squeeze(name, n, at, x);
             case "Unsqueeze" -> add(name, n, new Reshape(reshaped(ConstantFolder.unsqueezeDims(
                     dims(dynamicShape(n, 0)), opset < 13 ? at.ints("axes", null) : constant(n, 1, "axes").longs()))),
                     List.of(x));
@@ -313,6 +350,67 @@ final class GraphTranslator {
             default -> throw error(name, n, "op type '" + op + "' is not supported with computed inputs; supported: "
                     + supported());
         }
+    }
+
+    private int batchAxis(String tensor) {
+        return batchAxes.getOrDefault(tensor, 0);
+    }
+
+    /** Squeeze of a computed tensor; the batch axis may not go, and the axes before it shift it. */
+    private void squeeze(String name, NodeProto n, Attributes at, String x) {
+        Shape s = dynamicShape(n, 0);
+        long[] axes = opset < 13 ? at.ints("axes", null) : optionalInts(n, 1);
+        int b = batchAxis(x);
+        if (axes == null) {
+            throw new IllegalArgumentException("Squeeze without axes would remove the batch axis");
+        }
+        int before = 0;
+        for (long a : axes) {
+            int ax = sampleAxis(a, x, s.rank());
+            before += ax < b ? 1 : 0;
+        }
+        add(name, n, new Reshape(reshaped(ConstantFolder.squeezeDims(dims(s), axes))), List.of(x));
+        if (b - before != 0) {
+            batchAxes.put(n.getOutput(0), b - before);
+        }
+    }
+
+    private void slice(String name, NodeProto n, Attributes at, String x) {
+        Shape s = dynamicShape(n, 0);
+        long[] starts = opset < 10 ? at.ints("starts", null) : constant(n, 1, "starts").longs();
+        long[] ends = opset < 10 ? at.ints("ends", null) : constant(n, 2, "ends").longs();
+        long[] axes = opset < 10 ? at.ints("axes", null) : optionalInts(n, 3);
+        long[] steps = opset < 10 || n.getInputCount() <= 4 ? null : optionalInts(n, 4);
+        io.cnv2.ir.Slice op = OnnxOps.slice(s, starts, ends, axes, steps);
+        int b = batchAxis(x);
+        for (int i = 0; i < starts.length; i++) {
+            long a = axes == null ? i : axes[i] < 0 ? axes[i] + s.rank() : axes[i];
+            // on the batch axis only "everything" is per sample: from 0, to the end, step 1
+            if (a == b && (starts[i] != 0 || ends[i] < Integer.MAX_VALUE || steps != null && steps[i] != 1)) {
+                throw new IllegalArgumentException("slicing the batch axis (" + b + ") is not supported; cnv2's IR "
+                        + "runs one sample at a time");
+            }
+        }
+        add(name, n, op, List.of(x));
+    }
+
+    private void resize(String name, NodeProto n, Attributes at, String x) {
+        String op = n.getOpType();
+        Const scales;
+        Const sizes = null;
+        if (op.equals("Upsample")) {
+            scales = opset < 9 ? Const.ints(new long[0]) : constant(n, 1, "scales");
+            if (opset < 9) {
+                List<Float> f = at.raw("scales").getFloatsList();
+                scales = new Const(new long[] {f.size()}, f.stream().mapToDouble(Float::doubleValue).toArray(), false);
+            }
+        } else if (opset < 11) {
+            scales = constant(n, 1, "scales");
+        } else {
+            scales = constant(n, 2, "scales");
+            sizes = constant(n, 3, "sizes");
+        }
+        add(name, n, OnnxOps.resize(op, opset, at, dynamicShape(n, 0), scales, sizes), List.of(x));
     }
 
     private long[] optionalInts(NodeProto n, int i) {
@@ -336,11 +434,11 @@ final class GraphTranslator {
         return (int) (a < 0 ? a + rank : a);
     }
 
-    /** An axis of a computed tensor; axis 0 is the batch, which the per-sample IR cannot mix. */
-    private static int perSampleAxis(long a, int rank) {
+    /** An axis of computed tensor {@code t}; its batch axis (0 unless moved) is one the per-sample IR cannot mix. */
+    private int sampleAxis(long a, String t, int rank) {
         int ax = axis(a, rank);
-        if (ax == 0) {
-            throw new IllegalArgumentException("axis 0 is the batch axis; cnv2's IR runs one sample at a time");
+        if (ax == batchAxis(t)) {
+            throw new IllegalArgumentException("axis " + ax + " is the batch axis; cnv2's IR runs one sample at a time");
         }
         return ax;
     }
@@ -386,6 +484,9 @@ final class GraphTranslator {
         }
         shapes.put(n.getOutput(0), out);
         nodes.put(n.getOutput(0), new Node(name, op, inputs, n.getOutput(0)));
+        if (!inputs.isEmpty() && batchAxis(inputs.get(0)) != 0 && !(op instanceof Reshape)) {
+            batchAxes.put(n.getOutput(0), batchAxis(inputs.get(0)));
+        }
     }
 
     private List<String> operands(NodeProto n) {
@@ -514,9 +615,9 @@ final class GraphTranslator {
 
     private Dense matmul(NodeProto n) {
         Shape a = dynamicShape(n, 0);
-        if (a.rank() != 2) {
-            throw new IllegalArgumentException("MatMul of a rank-" + a.rank() + " tensor is not supported (only "
-                    + "[1, C] x constant [C, K])");
+        if (a.rank() < 2) {
+            throw new IllegalArgumentException("MatMul of a rank-" + a.rank() + " tensor by a constant is not "
+                    + "supported (only [..., C] x constant [C, K])");
         }
         Const b = constant(n, 1, "B");
         if (b.rank() != 2) {
@@ -554,7 +655,7 @@ final class GraphTranslator {
 
     private Softmax softmax(NodeProto n, Attributes at) {
         Shape x = dynamicShape(n, 0);
-        int a = perSampleAxis(at.integer("axis", opset < 13 ? 1 : -1), x.rank());
+        int a = sampleAxis(at.integer("axis", opset < 13 ? 1 : -1), resolve(n.getInput(0)), x.rank());
         if (opset < 13) {
             // before opset 13 Softmax flattens to 2-D at axis: the same as one axis only if the dims after it are 1
             for (int i = a + 1; i < x.rank(); i++) {

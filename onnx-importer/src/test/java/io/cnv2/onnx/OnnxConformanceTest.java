@@ -35,7 +35,8 @@ class OnnxConformanceTest {
     private static final List<String> OPS = List.of("conv_", "maxpool_2d", "averagepool_2d", "globalaveragepool",
             "relu", "add", "sub", "mul", "div", "gemm", "matmul_2d", "softmax", "concat", "reshape", "flatten",
             "squeeze", "unsqueeze", "clip", "sigmoid", "tanh", "hardsigmoid", "hardswish", "batchnorm", "identity",
-            "dropout", "shape", "gather_", "slice");
+            "dropout", "shape", "gather_", "slice", "convtranspose", "resize_", "upsample_", "transpose_",
+            "reduce_mean_", "pow", "sqrt", "matmul_3d", "matmul_4d");
 
     @TempDir
     Path tmp;
@@ -90,7 +91,7 @@ class OnnxConformanceTest {
             boolean batched = true;
             // only element-wise ops and concat broadcast a constant operand against the batch
             boolean broadcasts = model.getGraph().getNodeList().stream()
-                    .anyMatch(n -> List.of("Add", "Sub", "Mul", "Div", "Concat").contains(n.getOpType()));
+                    .anyMatch(n -> List.of("Add", "Sub", "Mul", "Div", "Pow", "Concat").contains(n.getOpType()));
             for (int i = 1; Files.exists(data.resolve("input_" + i + ".pb")); i++) {
                 TensorProto t = TensorProto.parseFrom(Files.readAllBytes(data.resolve("input_" + i + ".pb")));
                 String inputName = model.getGraph().getInput(i).getName();

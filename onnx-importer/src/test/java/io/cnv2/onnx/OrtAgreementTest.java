@@ -89,7 +89,7 @@ class OrtAgreementTest {
         return new Tensor(Shape.of(1, 3, 48, 192), d);
     }
 
-    private static void compareEveryTensor(Path model, Network net, List<Map<String, Tensor>> inputs)
+    static void compareEveryTensor(Path model, Network net, List<Map<String, Tensor>> inputs)
             throws Exception {
         FloatExecutor exec = new FloatExecutor(net);
         double worst = 0;
