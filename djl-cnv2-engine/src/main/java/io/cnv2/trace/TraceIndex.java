@@ -9,9 +9,10 @@ import java.util.List;
  * @param images    images traced
  * @param batchSize images per activation file
  * @param batches   activation files per layer ({@code act-<trace>-0.npy} ...)
+ * @param values    "real": the values q 2^-f the integers stand for; "integers": the integers q (--integers)
  * @param layers    the conv and fully connected layers, in network order
  */
-public record TraceIndex(String model, int images, int batchSize, int batches, List<Layer> layers) {
+public record TraceIndex(String model, int images, int batchSize, int batches, String values, List<Layer> layers) {
 
     /**
      * One layer.

@@ -31,14 +31,17 @@ import java.util.Set;
  * plus {@code model.csv} ({@code name,conv|fc,stride,padding}), {@code precision.txt} (the
  * fixed-point formats, so DNNsim quantises exactly as cnv2 did) and {@code index.json} with
  * shapes, formats, thresholds and sparsity. The values are the fixed-point ones, written as the
- * floats they stand for (exact in float32). Memory holds one batch; every file is written
- * atomically and the index last, so a directory with an index is complete.
+ * floats they stand for (exact in float32), or with {@code integers} as the 16-bit integers q
+ * themselves (CNV2-MODEL.md section 7: DNNsim's {@code quantised: true} mode then reads exactly
+ * cnv2's values). Memory holds one batch; every file is written atomically and the index last,
+ * so a directory with an index is complete.
  */
 public final class TraceWriter {
     private final Path dir;
     private final int batchSize;
     private final List<LayerTrace> layers = new ArrayList<>();
     private final String model;
+    private final boolean integers;
     private int images;
     private int batches;
 
@@ -65,6 +68,12 @@ public final class TraceWriter {
 
     /** Traces of {@code exec}'s network into {@code dir} (created if needed), {@code batchSize} images per file. */
     public TraceWriter(Path dir, String model, FixedExecutor exec, RunConfig run, int batchSize) {
+        this(dir, model, exec, run, batchSize, false);
+    }
+
+    /** The same; with {@code integers} the files hold the integers q, not the values q 2^-f they stand for. */
+    public TraceWriter(Path dir, String model, FixedExecutor exec, RunConfig run, int batchSize, boolean integers) {
+        this.integers = integers;
         if (batchSize < 1) {
             throw new BadInputException("trace batch size must be >= 1, got " + batchSize);
         }
@@ -113,7 +122,7 @@ public final class TraceWriter {
             }
             QTensor x = tap.input();
             l.sampleShape = x.shape().dims();
-            l.pending.add(x.dequantize().data());
+            l.pending.add(integers ? asFloats(x.data()) : x.dequantize().data());
             for (short q : x.data()) {
                 l.values++;
                 l.zeros += q == 0 ? 1 : 0;
@@ -159,7 +168,7 @@ public final class TraceWriter {
             boolean fc = l.sampleShape != null && l.sampleShape.length == 2;
             short[] q = l.layer.weights();
             float[] w = new float[q.length];
-            float scale = (float) Math.scalb(1.0, -l.layer.weightFrac());
+            float scale = integers ? 1f : (float) Math.scalb(1.0, -l.layer.weightFrac());
             for (int i = 0; i < q.length; i++) {
                 w[i] = q[i] * scale;
             }
@@ -182,9 +191,18 @@ public final class TraceWriter {
         AtomicFiles.write(dir.resolve("model.csv"), csv.toString());
         AtomicFiles.write(dir.resolve("precision.txt"), "magnitude (+1 of the sign), fraction, wgt_magnitude, "
                 + "wgt_fraction\n" + precision[0] + "\n" + precision[1] + "\n" + precision[2] + "\n" + precision[3] + "\n");
-        TraceIndex index = new TraceIndex(model, images, batchSize, batches, entries);
+        TraceIndex index = new TraceIndex(model, images, batchSize, batches, integers ? "integers" : "real",
+                entries);
         AtomicFiles.write(dir.resolve("index.json"), Json.write(index));
         return index;
+    }
+
+    private static float[] asFloats(short[] q) {
+        float[] f = new float[q.length];
+        for (int i = 0; i < q.length; i++) {
+            f[i] = q[i];
+        }
+        return f;
     }
 
     private static double ratio(long a, long b) {

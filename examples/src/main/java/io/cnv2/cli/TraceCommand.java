@@ -37,6 +37,11 @@ final class TraceCommand implements Callable<Integer> {
             description = "Images per activation file (default 16).")
     int batchSize;
 
+    @Option(names = "--integers",
+            description = "Store the 16-bit integers q the emulator used (as float32), not the values q 2^-f: "
+                    + "for DNNsim's quantised mode.")
+    boolean integers;
+
     @Mixin
     ProgressOption progress;
 
@@ -54,7 +59,7 @@ final class TraceCommand implements Callable<Integer> {
         }
         SessionOptions.Session s = session.open();
         FixedExecutor exec = s.emulator().fixedExecutor();
-        TraceWriter writer = new TraceWriter(out, s.modelName(), exec, s.run(), batchSize);
+        TraceWriter writer = new TraceWriter(out, s.modelName(), exec, s.run(), batchSize, integers);
         List<Sample> samples = s.samples();
         Progress bar = progress.bar(spec.commandLine().getErr(), samples.size(), "tracing");
         ForkJoinPool pool = new ForkJoinPool(s.run().effectiveThreads());

@@ -90,7 +90,38 @@ class TraceCommandTest {
             assertEquals(0.05, entry.threshold());
         }
         assertEquals(5, Files.readAllLines(dir.resolve("precision.txt")).size());
+        assertEquals("real", index.values());
         pythonReadsTheTraceIfNumpyIsHere(index);
+    }
+
+    @Test
+    void integerTracesHoldTheIntegersTheEmulatorUsed() throws Exception {
+        Path cal = ShippedModels.fashionMnistDir().resolve("fashion_cnn.calibration.json");
+        CliTest.Outcome o = CliTest.cli("trace", "--limit", "4", "--integers", "--calibration", cal.toString(),
+                "--out", dir.toString());
+        assertEquals(0, o.code(), o.err());
+        TraceIndex index = Json.MAPPER.readValue(dir.resolve("index.json").toFile(), TraceIndex.class);
+        assertEquals("integers", index.values());
+        Network net = ModelLoader.load(ShippedModels.fashionMnistOnnx());
+        Emulator emu = new Emulator(net, MachineConfig.DEFAULT, RunConfig.DEFAULT, ConfigFiles.loadCalibration(cal),
+                Accelerators.create(RunConfig.DEFAULT, MachineConfig.DEFAULT));
+        List<Sample> samples = FashionMnist.testSet(ShippedModels.fashionMnistSampleDir(), "s").load(4);
+        for (int li = 0; li < index.layers().size(); li++) {
+            TraceIndex.Layer entry = index.layers().get(li);
+            QLayer q = emu.fixedExecutor().layers().layer(entry.name());
+            float[] w = Npy.read(dir.resolve(entry.weightFile())).data();
+            for (int i = 0; i < w.length; i++) {
+                assertEquals(q.weights()[i], w[i], 0.0, "weight " + i);
+            }
+            Npy.Array a = Npy.read(dir.resolve(entry.activationFiles().get(0)));
+            int per = a.data().length / 4;
+            for (int i = 0; i < 4; i++) {
+                short[] want = emu.step(samples.get(i).input(), true).taps().get(li).input().data();
+                for (int j = 0; j < per; j++) {
+                    assertEquals(want[j], a.data()[i * per + j], 0.0, entry.name() + " image " + i + " value " + j);
+                }
+            }
+        }
     }
 
     /** When NumPy is installed, numpy.load must read every file with the shapes the index gives. */
