@@ -38,6 +38,49 @@ class KillRecoveryTest {
         return pb.start();
     }
 
+    /**
+     * Starts the command and kills it as soon as {@code when} holds (polled every 10 ms), so the
+     * kill lands in the middle of the work whatever the machine's speed; false when it finished first.
+     */
+    private boolean runUntil(java.util.function.BooleanSupplier when, String... args) throws Exception {
+        Process p = start(args);
+        while (p.isAlive()) {
+            if (when.getAsBoolean()) {
+                p.destroyForcibly();
+                p.waitFor();
+                return true;
+            }
+            Thread.sleep(10);
+        }
+        return false;
+    }
+
+    /** Files of {@code dir} ending in {@code suffix} written after {@code since} (ms). */
+    private static long newer(Path dir, String suffix, long since) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(f -> f.getFileName().toString().endsWith(suffix)).filter(f -> {
+                try {
+                    return Files.getLastModifiedTime(f).toMillis() >= since;
+                } catch (IOException e) {
+                    return false; // renamed or removed while we looked
+                }
+            }).count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static long lines(Path f) {
+        try {
+            return Files.exists(f) ? Files.readAllLines(f).size() : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     /** Starts the command and kills it after {@code ms}; false when it finished first. */
     private boolean runAndKill(long ms, String... args) throws Exception {
         Process p = start(args);
@@ -60,19 +103,29 @@ class KillRecoveryTest {
             "--no-progress", "--checkpoint", out.resolve("ck.jsonl").toString(), "--json",
             out.resolve("sweep.json").toString(), "--out", out.resolve("th.json").toString()};
         int kills = 0;
+        int midTrace = 0;
         int midSweep = 0;
         for (int round = 0; round < 4; round++) {
-            for (String[] args : List.of(trace, accuracy, sweep)) {
-                kills += runAndKill(600 + r.nextInt(4500), args) ? 1 : 0;
-                checkOutputs(out);
-                if (args == sweep && Files.exists(out.resolve("ck.jsonl")) && !Files.exists(out.resolve("sweep.json"))
-                        && Files.readAllLines(out.resolve("ck.jsonl")).size() > 1) {
-                    midSweep++; // killed with points finished and the result not yet written
-                }
-            }
+            // at a random time: accuracy writes its outputs only at the end
+            kills += runAndKill(600 + r.nextInt(4500), accuracy) ? 1 : 0;
+            checkOutputs(out);
+            // while the trace is being written: some batch files new, the index not yet there
+            Path traceDir = out.resolve("trace");
+            long since = System.currentTimeMillis() - 1000; // file times may be rounded to the second
+            int batches = 6 + r.nextInt(15); // of the 30 batch files the trace writes
+            midTrace += runUntil(() -> newer(traceDir, ".npy", since) >= batches
+                    && !Files.exists(traceDir.resolve("index.json")), trace) ? 1 : 0;
+            checkOutputs(out);
+            // between sweep points: the checkpoint has grown by one or two finished points
+            long had = lines(out.resolve("ck.jsonl"));
+            int points = 1 + r.nextInt(2);
+            midSweep += runUntil(() -> lines(out.resolve("ck.jsonl")) >= Math.max(had, 1) + points, sweep) ? 1 : 0;
+            checkOutputs(out);
         }
-        assertTrue(kills >= 6, "most runs were killed while working, not after: " + kills + " of 12");
-        assertTrue(midSweep >= 1, "at least one kill hit the sweep between points");
+        kills += midTrace + midSweep;
+        assertTrue(midTrace >= 3, "kills that hit the trace while it was written: " + midTrace + " of 4");
+        assertTrue(midSweep >= 3, "kills that hit the sweep between points: " + midSweep + " of 4");
+        assertTrue(kills >= 6, "runs killed while working: " + kills + " of 12");
         // let the sweep finish from its checkpoint and compare with an uninterrupted one
         CliTest.Outcome o = CliTest.cli(sweep);
         assertEquals(0, o.code(), o.err());
