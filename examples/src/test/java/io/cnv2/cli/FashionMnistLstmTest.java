@@ -2,7 +2,10 @@ package io.cnv2.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cnv2.config.Json;
 import io.cnv2.config.MachineConfig;
 import io.cnv2.config.RunConfig;
 import io.cnv2.data.FashionMnist;
@@ -10,6 +13,7 @@ import io.cnv2.data.Sample;
 import io.cnv2.exec.Calibrator;
 import io.cnv2.exec.Emulator;
 import io.cnv2.exec.FixedExecutor;
+import io.cnv2.exec.FloatExecutor;
 import io.cnv2.exec.NodeStats;
 import io.cnv2.fixed.Calibration;
 import io.cnv2.hw.Accelerators;
@@ -19,6 +23,7 @@ import io.cnv2.ir.Network;
 import io.cnv2.ir.Tensor;
 import io.cnv2.models.ShippedModels;
 import io.cnv2.stats.RunReport;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -54,6 +59,31 @@ class FashionMnistLstmTest {
                 + "CNV speedup over DaDN %.3f%n", f, q, r.totals().speedup());
         assertTrue(f > 0.8, "a trained classifier: " + f);
         assertTrue(Math.abs(f - q) <= 0.01, "float " + f + " vs fixed " + q);
+    }
+
+    @Test
+    void floatTop1OnTheFullTestSetIsPyTorchs() throws Exception {
+        boolean have = Files.isDirectory(FashionMnist.DEBIAN_DIR);
+        if (System.getenv("CNV2_REQUIRE_MODELS") == null) {
+            assumeTrue(have, "Debian's dataset-fashion-mnist is not installed");
+        }
+        Network net = ModelLoader.load(ShippedModels.fashionMnistLstmOnnx());
+        FloatExecutor exec = new FloatExecutor(net);
+        List<Sample> test = FashionMnist.debianTestSet().load(0);
+        long correct = test.parallelStream().filter(s -> argmax(exec.run(s.input()).data()) == s.label()).count();
+        double f = correct / (double) test.size();
+        JsonNode metrics = Json.MAPPER.readTree(ShippedModels.fashionMnistLstmDir().resolve("metrics.json").toFile());
+        System.out.printf("Fashion-MNIST LSTM, 10,000 test images: float top-1 %.4f (PyTorch %.4f)%n", f,
+                metrics.get("test_top1").asDouble());
+        assertEquals(metrics.get("test_top1").asDouble(), f, 0.0005, "float reference top-1 vs PyTorch's");
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            best = v[i] > v[best] ? i : best;
+        }
+        return best;
     }
 
     @Test
