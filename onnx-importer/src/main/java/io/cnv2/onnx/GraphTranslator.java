@@ -40,7 +40,7 @@ import java.util.TreeSet;
  * One ONNX graph to the IR. Walks the nodes in file order (ONNX requires topological order),
  * keeping the value of every constant tensor and the shape of every other, so that shape
  * subgraphs fold to constants and each remaining node becomes one IR node with the same name
- * and output tensor name.
+ * and output tensor name (except LSTM and GRU, which {@link Recurrent} unrolls into many).
  */
 final class GraphTranslator {
     /** Op types that become IR nodes (plus the foldable ones when their inputs are known). */
@@ -387,7 +387,7 @@ final class GraphTranslator {
             outs.add(o);
             read[i] = !o.isEmpty() && readers.containsKey(o);
         }
-        var node = new Recurrent.Node(name, at, x, dynamicShape(n, 0), batchAxis(x), constant(n, 1, "W"),
+        var node = new Recurrent.Cell(name, at, x, dynamicShape(n, 0), batchAxis(x), constant(n, 1, "W"),
                 constant(n, 2, "R"), constant(n, 3, "B"), constant(n, 4, "sequence_lens"),
                 constant(n, 5, "initial_h"), lstm ? constant(n, 6, "initial_c") : null,
                 lstm ? constant(n, 7, "P") : null, outs, read);

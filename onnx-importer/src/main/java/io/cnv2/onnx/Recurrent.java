@@ -39,11 +39,11 @@ final class Recurrent {
     }
 
     /** The ONNX node's view: its name, computed input X (shape and batch axis), constant inputs, outputs. */
-    record Node(String name, Attributes at, String x, Shape xShape, int xBatchAxis, Const w, Const r, Const b,
+    record Cell(String name, Attributes at, String x, Shape xShape, int xBatchAxis, Const w, Const r, Const b,
             Const seqLens, Const h0, Const c0, Const peepholes, List<String> outputs, boolean[] read) {
     }
 
-    private final Node n;
+    private final Cell n;
     private final int gates;
     private final int hidden;
     private final int layout;
@@ -53,7 +53,7 @@ final class Recurrent {
     private final Map<String, Const> constants = new HashMap<>();
     private final Map<String, Integer> batchAxes = new HashMap<>();
 
-    private Recurrent(Node n, int gates, List<String> defaultActivations) {
+    private Recurrent(Cell n, int gates, List<String> defaultActivations) {
         this.n = n;
         this.gates = gates;
         Attributes at = n.at();
@@ -124,7 +124,7 @@ final class Recurrent {
     }
 
     /** ONNX LSTM, gates i, o, f, c: c_t = f c_(t-1) + i g, h_t = o tanh(c_t). */
-    static Unrolled lstm(Node n) {
+    static Unrolled lstm(Cell n) {
         Recurrent u = new Recurrent(n, 4, List.of("Sigmoid", "Tanh", "Tanh"));
         if (n.at().has("linear_before_reset")) {
             throw new IllegalArgumentException("linear_before_reset is a GRU attribute");
@@ -133,7 +133,7 @@ final class Recurrent {
     }
 
     /** ONNX GRU, gates z, r, h: h_t = n + z (h_(t-1) - n), with linear_before_reset 0 or 1. */
-    static Unrolled gru(Node n) {
+    static Unrolled gru(Cell n) {
         return new Recurrent(n, 3, List.of("Sigmoid", "Tanh")).unrollGru(n.at().integer("linear_before_reset", 0) != 0);
     }
 
