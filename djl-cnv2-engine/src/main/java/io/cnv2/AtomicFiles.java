@@ -29,6 +29,32 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * A run killed between creating a temporary file and renaming it leaves that temporary file
+     * behind; the next write of the same target removes it. Temporaries younger than a minute may
+     * belong to another process writing the same target and are left alone.
+     */
+    private static void removeStaleTemporaries(Path dir, Path target) {
+        String prefix = "." + target.getFileName();
+        long cutoff = System.currentTimeMillis() - 60_000;
+        try (var s = Files.newDirectoryStream(dir, p -> {
+            String n = p.getFileName().toString();
+            return n.startsWith(prefix) && n.endsWith(".tmp");
+        })) {
+            for (Path p : s) {
+                try {
+                    if (Files.getLastModifiedTime(p).toMillis() < cutoff) {
+                        Files.deleteIfExists(p);
+                    }
+                } catch (IOException ignored) {
+                    // another process removed or renamed it: nothing to clean
+                }
+            }
+        } catch (IOException ignored) {
+            // the folder cannot be listed: the write below reports the real problem
+        }
+    }
+
     /** A temporary file is private (0600); a result file is rw-r--r--, as a plain file write would leave it. */
     private static void readableByAll(Path p) throws IOException {
         if (Files.getFileStore(p).supportsFileAttributeView("posix")) {
@@ -44,6 +70,7 @@ public final class AtomicFiles {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
         try {
+            removeStaleTemporaries(dir, target);
             tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
             Files.write(tmp, content);
             readableByAll(tmp);

@@ -62,6 +62,7 @@ public final class Emulator {
     public static Emulator of(Network network, MachineConfig machine, RunConfig run, Calibration calibration,
                               EnergyTable energy) {
         RunConfig resolved = Thresholds.resolve(run, network);
+        MemoryBudget.check(network, resolved.effectiveThreads(), network.name());
         return new Emulator(network, machine, resolved, calibration, Accelerators.create(resolved, machine), energy);
     }
 

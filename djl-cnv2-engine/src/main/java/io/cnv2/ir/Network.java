@@ -178,8 +178,13 @@ public final class Network {
         }
 
         public Network build() {
+            if (nodes.size() > io.cnv2.Limits.MAX_NODES) {
+                throw new IrException("network '" + name + "' has " + nodes.size() + " nodes, more than the "
+                        + io.cnv2.Limits.MAX_NODES + " cnv2 takes");
+            }
             Map<String, Shape> shapes = new HashMap<>();
             for (Input i : inputs) {
+                checkLimits("input '" + i.name() + "'", i.shape());
                 if (shapes.put(i.name(), i.shape()) != null) {
                     throw new IrException("input '" + i.name() + "' is declared twice");
                 }
@@ -197,7 +202,13 @@ public final class Network {
                             + " inputs, got " + n.inputs().size());
                 }
                 List<Shape> in = n.inputs().stream().map(shapes::get).toList();
-                Shape out = n.op().inferShape(n.name(), in);
+                Shape out;
+                try {
+                    out = n.op().inferShape(n.name(), in);
+                } catch (IllegalArgumentException | ArithmeticException e) {
+                    throw IrException.at(n.name(), e.getMessage());
+                }
+                checkLimits("node '" + n.name() + "' output", out);
                 if (shapes.put(n.output(), out) != null) {
                     throw IrException.at(n.name(), "output tensor '" + n.output() + "' is produced twice");
                 }
@@ -211,6 +222,22 @@ public final class Network {
                 }
             }
             return new Network(name, inputs, sorted, constants, outputs, shapes);
+        }
+
+        /** Rank and element limits of every tensor (docs/LIMITS.md). */
+        private static void checkLimits(String what, Shape s) {
+            if (s.rank() > io.cnv2.Limits.MAX_RANK) {
+                throw new IrException(what + " has rank " + s.rank() + ", above the limit of "
+                        + io.cnv2.Limits.MAX_RANK);
+            }
+            long n = 1;
+            for (int d : s.dims()) {
+                n *= d;
+                if (n > io.cnv2.Limits.MAX_TENSOR_ELEMENTS) {
+                    throw new IrException(what + " " + s + " has more than " + io.cnv2.Limits.MAX_TENSOR_ELEMENTS
+                            + " elements (the limit of one tensor)");
+                }
+            }
         }
 
         private List<Node> topologicalOrder(Set<String> available) {

@@ -86,11 +86,20 @@ public final class Npy {
             throw new BadInputException(file + ": only little-endian float32 arrays in C order are read, header is "
                     + header);
         }
-        int[] shape = Arrays.stream(m.group(3).split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                .mapToInt(Integer::parseInt).toArray();
+        String[] dims = Arrays.stream(m.group(3).split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                .toArray(String[]::new);
+        int[] shape = new int[dims.length];
         long n = 1;
-        for (int d : shape) {
-            n *= d;
+        for (int i = 0; i < dims.length; i++) {
+            // a dimension is one number of at most 9 digits; "3 4" or a 20-digit one is not a shape
+            if (!dims[i].matches("[0-9]{1,9}")) {
+                throw new BadInputException(file + ": .npy shape (" + m.group(3) + ") is not a list of dimensions");
+            }
+            shape[i] = Integer.parseInt(dims[i]);
+            n *= shape[i];
+            if (n > Integer.MAX_VALUE / 4) {
+                throw new BadInputException(file + ": .npy shape (" + m.group(3) + ") is too large to read");
+            }
         }
         int offset = 10 + headerLength;
         if ((long) bytes.length - offset != 4 * n) {

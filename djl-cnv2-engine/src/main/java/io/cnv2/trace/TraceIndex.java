@@ -14,6 +14,25 @@ import java.util.List;
  */
 public record TraceIndex(String model, int images, int batchSize, int batches, String values, List<Layer> layers) {
 
+    /** Reads a trace folder's {@code index.json}; a clear error naming the file when it is not one. */
+    public static TraceIndex read(java.nio.file.Path file) {
+        com.fasterxml.jackson.databind.JsonNode root = io.cnv2.config.Json.read(file, "trace index");
+        TraceIndex t;
+        try {
+            t = io.cnv2.config.Json.MAPPER.treeToValue(root, TraceIndex.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            throw new io.cnv2.BadInputException("trace index " + file + " is not a cnv2 trace index: "
+                    + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (t == null || t.layers() == null || t.images() < 0 || t.batchSize() < 1 || t.batches() < 0
+                || t.layers().stream().anyMatch(l -> l == null || l.name() == null || l.activationFiles() == null)) {
+            throw new io.cnv2.BadInputException("trace index " + file + " is incomplete (layers, images, batchSize, "
+                    + "batches and every layer's name and files are needed)");
+        }
+        return t;
+    }
+
+
     /**
      * One layer.
      *

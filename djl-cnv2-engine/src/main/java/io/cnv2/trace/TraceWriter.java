@@ -82,6 +82,7 @@ public final class TraceWriter {
         this.batchSize = batchSize;
         try {
             Files.createDirectories(dir);
+            retireOldTrace(dir);
         } catch (IOException e) {
             throw new BadInputException("cannot create trace folder " + dir + ": " + e.getMessage());
         }
@@ -195,6 +196,35 @@ public final class TraceWriter {
                 entries);
         AtomicFiles.write(dir.resolve("index.json"), Json.write(index));
         return index;
+    }
+
+    /**
+     * A folder holding an index is a complete trace: replacing it starts by removing the old
+     * index (the old trace stops being complete before any of its files is overwritten), then the
+     * files it listed, so no stale batch of a longer earlier trace is left beside the new one.
+     */
+    private static void retireOldTrace(Path dir) throws IOException {
+        Path index = dir.resolve("index.json");
+        if (!Files.exists(index)) {
+            return;
+        }
+        TraceIndex old = null;
+        try {
+            old = TraceIndex.read(index);
+        } catch (BadInputException unreadable) {
+            // an index we cannot read lists nothing we could remove
+        }
+        Files.delete(index);
+        if (old != null) {
+            for (TraceIndex.Layer l : old.layers()) {
+                for (String f : l.activationFiles()) {
+                    Files.deleteIfExists(dir.resolve(Path.of(f).getFileName()));
+                }
+                if (l.weightFile() != null) {
+                    Files.deleteIfExists(dir.resolve(Path.of(l.weightFile()).getFileName()));
+                }
+            }
+        }
     }
 
     private static float[] asFloats(short[] q) {

@@ -99,7 +99,7 @@ final class ConstantFolder {
         System.arraycopy(data.dims(), 0, dims, 0, axis);
         System.arraycopy(indices.dims(), 0, dims, axis, indices.rank());
         System.arraycopy(data.dims(), axis + 1, dims, axis + indices.rank(), r - axis - 1);
-        double[] out = new double[(int) (outer * idx.length * inner)];
+        double[] out = new double[elements(new long[] {outer, idx.length, inner})];
         int o = 0;
         for (long a = 0; a < outer; a++) {
             for (long j : idx) {
@@ -144,7 +144,7 @@ final class ConstantFolder {
         }
         long[] inStrides = strides(x.dims());
         long[] outStrides = strides(dims);
-        int total = (int) Arrays.stream(dims).reduce(1, (p, q) -> p * q);
+        int total = elements(dims);
         double[] out = new double[total];
         for (int o = 0; o < total; o++) {
             long src = 0;
@@ -222,7 +222,7 @@ final class ConstantFolder {
         for (int i = 0; i < a; i++) {
             outer *= dims[i];
         }
-        double[] out = new double[(int) Arrays.stream(dims).reduce(1, (p, q) -> p * q)];
+        double[] out = new double[elements(dims)];
         int o = 0;
         for (long i = 0; i < outer; i++) {
             for (Const c : in) {
@@ -298,7 +298,7 @@ final class ConstantFolder {
         }
         boolean integral = x.integral() && y.integral();
         long[] os = strides(dims);
-        int total = (int) Arrays.stream(dims).reduce(1, (p, q) -> p * q);
+        int total = elements(dims);
         double[] out = new double[total];
         for (int o = 0; o < total; o++) {
             double a = x.data()[broadcastIndex(o, dims, os, x.dims())];
@@ -368,7 +368,7 @@ final class ConstantFolder {
 
     private static Const constantOfShape(long[] dims, Attributes at) {
         Const v = at.has("value") ? Tensors.read(at.raw("value").getT()) : new Const(new long[] {1}, new double[1], false);
-        double[] d = new double[(int) Arrays.stream(dims).reduce(1, (p, q) -> p * q)];
+        double[] d = new double[elements(dims)];
         Arrays.fill(d, v.data()[0]);
         return new Const(dims, d, v.integral());
     }
@@ -405,11 +405,34 @@ final class ConstantFolder {
     private static Const range(Const start, Const limit, Const delta) {
         double s = start.scalar();
         double d = delta.scalar();
-        int n = (int) Math.max(0, Math.ceil((limit.scalar() - s) / d));
+        double count = Math.max(0, Math.ceil((limit.scalar() - s) / d));
+        if (!(count <= io.cnv2.Limits.MAX_TENSOR_ELEMENTS)) {
+            throw new IllegalArgumentException("Range would make " + count + " values, more than one tensor may hold");
+        }
+        int n = (int) count;
         double[] out = new double[n];
         for (int i = 0; i < n; i++) {
             out[i] = s + i * d;
         }
         return new Const(new long[] {n}, out, start.integral());
+    }
+
+    /**
+     * Elements of a folded constant of these dimensions, refused past the limit of one tensor
+     * before anything is allocated (a damaged or hostile file may ask for any size).
+     */
+    private static int elements(long[] dims) {
+        long n = 1;
+        for (long d : dims) {
+            if (d < 0) {
+                throw new IllegalArgumentException("a folded constant would have a negative dimension");
+            }
+            if (d != 0 && n > io.cnv2.Limits.MAX_TENSOR_ELEMENTS / d) {
+                throw new IllegalArgumentException("a folded constant of dimensions " + Arrays.toString(dims)
+                        + " would exceed the " + io.cnv2.Limits.MAX_TENSOR_ELEMENTS + " elements of one tensor");
+            }
+            n *= d;
+        }
+        return (int) n;
     }
 }

@@ -216,6 +216,15 @@ final class GraphTranslator {
         return c;
     }
 
+    /** A constant input the op cannot do without: its absence is a clear error naming it. */
+    private Const required(NodeProto n, int i, String what) {
+        Const c = constant(n, i, what);
+        if (c == null) {
+            throw new IllegalArgumentException(what + " (input " + i + ") is missing");
+        }
+        return c;
+    }
+
     private Shape dynamicShape(NodeProto n, int i) {
         String t = resolve(n.getInput(i));
         if (consts.containsKey(t)) {
@@ -316,8 +325,8 @@ final class GraphTranslator {
                 if (at.integer("training_mode", 0) != 0) {
                     throw error(name, n, "training_mode=1 is not supported");
                 }
-                add(name, n, new BatchNorm(constant(n, 1, "scale").tensor(), constant(n, 2, "bias").tensor(),
-                        constant(n, 3, "mean").tensor(), constant(n, 4, "var").tensor(),
+                add(name, n, new BatchNorm(required(n, 1, "scale").tensor(), required(n, 2, "bias").tensor(),
+                        required(n, 3, "mean").tensor(), required(n, 4, "var").tensor(),
                         at.real("epsilon", 1e-5f)), List.of(x));
             }
             case "Relu" -> add(name, n, Activation.relu(), List.of(x));
@@ -340,13 +349,13 @@ final class GraphTranslator {
             case "Concat" -> add(name, n, new Concat(sampleAxis(at.integer("axis", 1), x, dynamicShape(n, 0).rank())),
                     operands(n));
             case "Reshape" -> add(name, n, new Reshape(reshaped(ConstantFolder.reshapeDims(name,
-                    dims(dynamicShape(n, 0)), constant(n, 1, "shape").longs(), at.integer("allowzero", 0) != 0))),
+                    dims(dynamicShape(n, 0)), required(n, 1, "shape").longs(), at.integer("allowzero", 0) != 0))),
                     List.of(x));
             case "Flatten" -> add(name, n, new Reshape(reshaped(ConstantFolder.flattenDims(dims(dynamicShape(n, 0)),
                     (int) at.integer("axis", 1)))), List.of(x));
             case "Squeeze" -> squeeze(name, n, at, x);
             case "Unsqueeze" -> add(name, n, new Reshape(reshaped(ConstantFolder.unsqueezeDims(
-                    dims(dynamicShape(n, 0)), opset < 13 ? at.ints("axes", null) : constant(n, 1, "axes").longs()))),
+                    dims(dynamicShape(n, 0)), opset < 13 ? at.ints("axes", null) : required(n, 1, "axes").longs()))),
                     List.of(x));
             case "Softmax" -> add(name, n, softmax(n, at), List.of(x));
             default -> throw error(name, n, "op type '" + op + "' is not supported with computed inputs; supported: "
@@ -401,8 +410,8 @@ final class GraphTranslator {
 
     private void slice(String name, NodeProto n, Attributes at, String x) {
         Shape s = dynamicShape(n, 0);
-        long[] starts = opset < 10 ? at.ints("starts", null) : constant(n, 1, "starts").longs();
-        long[] ends = opset < 10 ? at.ints("ends", null) : constant(n, 2, "ends").longs();
+        long[] starts = opset < 10 ? at.ints("starts", null) : required(n, 1, "starts").longs();
+        long[] ends = opset < 10 ? at.ints("ends", null) : required(n, 2, "ends").longs();
         long[] axes = opset < 10 ? at.ints("axes", null) : optionalInts(n, 3);
         long[] steps = opset < 10 || n.getInputCount() <= 4 ? null : optionalInts(n, 4);
         io.cnv2.ir.Slice op = OnnxOps.slice(s, starts, ends, axes, steps);

@@ -53,6 +53,18 @@ public final class OnnxImporter implements ModelImporter {
         if (!Files.isRegularFile(file)) {
             throw new BadInputException("model file " + file + " does not exist or is not a file");
         }
+        try {
+            long size = Files.size(file);
+            long room = (long) (io.cnv2.Limits.heap() * io.cnv2.Limits.HEAP_SHARE);
+            if (size > Integer.MAX_VALUE || size * io.cnv2.Limits.PARSE_BYTES_PER_FILE_BYTE > room) {
+                throw new BadInputException("model file " + file + " (" + io.cnv2.Limits.megabytes(size) + ") needs "
+                        + "about " + io.cnv2.Limits.megabytes(size * io.cnv2.Limits.PARSE_BYTES_PER_FILE_BYTE)
+                        + " of heap to import; this JVM may use " + io.cnv2.Limits.megabytes(room)
+                        + " (give it more with CNV2_JAVA_OPTS=-Xmx16g; ONNX files are limited to 2 GB)");
+            }
+        } catch (IOException e) {
+            throw new BadInputException("model file " + file + " cannot be read: " + e.getMessage());
+        }
         ModelProto model;
         try (InputStream in = Files.newInputStream(file)) {
             CodedInputStream coded = CodedInputStream.newInstance(in);

@@ -32,11 +32,11 @@ final class Tensors {
             }
             n *= d;
         }
-        if (n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("tensor '" + t.getName() + "' is too large");
+        if (n > io.cnv2.Limits.MAX_TENSOR_ELEMENTS) {
+            throw new IllegalArgumentException("tensor '" + t.getName() + "' has " + n + " elements, more than the "
+                    + io.cnv2.Limits.MAX_TENSOR_ELEMENTS + " of one tensor cnv2 takes");
         }
         int count = (int) n;
-        double[] v = new double[count];
         int type = t.getDataType();
         boolean raw = !t.getRawData().isEmpty();
         ByteBuffer b = raw ? t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN) : null;
@@ -52,6 +52,8 @@ final class Tensors {
             throw new IllegalArgumentException("tensor '" + t.getName() + "' should hold " + count + " values but holds "
                     + have + " (truncated file?)");
         }
+        // allocated only now: the dimensions of a damaged file may promise more values than it holds
+        double[] v = new double[count];
         for (int i = 0; i < count; i++) {
             v[i] = switch (type) {
                 case FLOAT -> raw ? b.getFloat() : t.getFloatData(i);
