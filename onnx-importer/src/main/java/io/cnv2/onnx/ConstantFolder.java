@@ -327,10 +327,10 @@ final class ConstantFolder {
                 throw new IllegalArgumentException("Expand cannot broadcast " + Arrays.toString(x.dims()) + " to "
                         + Arrays.toString(shape));
             }
-            dims[i] = Math.max(a, b);
+            dims[i] = a == 1 ? b : a;
         }
         long[] os = strides(dims);
-        double[] out = new double[(int) Arrays.stream(dims).reduce(1, (p, q) -> p * q)];
+        double[] out = new double[elements(dims)];
         for (int o = 0; o < out.length; o++) {
             out[o] = x.data()[broadcastIndex(o, dims, os, x.dims())];
         }

@@ -43,6 +43,9 @@ final class Recurrent {
             Const seqLens, Const h0, Const c0, Const peepholes, List<String> outputs, boolean[] read) {
     }
 
+    /** IR nodes one step makes at most (GRU without linear_before_reset, with Y). */
+    private static final int STEP_NODES = 20;
+
     private final Cell n;
     private final int gates;
     private final int hidden;
@@ -93,6 +96,11 @@ final class Recurrent {
         }
         seq = x.dim(1 - batchAxis);
         features = x.dim(2);
+        // about 20 IR nodes per step: refuse before unrolling what the network would refuse (Limits)
+        if ((long) seq * STEP_NODES > io.cnv2.Limits.MAX_NODES) {
+            throw new IllegalArgumentException("unrolling " + seq + " time steps would make about " + (long) seq
+                    * STEP_NODES + " nodes, more than the " + io.cnv2.Limits.MAX_NODES + " cnv2 takes");
+        }
         if (n.w() == null || n.w().rank() != 3 || n.w().dims()[0] != 1 || n.w().dims()[1] % gates != 0
                 || n.w().dims()[2] != features) {
             throw new IllegalArgumentException("W must be a constant [1, " + gates + "*hidden, " + features + "], is "

@@ -138,6 +138,21 @@ class RecurrentImportTest {
         agreesWithOnnxRuntime(model("GRU", false, List.of(attr("direction", "reverse")), "gru_reverse"), 3 * T - 1);
     }
 
+    @Test
+    void stackedCellsLstmYIntoAGruMatchOnnxRuntime() throws Exception {
+        // the importer fuzz seed: an LSTM (initial h) whose Y, its direction axis squeezed, feeds a
+        // GRU (batch on axis 1, tracked through the Squeeze); the output adds both cells' last states
+        Path model = tmp.resolve("recurrent.onnx");
+        try (var in = getClass().getResourceAsStream("OnnxModelFuzzTestInputs/onnxModel/recurrent.onnx")) {
+            java.nio.file.Files.write(model, in.readAllBytes());
+        }
+        Network net = ModelLoader.load(model);
+        List<Map<String, Tensor>> inputs = List.of(Map.of("x", new Tensor(Shape.of(1, 3, 2),
+                new float[] {0.5f, 0f, -1f, 2f, 0f, 0.25f})));
+        OrtAgreementTest.compareEveryTensor(model, net, inputs);
+        assertEquals(3 + 2 + 3 + 2, net.acceleratorLayers().size(), "each cell: 3 W x_t, 2 R h_(t-1) (h_0 folded)");
+    }
+
     private String refused(Path model) {
         BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(model));
         assertTrue(e.getMessage().contains("node 'cell' (") && e.getMessage().contains(model.toString()),
