@@ -66,6 +66,23 @@ final class RandomLayers {
         return new Case(layer, new QTensor(shape, act, fa));
     }
 
+    /**
+     * A fully connected layer of the given shape with random weights and formats, on an input [1, inputs]
+     * whose values are zero with probability {@code sparsity}: the gate layers of an unrolled LSTM or GRU.
+     */
+    static Case fullyConnected(Random r, String name, int inputs, int outputs, double sparsity) {
+        ConvGeometry g = ConvGeometry.fullyConnected(inputs, outputs);
+        short[] weights = new short[inputs * outputs];
+        fill(r, weights, r.nextDouble() * 0.5);
+        short[] bias = r.nextBoolean() ? fillNew(r, outputs, 0.2) : null;
+        int fa = r.nextInt(16);
+        int fw = r.nextInt(16);
+        QLayer layer = new QLayer(name, g, weights, fw, bias, r.nextInt(20) - 2, fa, fa + fw - 8 - r.nextInt(16));
+        short[] act = new short[inputs];
+        fill(r, act, sparsity);
+        return new Case(layer, new QTensor(new Shape(1, inputs), act, fa));
+    }
+
     /** Random 16-bit values, each zero with probability {@code zeros}, extremes now and then. */
     static void fill(Random r, short[] a, double zeros) {
         for (int i = 0; i < a.length; i++) {

@@ -96,6 +96,27 @@ class CliTest {
     }
 
     @Test
+    void shippedLstmRunsOnTheSampleWithCnv() throws Exception {
+        // the LSTM takes the sample's [1, 1, 28, 28] images and reshapes them to 28 rows inside the graph
+        Path json = dir.resolve("lstm.json");
+        Outcome o = cli("run", "--model", io.cnv2.models.ShippedModels.fashionMnistLstmOnnx().toString(), "--dataset",
+                "fashion-mnist-sample", "--arch", "cnv", "--limit", "20", "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("top-1 on 20 labelled images") && o.out().contains("speedup over DaDianNao"),
+                o.out());
+        JsonNode r = Json.MAPPER.readTree(json.toFile());
+        int gateLayers = 0;
+        for (JsonNode l : r.get("layers")) {
+            if (l.get("name").asText().matches(".*/t\\d+/(Wx|Rh)")) {
+                assertEquals("Dense", l.get("op").asText());
+                assertTrue(l.get("cycles").asLong() > 0, l.toString());
+                gateLayers++;
+            }
+        }
+        assertEquals(28 + 27, gateLayers, "W x_t and R h_(t-1) of every step on the accelerator");
+    }
+
+    @Test
     void thresholdForALayerTheModelLacks() throws Exception {
         Path th = dir.resolve("th.json");
         Files.writeString(th, "{\"conv9\": 0.5}");

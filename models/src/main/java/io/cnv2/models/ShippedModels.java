@@ -18,7 +18,12 @@ public final class ShippedModels {
     /** File names inside the shipped Fashion-MNIST folder. */
     public static final List<String> FASHION_FILES = List.of("fashion_cnn.onnx", "fashion_cnn.pt", "labels.txt", "fashion_cnn.pt.calibration.json",
             "metrics.json", "fashion_cnn.calibration.json", "sample/t10k-images-idx3-ubyte.gz", "sample/t10k-labels-idx1-ubyte.gz");
+    private static final String LSTM_BASE = "/io/cnv2/models/fashion-mnist-lstm/";
+    /** File names inside the shipped Fashion-MNIST LSTM folder (the images read row by row; same sample). */
+    public static final List<String> LSTM_FILES = List.of("fashion_lstm.onnx", "labels.txt", "metrics.json",
+            "fashion_lstm.calibration.json");
     private static Path extracted;
+    private static Path extractedLstm;
 
     private ShippedModels() {
     }
@@ -45,6 +50,31 @@ public final class ShippedModels {
             }
         }
         return extracted;
+    }
+
+    /** The folder holding the shipped Fashion-MNIST LSTM (models/fashion-mnist-lstm), extracted once. */
+    public static synchronized Path fashionMnistLstmDir() {
+        if (extractedLstm == null) {
+            try {
+                Path dir = Files.createTempDirectory("cnv2-models-lstm-");
+                for (String f : LSTM_FILES) {
+                    try (InputStream in = ShippedModels.class.getResourceAsStream(LSTM_BASE + f)) {
+                        if (in != null) {
+                            Files.copy(in, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+                        }
+                    }
+                }
+                deleteOnExit(dir);
+                extractedLstm = dir;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot extract the shipped models", e);
+            }
+        }
+        return extractedLstm;
+    }
+
+    public static Path fashionMnistLstmOnnx() {
+        return fashionMnistLstmDir().resolve("fashion_lstm.onnx");
     }
 
     public static Path fashionMnistOnnx() {

@@ -14,7 +14,7 @@ final class ConstantFolder {
     /** Op types this class evaluates when every input is constant. */
     static final Set<String> FOLDABLE = Set.of("Shape", "Gather", "Slice", "Cast", "Unsqueeze", "Squeeze", "Concat",
             "Reshape", "Flatten", "Identity", "Add", "Sub", "Mul", "Div", "Neg", "ConstantOfShape", "Transpose",
-            "Floor", "Ceil", "Sqrt", "Range", "Size");
+            "Floor", "Ceil", "Sqrt", "Range", "Size", "Expand");
 
     private ConstantFolder() {
     }
@@ -46,6 +46,7 @@ final class ConstantFolder {
             case "ConstantOfShape" -> constantOfShape(in.get(0).longs(), at);
             case "Transpose" -> transpose(in.get(0), at.ints("perm", null));
             case "Range" -> range(in.get(0), in.get(1), in.get(2));
+            case "Expand" -> expand(in.get(0), in.get(1).longs());
             default -> throw new IllegalStateException("not foldable: " + node.getOpType());
         };
     }
@@ -313,6 +314,27 @@ final class ConstantFolder {
             }
         }
         return new Const(dims, out, integral);
+    }
+
+    /** ONNX Expand: numpy broadcasting of x against the given shape (PyTorch's zero initial LSTM state). */
+    private static Const expand(Const x, long[] shape) {
+        int r = Math.max(x.rank(), shape.length);
+        long[] dims = new long[r];
+        for (int i = 0; i < r; i++) {
+            long a = dimFromEnd(x.dims(), r - 1 - i);
+            long b = dimFromEnd(shape, r - 1 - i);
+            if (a != b && a != 1 && b != 1) {
+                throw new IllegalArgumentException("Expand cannot broadcast " + Arrays.toString(x.dims()) + " to "
+                        + Arrays.toString(shape));
+            }
+            dims[i] = a == 1 ? b : a;
+        }
+        long[] os = strides(dims);
+        double[] out = new double[elements(dims)];
+        for (int o = 0; o < out.length; o++) {
+            out[o] = x.data()[broadcastIndex(o, dims, os, x.dims())];
+        }
+        return new Const(dims, out, x.integral());
     }
 
     private static long dimFromEnd(long[] dims, int back) {

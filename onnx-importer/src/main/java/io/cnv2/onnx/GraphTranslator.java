@@ -40,7 +40,7 @@ import java.util.TreeSet;
  * One ONNX graph to the IR. Walks the nodes in file order (ONNX requires topological order),
  * keeping the value of every constant tensor and the shape of every other, so that shape
  * subgraphs fold to constants and each remaining node becomes one IR node with the same name
- * and output tensor name.
+ * and output tensor name (except LSTM and GRU, which {@link Recurrent} unrolls into many).
  */
 final class GraphTranslator {
     /** Op types that become IR nodes (plus the foldable ones when their inputs are known). */
@@ -48,7 +48,7 @@ final class GraphTranslator {
             "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Sub",
             "Mul", "Div", "Concat", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Softmax", "Identity", "Dropout",
             "Cast", "Constant", "ConvTranspose", "Resize", "Upsample", "Transpose", "Slice", "ReduceMean", "Pow",
-            "Sqrt");
+            "Sqrt", "LSTM", "GRU");
 
     private final String file;
     private final GraphProto graph;
@@ -269,7 +269,8 @@ final class GraphTranslator {
         if (!TRANSLATED.contains(op)) {
             throw error(name, n, "op type '" + op + "' is not supported; supported: " + supported());
         }
-        for (int i = 1; i < n.getOutputCount(); i++) {
+        boolean recurrent = op.equals("LSTM") || op.equals("GRU");
+        for (int i = 1; i < n.getOutputCount() && !recurrent; i++) {
             if (!n.getOutput(i).isEmpty() && readers.containsKey(n.getOutput(i))) {
                 throw error(name, n, "output " + i + " ('" + n.getOutput(i) + "') is used, cnv2 computes only the "
                         + "first output of " + op);
@@ -301,6 +302,7 @@ final class GraphTranslator {
                 }
             }
             case "Slice" -> slice(name, n, at, x);
+            case "LSTM", "GRU" -> recurrent(name, n, at, x);
             case "ReduceMean" -> {
                 var r = OnnxOps.reduceMean(at, dynamicShape(n, 0),
                         opset < 18 ? at.ints("axes", null) : optionalInts(n, 1));
@@ -382,6 +384,28 @@ final class GraphTranslator {
         if (b - before != 0) {
             batchAxes.put(n.getOutput(0), b - before);
         }
+    }
+
+    /** LSTM or GRU unrolled over the sequence ({@link Recurrent}); only the outputs the graph reads are made. */
+    private void recurrent(String name, NodeProto n, Attributes at, String x) {
+        boolean lstm = n.getOpType().equals("LSTM");
+        List<String> outs = new ArrayList<>();
+        boolean[] read = new boolean[3];
+        for (int i = 0; i < 3; i++) {
+            String o = i < n.getOutputCount() ? n.getOutput(i) : "";
+            outs.add(o);
+            read[i] = !o.isEmpty() && readers.containsKey(o);
+        }
+        var node = new Recurrent.Cell(name, at, x, dynamicShape(n, 0), batchAxis(x), constant(n, 1, "W"),
+                constant(n, 2, "R"), constant(n, 3, "B"), constant(n, 4, "sequence_lens"),
+                constant(n, 5, "initial_h"), lstm ? constant(n, 6, "initial_c") : null,
+                lstm ? constant(n, 7, "P") : null, outs, read);
+        Recurrent.Unrolled u = lstm ? Recurrent.lstm(node) : Recurrent.gru(node);
+        consts.putAll(u.constants());
+        for (Recurrent.Step s : u.steps()) {
+            add(s.name(), n, s.op(), s.inputs(), s.output());
+        }
+        batchAxes.putAll(u.batchAxes());
     }
 
     private void slice(String name, NodeProto n, Attributes at, String x) {
@@ -475,6 +499,10 @@ final class GraphTranslator {
     }
 
     private void add(String name, NodeProto n, Op op, List<String> inputs) {
+        add(name, n, op, inputs, n.getOutput(0));
+    }
+
+    private void add(String name, NodeProto n, Op op, List<String> inputs, String output) {
         for (String i : inputs) {
             if (consts.containsKey(i)) {
                 usedConstants.add(i);
@@ -491,10 +519,10 @@ final class GraphTranslator {
         } catch (IrException e) {
             throw new BadInputException("model file " + file + ": " + e.getMessage());
         }
-        shapes.put(n.getOutput(0), out);
-        nodes.put(n.getOutput(0), new Node(name, op, inputs, n.getOutput(0)));
+        shapes.put(output, out);
+        nodes.put(output, new Node(name, op, inputs, output));
         if (!inputs.isEmpty() && batchAxis(inputs.get(0)) != 0 && !(op instanceof Reshape)) {
-            batchAxes.put(n.getOutput(0), batchAxis(inputs.get(0)));
+            batchAxes.put(output, batchAxis(inputs.get(0)));
         }
     }
 

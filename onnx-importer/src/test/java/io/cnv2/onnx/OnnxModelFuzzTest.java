@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * Coverage-guided fuzzing of the ONNX importer (issue 10), seeded with small real models
- * (conv/pool/gemm, a BatchNorm residual with softmax, ConvTranspose/Resize/Concat). The rule:
+ * (conv/pool/gemm, a BatchNorm residual with softmax, ConvTranspose/Resize/Concat, an LSTM feeding
+ * a GRU). The rule:
  * any file either imports or fails with the project's {@link BadInputException}; a model that
  * imports and is small enough to run is run once, float and emulated (Cnvlutin), and must run or
  * fail the same clear way. Any other exception, a hang or running out of memory is a finding.
