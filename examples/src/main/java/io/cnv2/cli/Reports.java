@@ -63,6 +63,16 @@ final class Reports {
             sb.append(String.format(Locale.ROOT, "energy per image: %.2f uJ on the accelerator (%s)%n",
                     t.energyPicojoules() / r.images() / 1e6, r.energy().source()));
         }
+        long onAcc = r.layers().stream().filter(l -> l.placement().equals("accelerator")).count();
+        long hostFixed = r.layers().stream().filter(l -> l.placement().equals("host-fixed")).count();
+        long hostFloat = r.layers().stream().filter(l -> l.placement().equals("host-float")).count();
+        long hostMacs = r.layers().stream().filter(l -> !l.placement().equals("accelerator"))
+                .mapToLong(io.cnv2.stats.LayerReport::macs).sum();
+        long allMacs = t.acceleratorMacs() + hostMacs;
+        sb.append(String.format(Locale.ROOT, "where layers ran: %d on the accelerator (%s MACs, %.2f%% of the network's), "
+                        + "%d on the host in 16-bit fixed point, %d on the host in float (%s MACs on the host)%n", onAcc,
+                fmt(t.acceleratorMacs()), allMacs == 0 ? 0 : 100.0 * t.acceleratorMacs() / allMacs, hostFixed, hostFloat,
+                fmt(hostMacs)));
         if (!r.hostFloatLayers().isEmpty()) {
             sb.append("on the host in float: ").append(String.join(", ", r.hostFloatLayers())).append('\n');
         }

@@ -24,6 +24,7 @@ import io.cnv2.ir.Op;
 import io.cnv2.ir.PoolWindow;
 import io.cnv2.ir.Reshape;
 import io.cnv2.ir.Shape;
+import io.cnv2.ir.LayerNorm;
 import io.cnv2.ir.Softmax;
 import io.cnv2.ir.Tensor;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ final class GraphTranslator {
             "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Sub",
             "Mul", "Div", "Concat", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Softmax", "Identity", "Dropout",
             "Cast", "Constant", "ConvTranspose", "Resize", "Upsample", "Transpose", "Slice", "ReduceMean", "Pow",
-            "Sqrt", "LSTM", "GRU");
+            "Sqrt", "LSTM", "GRU", "LayerNormalization");
 
     private final String file;
     private final GraphProto graph;
@@ -358,6 +359,7 @@ final class GraphTranslator {
                     dims(dynamicShape(n, 0)), opset < 13 ? at.ints("axes", null) : required(n, 1, "axes").longs()))),
                     List.of(x));
             case "Softmax" -> add(name, n, softmax(n, at), List.of(x));
+            case "LayerNormalization" -> add(name, n, layerNorm(n, at), List.of(x));
             default -> throw error(name, n, "op type '" + op + "' is not supported with computed inputs; supported: "
                     + supported());
         }
@@ -688,6 +690,25 @@ final class GraphTranslator {
             hi = max == null ? hi : (float) max.scalar();
         }
         return Activation.clip(lo, hi);
+    }
+
+    /** ONNX LayerNormalization: float stash type, only output Y (Mean and InvStdDev are training outputs). */
+    private LayerNorm layerNorm(NodeProto n, Attributes at) {
+        if (at.integer("stash_type", 1) != 1) {
+            throw new IllegalArgumentException("LayerNormalization stash_type " + at.integer("stash_type", 1)
+                    + " is not supported (1, float, is)");
+        }
+        for (int i = 1; i < n.getOutputCount(); i++) {
+            if (!n.getOutput(i).isEmpty()) {
+                throw new IllegalArgumentException("LayerNormalization output " + i + " (Mean/InvStdDev) is not "
+                        + "supported; cnv2 computes Y only");
+            }
+        }
+        Shape x = dynamicShape(n, 0);
+        int a = sampleAxis(at.integer("axis", -1), resolve(n.getInput(0)), x.rank());
+        Const b = constant(n, 2, "bias");
+        return new LayerNorm(a, at.real("epsilon", 1e-5f), required(n, 1, "scale").tensor(),
+                b == null ? null : b.tensor());
     }
 
     private Softmax softmax(NodeProto n, Attributes at) {
