@@ -437,4 +437,25 @@ class CliTest {
         assertUserError(cli("characterize", "--frames", dir.resolve("nothing").toString(), "--json", json.toString()),
                 "nothing");
     }
+
+    @Test
+    void theShippedLstmTracesAndCharacterisesLikeAnyModel() throws Exception {
+        Path lstm = ShippedModels.fashionMnistLstmOnnx();
+        Path out = dir.resolve("trace");
+        Outcome o = cli("trace", "--model", lstm.toString(), "--limit", "3", "--out", out.toString());
+        assertEquals(0, o.code(), o.err());
+        io.cnv2.trace.TraceIndex index = io.cnv2.trace.TraceIndex.read(out.resolve("index.json"));
+        assertEquals(56, index.layers().size(), "28 W.x_t, 27 R.h_(t-1) (none at t = 0: h_0 = 0) and the classifier");
+        for (io.cnv2.trace.TraceIndex.Layer l : index.layers()) {
+            io.cnv2.trace.Npy.Array w = io.cnv2.trace.Npy.read(out.resolve(l.weightFile()));
+            assertEquals(l.weightShape(), java.util.Arrays.stream(w.shape()).boxed().toList(), l.name());
+            io.cnv2.trace.Npy.Array a = io.cnv2.trace.Npy.read(out.resolve(l.activationFiles().get(0)));
+            assertEquals(l.inputShape().subList(1, l.inputShape().size()),
+                    java.util.Arrays.stream(a.shape()).boxed().toList().subList(1, a.shape().length), l.name());
+        }
+        Path json = dir.resolve("pot.json");
+        o = cli("characterize", "--model", lstm.toString(), "--limit", "5", "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        assertEquals(56, Json.MAPPER.readTree(json.toFile()).get("layers").size());
+    }
 }
