@@ -259,7 +259,12 @@ final class GraphTranslator {
             for (String i : n.getInputList()) {
                 in.add(i.isEmpty() ? null : consts.get(resolve(i)));
             }
-            consts.put(n.getOutput(0), ConstantFolder.fold(n, in, opset));
+            try {
+                consts.put(n.getOutput(0), ConstantFolder.fold(n, in, opset));
+            } catch (NullPointerException absent) {
+                // the folder reads inputs by position; an absent required one is null (found by fuzzing)
+                throw new IllegalArgumentException("a required input of " + op + " is missing");
+            }
             return;
         }
         if (!TRANSLATED.contains(op) && ConstantFolder.FOLDABLE.contains(op)) {
@@ -289,7 +294,7 @@ final class GraphTranslator {
                 alias.put(n.getOutput(0), x);
             }
             case "Conv" -> add(name, n, conv(n, at), List.of(x));
-            case "ConvTranspose" -> add(name, n, OnnxOps.convTranspose(at, dynamicShape(n, 0), constant(n, 1, "weight"),
+            case "ConvTranspose" -> add(name, n, OnnxOps.convTranspose(at, dynamicShape(n, 0), required(n, 1, "weight"),
                     constant(n, 2, "bias")), List.of(x));
             case "Resize", "Upsample" -> resize(name, n, at, x);
             case "Transpose" -> {
@@ -398,8 +403,8 @@ final class GraphTranslator {
             outs.add(o);
             read[i] = !o.isEmpty() && readers.containsKey(o);
         }
-        var node = new Recurrent.Cell(name, at, x, dynamicShape(n, 0), batchAxis(x), constant(n, 1, "W"),
-                constant(n, 2, "R"), constant(n, 3, "B"), constant(n, 4, "sequence_lens"),
+        var node = new Recurrent.Cell(name, at, x, dynamicShape(n, 0), batchAxis(x), required(n, 1, "W"),
+                required(n, 2, "R"), constant(n, 3, "B"), constant(n, 4, "sequence_lens"),
                 constant(n, 5, "initial_h"), lstm ? constant(n, 6, "initial_c") : null,
                 lstm ? constant(n, 7, "P") : null, outs, read);
         Recurrent.Unrolled u = lstm ? Recurrent.lstm(node) : Recurrent.gru(node);
@@ -559,7 +564,7 @@ final class GraphTranslator {
         if (x.rank() != 4) {
             throw new IllegalArgumentException("only 2-D convolutions (input rank 4) are supported, input is " + x);
         }
-        Const w = constant(n, 1, "weight");
+        Const w = required(n, 1, "weight");
         if (w.rank() != 4) {
             throw new IllegalArgumentException("weight must have rank 4, has shape " + Arrays.toString(w.dims()));
         }
@@ -627,7 +632,7 @@ final class GraphTranslator {
         if (at.integer("transA", 0) != 0) {
             throw new IllegalArgumentException("transA=1 is not supported");
         }
-        Const b = constant(n, 1, "B");
+        Const b = required(n, 1, "B");
         Const c = constant(n, 2, "C");
         float alpha = at.real("alpha", 1f);
         float beta = at.real("beta", 1f);
@@ -658,7 +663,7 @@ final class GraphTranslator {
             throw new IllegalArgumentException("MatMul of a rank-" + a.rank() + " tensor by a constant is not "
                     + "supported (only [..., C] x constant [C, K])");
         }
-        Const b = constant(n, 1, "B");
+        Const b = required(n, 1, "B");
         if (b.rank() != 2) {
             throw new IllegalArgumentException("MatMul weight must have rank 2, has " + Arrays.toString(b.dims()));
         }

@@ -305,7 +305,14 @@ final class Recurrent {
 
     /** Rows {@code from .. from+rows} of a constant [1, K, C] as a [rows, C] weight. */
     private static Tensor matrix(Const c, int from, int rows, int cols) {
+        if (c == null) {
+            throw new IllegalArgumentException("a weight input (W or R) is missing or not a constant");
+        }
         Tensor t = c.tensor();
+        if ((long) (from + rows) * cols > t.data().length) {
+            throw new IllegalArgumentException("weight " + t.shape() + " holds fewer than the " + (from + rows)
+                    + " x " + cols + " values the cell needs");
+        }
         return new Tensor(Shape.of(rows, cols), Arrays.copyOfRange(t.data(), from * cols, (from + rows) * cols));
     }
 
