@@ -24,14 +24,14 @@ public final class Cnvlutin2Fast extends SkippingAccelerator {
 
     @Override
     protected LayerRun skipping(QLayer layer, QTensor input, Threshold t) {
-        if (run.weightSkipMode().lookahead()) {
-            return TacticalFast.run(layer, input, t, machine, new NeuronMemory(machine, run), run.weightSkipMode());
+        if (weightSkip.lookahead()) {
+            return TacticalFast.run(layer, input, t, machine, new NeuronMemory(machine, run), weightSkip);
         }
         ConvGeometry g = layer.geometry();
         OutputStage outputs = new OutputStage(layer, machine.accumulatorBits()).finishAll(t.apply(input.data()));
         int lanes = machine.neuronLanes();
         int perPass = machine.filtersPerPass();
-        boolean skipWeights = run.weightSkip().equals("filter-lanes");
+        boolean skipWeights = weightSkip.filterLanes();
         boolean windowSync = run.laneSync().equals("window");
         NeuronMemory nm = new NeuronMemory(machine, run);
         long cycles = 0;

@@ -25,8 +25,8 @@ public final class Cnvlutin2Reference extends SkippingAccelerator {
 
     @Override
     protected LayerRun skipping(QLayer layer, QTensor input, Threshold t) {
-        if (run.weightSkipMode().lookahead()) {
-            return TacticalReference.run(layer, input, t, machine, new NeuronMemory(machine, run), run.weightSkipMode());
+        if (weightSkip.lookahead()) {
+            return TacticalReference.run(layer, input, t, machine, new NeuronMemory(machine, run), weightSkip);
         }
         ConvGeometry g = layer.geometry();
         int lanes = machine.neuronLanes();
@@ -36,7 +36,7 @@ public final class Cnvlutin2Reference extends SkippingAccelerator {
         int nb = Bricks.perWindow(g, lanes);
         int perPos = Bricks.ceilDiv(cg, lanes);
         int bits = machine.accumulatorBits();
-        boolean skipWeights = run.weightSkip().equals("filter-lanes");
+        boolean skipWeights = weightSkip.filterLanes();
         boolean windowSync = run.laneSync().equals("window");
         NeuronMemory nm = new NeuronMemory(machine, run);
         short[] w = layer.weights();

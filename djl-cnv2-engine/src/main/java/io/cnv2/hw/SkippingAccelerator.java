@@ -2,6 +2,7 @@ package io.cnv2.hw;
 
 import io.cnv2.config.MachineConfig;
 import io.cnv2.config.RunConfig;
+import io.cnv2.config.WeightSkip;
 import io.cnv2.fixed.QTensor;
 
 /**
@@ -13,6 +14,8 @@ import io.cnv2.fixed.QTensor;
 abstract class SkippingAccelerator implements Accelerator {
     protected final MachineConfig machine;
     protected final RunConfig run;
+    /** The run's weight-skipping mode, parsed once here rather than for every layer of every input. */
+    protected final WeightSkip weightSkip;
     private final String name;
     private final Accelerator dense;
 
@@ -20,6 +23,7 @@ abstract class SkippingAccelerator implements Accelerator {
         this.name = name;
         this.machine = machine;
         this.run = run;
+        this.weightSkip = run.weightSkipMode();
         this.dense = dense;
     }
 
