@@ -20,7 +20,7 @@ class LocalSparkTest {
 
     @BeforeAll
     static void start() {
-        fashion = new Fashion(120, 0.3);
+        fashion = new Fashion(80, 0.3);
         sc = SparkContexts.open("local[2]", "cnv2-test", Map.of("spark.driver.host", "127.0.0.1",
                 "spark.driver.bindAddress", "127.0.0.1"));
     }
@@ -33,29 +33,29 @@ class LocalSparkTest {
     @Test
     void shippedImagesGiveTheSingleMachineResults() {
         Equivalence.check(fashion, Equivalence.emulation(sc, fashion,
-                ShippedImages.of(sc, Fashion.DATASET, fashion.samples), 25, null));
+                ShippedImages.of(sc, Fashion.DATASET, fashion.samples), 25, null), true);
     }
 
     @Test
     void imagesOnASharedFileSystemGiveTheSingleMachineResults() {
-        Equivalence.check(fashion, Equivalence.emulation(sc, fashion, fashion.shared(), 40, null));
+        Equivalence.check(fashion, Equivalence.emulation(sc, fashion, fashion.shared(), 40, null), false);
     }
 
     @Test
     void finishedPartsAreReadBackNotComputedAgain(@TempDir Path dir) throws Exception {
-        SparkEmulation first = Equivalence.emulation(sc, fashion, fashion.shared(), 30, dir);
+        SparkEmulation first = Equivalence.emulation(sc, fashion, fashion.shared(), 27, dir);
         ThresholdSweep.Result a = Equivalence.grid(fashion, first);
-        assertEquals(Equivalence.GRID.length * 4, first.computedParts());
+        assertEquals(Equivalence.GRID.length * 3, first.computedParts());
         try (var files = Files.list(dir)) {
-            assertEquals(Equivalence.GRID.length * 4, files.count(), "one file per finished part");
+            assertEquals(Equivalence.GRID.length * 3, files.count(), "one file per finished part");
         }
-        SparkEmulation again = Equivalence.emulation(sc, fashion, fashion.shared(), 30, dir);
+        SparkEmulation again = Equivalence.emulation(sc, fashion, fashion.shared(), 27, dir);
         ThresholdSweep.Result b = Equivalence.grid(fashion, again);
         assertEquals(0, again.computedParts());
-        assertEquals(Equivalence.GRID.length * 4, again.reusedParts());
+        assertEquals(Equivalence.GRID.length * 3, again.reusedParts());
         assertEquals(Fashion.json(a), Fashion.json(b));
         // other part boundaries are other parts: computed, not mixed up with these
-        SparkEmulation other = Equivalence.emulation(sc, fashion, fashion.shared(), 60, dir);
+        SparkEmulation other = Equivalence.emulation(sc, fashion, fashion.shared(), 40, dir);
         assertEquals(Fashion.json(a), Fashion.json(Equivalence.grid(fashion, other)));
         assertTrue(other.computedParts() > 0);
     }
