@@ -1,6 +1,8 @@
 package io.cnv2.spark;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.cnv2.config.EnergyTable;
 import io.cnv2.config.Json;
 import io.cnv2.config.MachineConfig;
@@ -34,13 +36,19 @@ import java.util.TreeMap;
  */
 public record EmulationRecipe(String modelFile, Map<String, String> inputShapes, String machine, String run,
                               String calibration, String energy) implements Serializable {
+    /**
+     * JSON with map keys sorted: the records hold {@code Map.copyOf}s, whose order changes from
+     * one JVM to the next, and a recipe's text is its identity in a checkpoint a later JVM reads.
+     */
+    private static final ObjectWriter CANONICAL = Json.MAPPER.writer()
+            .without(SerializationFeature.INDENT_OUTPUT).with(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
     public static EmulationRecipe of(Path model, ImportOptions options, MachineConfig machine, RunConfig run,
                                      Calibration calibration, EnergyTable energy) {
         Map<String, String> shapes = new TreeMap<>();
         options.inputShapes().forEach((k, v) -> shapes.put(k, join(v)));
-        return new EmulationRecipe(model.getFileName().toString(), shapes, Json.write(machine), Json.write(run),
-                Json.write(calibration), Json.write(energy));
+        return new EmulationRecipe(model.getFileName().toString(), shapes, canonical(machine), canonical(run),
+                canonical(calibration), canonical(energy));
     }
 
     /** The emulator {@code Emulator.of} gives for this recipe, with the model read from {@code file}. */
@@ -60,7 +68,15 @@ public record EmulationRecipe(String modelFile, Map<String, String> inputShapes,
 
     /** A run as JSON (the form runs travel in) and back. */
     static String json(RunConfig r) {
-        return Json.write(r);
+        return canonical(r);
+    }
+
+    private static String canonical(Object value) {
+        try {
+            return CANONICAL.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static RunConfig run(String json) {

@@ -30,9 +30,10 @@ public final class SharedImages implements ImageSet {
     private final int[] shape;
     private final String preprocessing;
     private final int size;
+    private final String content;
 
     private SharedImages(String kind, String name, String first, String second, int[] shape, String preprocessing,
-                         int size) {
+                         int size, String content) {
         this.kind = kind;
         this.name = name;
         this.first = first;
@@ -40,25 +41,58 @@ public final class SharedImages implements ImageSet {
         this.shape = shape;
         this.preprocessing = preprocessing;
         this.size = size;
+        this.content = content;
     }
 
     /** An IDX image file and its label file (null when unlabelled), the first {@code limit} images (all when 0). */
     public static SharedImages idx(String name, Path images, Path labels, int limit) {
         SharedImages s = new SharedImages("idx", name, images.toAbsolutePath().toString(),
-                labels == null ? null : labels.toAbsolutePath().toString(), null, null, 0);
+                labels == null ? null : labels.toAbsolutePath().toString(), null, null, 0, null);
         return s.limited(limit);
     }
 
     /** An image folder (one sub-folder per class) preprocessed for an input of {@code shape}. */
     public static SharedImages folder(Path root, Shape shape, Preprocessing pre, int limit) {
         SharedImages s = new SharedImages("folder", root.toString(), root.toAbsolutePath().toString(), null,
-                shape.dims(), pre == null ? null : Json.write(pre), 0);
+                shape.dims(), pre == null ? null : Json.write(pre), 0, null);
         return s.limited(limit);
     }
 
     private SharedImages limited(int limit) {
         int n = dataset().size();
-        return new SharedImages(kind, name, first, second, shape, preprocessing, limit > 0 ? Math.min(limit, n) : n);
+        return new SharedImages(kind, name, first, second, shape, preprocessing, limit > 0 ? Math.min(limit, n) : n,
+                content());
+    }
+
+    /**
+     * What the files hold, not where they are (a checkpoint stays valid when the set is mounted
+     * elsewhere): IDX files by a digest of their bytes; an image folder by its files' relative
+     * names, sizes and modification times (reading every image of an ImageNet-size folder to
+     * digest it would cost as much as a run).
+     */
+    private String content() {
+        try {
+            if (kind.equals("idx")) {
+                java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+                for (String f : new String[] {first, second}) {
+                    if (f != null) {
+                        d.update(java.nio.file.Files.readAllBytes(Path.of(f)));
+                    }
+                }
+                return java.util.HexFormat.of().formatHex(d.digest(), 0, 16);
+            }
+            Path root = Path.of(first);
+            StringBuilder b = new StringBuilder();
+            try (var walk = java.nio.file.Files.walk(root)) {
+                for (Path p : walk.filter(java.nio.file.Files::isRegularFile).sorted().toList()) {
+                    b.append(root.relativize(p)).append(' ').append(java.nio.file.Files.size(p)).append(' ')
+                            .append(java.nio.file.Files.getLastModifiedTime(p).toMillis()).append('\n');
+                }
+            }
+            return EmulationRecipe.digest(b.toString());
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+            throw new io.cnv2.BadInputException("cannot read the images at " + first + ": " + e.getMessage());
+        }
     }
 
     private Dataset dataset() {
@@ -93,6 +127,7 @@ public final class SharedImages implements ImageSet {
 
     @Override
     public String identity() {
-        return "shared " + identity0() + " " + size;
+        return "shared " + kind + " " + name + " " + content + " " + java.util.Arrays.toString(shape) + " "
+                + preprocessing + " " + size;
     }
 }
