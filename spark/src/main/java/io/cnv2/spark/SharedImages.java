@@ -44,6 +44,21 @@ public final class SharedImages implements ImageSet {
         this.content = content;
     }
 
+    /**
+     * The first {@code limit} images (all when 0) of {@code ds} read where they are: an IDX set or
+     * an image folder (the preprocessing it resolved travels along).
+     */
+    public static SharedImages of(Dataset ds, int limit) {
+        if (ds instanceof IdxDataset idx) {
+            return idx(idx.name(), idx.imagesFile(), idx.labelsFile(), limit);
+        }
+        if (ds instanceof ImageFolder folder) {
+            return folder(folder.root(), folder.inputShape(), folder.preprocessing(), limit);
+        }
+        throw new io.cnv2.BadInputException("option --spark-data shared: dataset " + ds.name()
+                + " is not read from files (use --spark-data ship)");
+    }
+
     /** An IDX image file and its label file (null when unlabelled), the first {@code limit} images (all when 0). */
     public static SharedImages idx(String name, Path images, Path labels, int limit) {
         SharedImages s = new SharedImages("idx", name, images.toAbsolutePath().toString(),
