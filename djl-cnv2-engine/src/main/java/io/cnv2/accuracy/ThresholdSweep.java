@@ -104,6 +104,7 @@ public final class ThresholdSweep {
      * {@link #runner}: the first {@code validation} of {@code images} search, the rest confirm.
      */
     public Result search(int images, int validation, double[] grid, double budget, Consumer<String> log) {
+        requireRunner();
         double[] ts = checkGrid(grid, "grid");
         Images val = new Images("validation", 0, validation);
         Images test = new Images("test", validation, images);
@@ -159,6 +160,7 @@ public final class ThresholdSweep {
      * (a cluster, which keeps its own checkpoint of finished parts).
      */
     public Result grid(int images, double[] grid) {
+        requireRunner();
         Images all = new Images("test", 0, images);
         List<Map<String, Double>> tables = new ArrayList<>();
         for (double g : checkGrid(grid, "grid")) {
@@ -185,6 +187,12 @@ public final class ThresholdSweep {
 
     private List<String> layers() {
         return base.network().acceleratorLayers().stream().map(Node::name).toList();
+    }
+
+    private void requireRunner() {
+        if (runner == null) {
+            throw new IllegalStateException("a sweep over image positions needs runner(...): the images live there");
+        }
     }
 
     /** A range of the sweep's images: the validation or the test images. */
