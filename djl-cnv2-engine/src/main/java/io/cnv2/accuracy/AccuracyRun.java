@@ -59,23 +59,34 @@ public final class AccuracyRun {
                 arch.report());
     }
 
-    private static boolean reusesDense(Emulator e) {
+    /** True when the accelerator's outputs stand for the dense ones (arch dadn, or every threshold 0). */
+    public static boolean reusesDense(Emulator e) {
         return e.run().arch().equals("dadn")
                 || e.run().threshold() == 0 && e.run().thresholds().values().stream().allMatch(t -> t == 0);
     }
 
     /** Top-1 and top-5 of {@code outputs} over the samples whose label is known ({@code labels[i] >= 0}). */
     public static TopK topK(List<Integer> labels, List<Tensor> outputs) {
+        int[] ranks = new int[labels.size()];
+        for (int i = 0; i < ranks.length; i++) {
+            ranks[i] = labels.get(i) < 0 ? -1 : rank(outputs.get(i).data(), labels.get(i));
+        }
+        return topK(ranks);
+    }
+
+    /**
+     * Top-1 and top-5 from each sample's {@link #rank} of its label ({@code -1} when unlabelled):
+     * what a run whose outputs stay where they were computed (a Spark executor) sends back.
+     */
+    public static TopK topK(int[] ranks) {
         int labelled = 0;
         int top1 = 0;
         int top5 = 0;
-        for (int i = 0; i < labels.size(); i++) {
-            int label = labels.get(i);
-            if (label < 0) {
+        for (int rank : ranks) {
+            if (rank < 0) {
                 continue;
             }
             labelled++;
-            int rank = rank(outputs.get(i).data(), label);
             top1 += rank == 0 ? 1 : 0;
             top5 += rank < 5 ? 1 : 0;
         }

@@ -28,6 +28,7 @@ public final class IdxDataset implements Dataset {
     private static final int HEADER = 16;
     private final String name;
     private final Path images;
+    private final Path labelsFile;
     private final int count;
     private final int rows;
     private final int cols;
@@ -37,6 +38,7 @@ public final class IdxDataset implements Dataset {
     public IdxDataset(String name, Path images, Path labels) {
         this.name = name;
         this.images = images;
+        this.labelsFile = labels;
         try (DataInputStream in = open(images)) {
             int magic = in.readInt();
             if (magic != 0x00000803) {
@@ -74,6 +76,16 @@ public final class IdxDataset implements Dataset {
             throw new BadInputException("label file " + labels + " holds " + this.labels.length + " labels for "
                     + count + " images in " + images);
         }
+    }
+
+    /** The image file (for a reader elsewhere: a Spark executor opens the same file). */
+    public Path imagesFile() {
+        return images;
+    }
+
+    /** The label file, or null. */
+    public Path labelsFile() {
+        return labelsFile;
     }
 
     @Override

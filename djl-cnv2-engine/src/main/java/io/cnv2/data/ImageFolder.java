@@ -75,6 +75,16 @@ public final class ImageFolder implements Dataset {
         return classes;
     }
 
+    /** The folder (for a reader elsewhere: a Spark executor opens the same folder). */
+    public Path root() {
+        return root;
+    }
+
+    /** The model input shape the images are preprocessed for. */
+    public Shape inputShape() {
+        return shape;
+    }
+
     public Preprocessing preprocessing() {
         return pre;
     }

@@ -11,6 +11,7 @@ import io.cnv2.hw.LayerStats;
 import io.cnv2.hw.QLayer;
 import io.cnv2.ir.Network;
 import io.cnv2.ir.Node;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -90,6 +91,40 @@ public final class ReportBuilder {
                 });
             }
         }
+    }
+
+    /**
+     * What a builder has collected, as plain data: the form in which a collection made in another
+     * JVM (a Spark executor) travels back to be {@link #absorb}ed; sums of integers, so the total
+     * does not depend on how the images were split.
+     */
+    public record Tally(int images, int labelled, int floatCorrect, int fixedCorrect, int agree,
+                        Map<String, long[]> sums) implements Serializable {
+    }
+
+    /** A copy of what this builder holds. */
+    public synchronized Tally tally() {
+        Map<String, long[]> copy = new LinkedHashMap<>();
+        sums.forEach((node, a) -> copy.put(node, a.clone()));
+        return new Tally(images, labelled, floatCorrect, fixedCorrect, agree, copy);
+    }
+
+    /** Adds a {@link Tally} of the same network (collected anywhere); like {@link #merge}. */
+    public synchronized void absorb(Tally t) {
+        if (!t.sums().keySet().equals(sums.keySet())) {
+            throw new IllegalArgumentException("a tally of another network (nodes " + t.sums().keySet() + ")");
+        }
+        images += t.images();
+        labelled += t.labelled();
+        floatCorrect += t.floatCorrect();
+        fixedCorrect += t.fixedCorrect();
+        agree += t.agree();
+        t.sums().forEach((node, a) -> {
+            long[] mine = sums.get(node);
+            for (int i = 0; i < FIELDS; i++) {
+                mine[i] += a[i];
+            }
+        });
     }
 
     /** a / b, or NaN when b is 0 (a ratio with nothing to measure is not a number, not 0 or 1). */

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,6 +40,9 @@ final class AccuracyCommand implements Callable<Integer> {
     @Mixin
     ReportOption report;
 
+    @Mixin
+    SparkOption spark;
+
     @Option(names = "--json", paramLabel = "OUT", description = "Write the result (and the accelerator's report) as JSON.")
     Path json;
 
@@ -46,6 +50,7 @@ final class AccuracyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         report.check();
+        spark.check();
         if (json != null) {
             AtomicFiles.checkWritable(json, "--json");
         }
@@ -54,11 +59,22 @@ final class AccuracyCommand implements Callable<Integer> {
         List<Sample> samples = s.samples();
         Progress bar = progress.bar(spec.commandLine().getErr(), AccuracyRun.passes(s.emulator()) * samples.size(),
                 "accuracy");
-        AccuracyRun.Result r = AccuracyRun.measure(s.emulator(), samples, s.modelName(), s.datasetName(), bar);
+        AccuracyRun.Result r;
+        if (spark.enabled()) {
+            JavaSparkContext sc = spark.open("accuracy");
+            try {
+                r = spark.emulation(sc, s, null).onImages(bar).accuracy();
+            } finally {
+                sc.stop();
+            }
+        } else {
+            r = AccuracyRun.measure(s.emulator(), samples, s.modelName(), s.datasetName(), bar);
+        }
         boolean reuse = r.denseReused();
         double secs = r.seconds();
-        out.printf("cnv2 accuracy: model %s, %d image(s) of %s, arch %s, %d thread(s)%n", s.modelName(),
-                samples.size(), s.datasetName(), run.arch(), run.effectiveThreads());
+        out.printf("cnv2 accuracy: model %s, %d image(s) of %s, arch %s, %s%n", s.modelName(),
+                samples.size(), s.datasetName(), run.arch(), spark.enabled() ? "on Spark"
+                        : run.effectiveThreads() + " thread(s)");
         Table t = new Table("path", "top-1", "top-5").alignRight(1, 2);
         t.row("float reference", pct(r.floatReference().top1()), pct(r.floatReference().top5()));
         t.row("16-bit fixed point, dense (DaDianNao)", pct(r.denseFixed().top1()), pct(r.denseFixed().top5()));

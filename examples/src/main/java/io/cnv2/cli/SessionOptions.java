@@ -113,9 +113,14 @@ final class SessionOptions {
             description = "Layers a skipping accelerator runs densely, like DaDianNao.")
     List<String> denseLayers;
 
-    /** A resolved model, its inputs and an emulator for them. */
+    /**
+     * A resolved model, its inputs and an emulator for them; {@code imports} and {@code calibration}
+     * (before pinned formats) are what {@code --spark} hands executors to build the same emulator;
+     * {@code dataset} is null for {@code --input} images.
+     */
     record Session(Path modelPath, Network net, String modelName, List<Sample> samples, String datasetName,
-                   List<String> labels, MachineConfig machine, RunConfig run, EnergyTable energy, Emulator emulator) {
+                   List<String> labels, MachineConfig machine, RunConfig run, EnergyTable energy, Emulator emulator,
+                   ImportOptions imports, Calibration calibration, Dataset dataset) {
     }
 
     /** Reads and checks everything; a user error is a {@link BadInputException} naming the option. */
@@ -134,8 +139,9 @@ final class SessionOptions {
 
         boolean shipped = model == null;
         Path modelPath = shipped ? ShippedModels.fashionMnistOnnx() : model;
-        Network net = Pruning.magnitude(ModelLoader.load(modelPath, ImportOptions.parse(inputShapes,
-                "option --input-shape")), run.prune(), run.pruneScope().equals("global"));
+        ImportOptions imports = ImportOptions.parse(inputShapes, "option --input-shape");
+        Network net = Pruning.magnitude(ModelLoader.load(modelPath, imports), run.prune(),
+                run.pruneScope().equals("global"));
         String modelName = shipped ? "fashion_cnn.onnx (shipped)" : model.toString();
         Thresholds.checkLayers(run, net, modelName);
         List<String> labels = Inputs.labels(labelsFile != null ? labelsFile
@@ -143,6 +149,7 @@ final class SessionOptions {
 
         List<Sample> samples;
         String datasetName;
+        Dataset ds = null;
         if (!images.isEmpty()) {
             Shape in = net.inputs().get(0).shape();
             double mean = normalize == null ? 0 : normalize[0];
@@ -153,7 +160,7 @@ final class SessionOptions {
             }
             datasetName = images.size() == 1 ? images.get(0).toString() : images.size() + " images";
         } else {
-            Dataset ds = Inputs.dataset(dataset == null ? Inputs.SAMPLE : dataset, net.inputs().get(0).shape(),
+            ds = Inputs.dataset(dataset == null ? Inputs.SAMPLE : dataset, net.inputs().get(0).shape(),
                     preprocessFile);
             samples = ds.samples(limit);
             datasetName = ds.name();
@@ -181,6 +188,7 @@ final class SessionOptions {
         }
 
         Emulator emu = Emulator.of(net, machine, run, cal, cfg.energy());
-        return new Session(modelPath, net, modelName, samples, datasetName, labels, machine, run, cfg.energy(), emu);
+        return new Session(modelPath, net, modelName, samples, datasetName, labels, machine, run, cfg.energy(), emu,
+                imports, cal, ds);
     }
 }

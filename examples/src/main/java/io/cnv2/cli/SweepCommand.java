@@ -14,6 +14,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import io.cnv2.spark.SparkEmulation;
+import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,6 +45,9 @@ final class SweepCommand implements Callable<Integer> {
 
     @Mixin
     ProgressOption progress;
+
+    @Mixin
+    SparkOption spark;
 
     @Option(names = "--budget", paramLabel = "POINTS", defaultValue = "0.01",
             description = "Top-1 loss allowed, as a fraction (0.01 = one point; default).")
@@ -80,6 +85,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         double[] ts = ThresholdSweep.checkGrid(grid, "option --grid");
         report.check();
+        spark.check();
         for (Path p : new Path[] {checkpoint, out, json}) {
             if (p != null) {
                 AtomicFiles.checkWritable(p, p == checkpoint ? "--checkpoint" : p == out ? "--out" : "--json");
@@ -100,10 +106,32 @@ final class SweepCommand implements Callable<Integer> {
         int layers = s.net().acceleratorLayers().size();
         Progress bar = progress.bar(spec.commandLine().getErr(), mode.equals("grid") ? ts.length
                 : ThresholdSweep.searchPoints(layers, ts.length), "sweep points");
-        ThresholdSweep sweep = new ThresholdSweep(s.emulator(), s.modelName(), s.datasetName(),
-                SweepCheckpoint.open(checkpoint, identity(s))).onPoint(bar);
+        SweepCheckpoint points = SweepCheckpoint.open(checkpoint, identity(s));
+        if (!spark.enabled()) {
+            return run(o, s, all, ts, layers, new ThresholdSweep(s.emulator(), s.modelName(), s.datasetName(), points)
+                    .onPoint(bar), bar);
+        }
+        JavaSparkContext sc = spark.open("sweep");
+        try {
+            // the parts of each point next to the points: a killed sweep loses only the parts running
+            Path parts = checkpoint.resolveSibling(checkpoint.getFileName() + ".parts");
+            SparkEmulation runner = spark.emulation(sc, s, parts);
+            ThresholdSweep sweep = new ThresholdSweep(runner.base(), s.modelName(), s.datasetName(), points)
+                    .runner(runner).onPoint(bar);
+            int result = run(o, s, all, ts, layers, sweep, bar);
+            o.printf("Spark parts: %d computed, %d reused from %s%n", runner.computedParts(), runner.reusedParts(),
+                    parts);
+            return result;
+        } finally {
+            sc.stop();
+        }
+    }
+
+    private int run(PrintWriter o, SessionOptions.Session s, List<Sample> all, double[] ts, int layers,
+                    ThresholdSweep sweep, Progress bar) {
+        boolean distributed = spark.enabled();
         if (mode.equals("grid")) {
-            ThresholdSweep.Result r = sweep.grid(all, ts);
+            ThresholdSweep.Result r = distributed ? sweep.grid(all.size(), ts) : sweep.grid(all, ts);
             bar.finish();
             Table t = new Table("threshold", "top-1", "speedup").alignRight(0, 1, 2);
             for (int i = 0; i < ts.length; i++) {
@@ -119,7 +147,8 @@ final class SweepCommand implements Callable<Integer> {
         }
         List<Sample> val = all.subList(0, validation);
         List<Sample> test = all.subList(validation, all.size());
-        ThresholdSweep.Result r = sweep.search(val, test, ts, budget, null);
+        ThresholdSweep.Result r = distributed ? sweep.search(all.size(), validation, ts, budget, null)
+                : sweep.search(val, test, ts, budget, null);
         bar.finish();
         Table t = new Table("layer", "threshold").alignRight(1);
         r.chosen().forEach((k, v) -> t.row(k, v));

@@ -301,6 +301,34 @@ class CliTest {
     }
 
     @Test
+    void sparkGivesTheAccuracyAndTheSweepOfThisMachine() throws Exception {
+        String[] acc = {"accuracy", "--arch", "cnv", "--threshold", "0.3", "--limit", "60", "--no-progress"};
+        Path here = dir.resolve("here.json");
+        Path spark = dir.resolve("spark.json");
+        assertEquals(0, cli(concat(acc, "--json", here.toString())).code());
+        Outcome o = cli(concat(acc, "--json", spark.toString(), "--spark", "local[2]", "--spark-part-images", "16"));
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("on Spark"), o.out());
+        JsonNode a = Json.MAPPER.readTree(here.toFile());
+        JsonNode b = Json.MAPPER.readTree(spark.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) a).remove("seconds");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) b).remove("seconds");
+        assertEquals(a.toPrettyString(), b.toPrettyString(), "every number, every per-layer statistic");
+
+        String[] sweep = {"sweep", "--mode", "grid", "--arch", "cnv", "--limit", "60", "--grid", "0,0.3",
+            "--no-progress"};
+        assertEquals(0, cli(concat(sweep, "--checkpoint", dir.resolve("h.jsonl").toString(), "--json",
+                here.toString())).code());
+        o = cli(concat(sweep, "--checkpoint", dir.resolve("s.jsonl").toString(), "--json", spark.toString(),
+                "--spark", "local[2]", "--spark-data", "shared", "--spark-part-images", "16"));
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("Spark parts: 8 computed, 0 reused"), o.out());
+        assertEquals(Files.readString(here), Files.readString(spark));
+        assertUserError(cli(concat(sweep, "--checkpoint", dir.resolve("x.jsonl").toString(), "--spark",
+                "--spark-data", "nfs")), "--spark-data");
+    }
+
+    @Test
     void rankCountsTheClassesAboveTheLabelWithArgmaxTies() {
         assertEquals(0, io.cnv2.accuracy.AccuracyRun.rank(new float[] {0.1f, 0.9f, 0.5f}, 1));
         assertEquals(2, io.cnv2.accuracy.AccuracyRun.rank(new float[] {0.1f, 0.9f, 0.5f}, 0));
