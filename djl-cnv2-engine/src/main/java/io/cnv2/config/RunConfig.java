@@ -1,9 +1,11 @@
 package io.cnv2.config;
 
 import io.cnv2.BadInputException;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * One run (ARCHITECTURE.md: the machine, the run and the model are separate descriptions).
@@ -70,8 +72,10 @@ public record RunConfig(String arch, String implementation, int calibrationSampl
             throw new BadInputException("run option minStepCycles must be >= 1, got " + minStepCycles);
         }
         checkThreshold("threshold", threshold);
-        pinnedFormats = pinnedFormats == null ? Map.of() : Map.copyOf(pinnedFormats);
-        thresholds = thresholds == null ? Map.of() : Map.copyOf(thresholds);
+        // sorted by layer name: a run's JSON lists them in the same order in every JVM (Map.copyOf's
+        // order changes from one JVM to the next, and a Spark driver must write this machine's file)
+        pinnedFormats = pinnedFormats == null ? Map.of() : Collections.unmodifiableSortedMap(new TreeMap<>(pinnedFormats));
+        thresholds = thresholds == null ? Map.of() : Collections.unmodifiableSortedMap(new TreeMap<>(thresholds));
         thresholds.forEach((layer, t) -> checkThreshold("thresholds." + layer, t == null ? Double.NaN : t));
         denseLayers = denseLayers == null ? List.of() : List.copyOf(denseLayers);
     }

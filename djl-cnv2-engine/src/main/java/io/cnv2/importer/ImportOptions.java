@@ -2,8 +2,10 @@ package io.cnv2.importer;
 
 import io.cnv2.BadInputException;
 import io.cnv2.ir.Shape;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Options for reading a model. {@code inputShapes} fixes graph inputs whose dimensions are
@@ -13,7 +15,7 @@ public record ImportOptions(Map<String, Shape> inputShapes) {
     public static final ImportOptions DEFAULT = new ImportOptions(Map.of());
 
     public ImportOptions {
-        inputShapes = Map.copyOf(inputShapes);
+        inputShapes = Collections.unmodifiableSortedMap(new TreeMap<>(inputShapes)); // one order in every JVM
     }
 
     /**

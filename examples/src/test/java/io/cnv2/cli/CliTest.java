@@ -378,7 +378,7 @@ class CliTest {
         assertEquals(1.0, points.get(1).get("thresholds").get("/conv2/Conv").asDouble() / 0.3, 1e-9);
     }
 
-    private static String[] concat(String[] a, String... b) {
+    static String[] concat(String[] a, String... b) {
         String[] r = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
         return r;

@@ -37,7 +37,7 @@ import java.util.TreeMap;
 public record EmulationRecipe(String modelFile, Map<String, String> inputShapes, String machine, String run,
                               String calibration, String energy) implements Serializable {
     /**
-     * JSON with map keys sorted: the records hold {@code Map.copyOf}s, whose order changes from
+     * JSON with map keys sorted: the records may hold maps (Map.copyOf) whose order changes from
      * one JVM to the next, and a recipe's text is its identity in a checkpoint a later JVM reads.
      */
     private static final ObjectWriter CANONICAL = Json.MAPPER.writer()

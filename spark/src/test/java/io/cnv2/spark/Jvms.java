@@ -10,8 +10,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-/** Child JVMs of the tests (Spark's master and workers, a driver to kill), on the test classpath. */
-final class Jvms {
+/** Child JVMs of the tests (Spark's master and workers, a driver to kill). Public for the examples' ITs. */
+public final class Jvms {
     private Jvms() {
     }
 
@@ -20,11 +20,16 @@ final class Jvms {
         return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     }
 
-    /** Starts {@code main} with {@code args}; its output goes to {@code log}. */
+    /** Starts {@code main} on the test classpath with {@code args}; its output goes to {@code log}. */
     static Process start(String main, List<String> args, Map<String, String> env, Path log, String... jvmOptions)
             throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classpath()));
+        return start(classpath(), main, args, env, log, jvmOptions);
+    }
+
+    /** Starts {@code main} on {@code classpath} with {@code args}; its output goes to {@code log}. */
+    public static Process start(String classpath, String main, List<String> args, Map<String, String> env, Path log,
+            String... jvmOptions) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(java(), "-cp", classpath));
         cmd.addAll(Arrays.asList(SparkContexts.CNV2_OPTIONS.split(" ")));
         cmd.addAll(Arrays.asList(jvmOptions));
         cmd.add(main);
@@ -34,8 +39,13 @@ final class Jvms {
         return pb.start();
     }
 
+    /** This JVM's java command. */
+    public static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
     /** Kills {@code p} and every process it started (by their ids: only what the test started). */
-    static void kill(Process p) {
+    public static void kill(Process p) {
         if (p == null) {
             return;
         }
@@ -48,16 +58,16 @@ final class Jvms {
         }
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
-    /** A SPARK_HOME whose jars/ links the test classpath's jars (a Worker builds executor classpaths from it). */
-    static Path sparkHome(Path dir) throws IOException {
+    /** A SPARK_HOME whose jars/ links the jars of {@code classpath} (a Worker builds executor classpaths from it). */
+    public static Path sparkHome(Path dir, String classpath) throws IOException {
         Path jars = Files.createDirectories(dir.resolve("jars"));
-        for (String entry : classpath().split(File.pathSeparator)) {
+        for (String entry : classpath.split(File.pathSeparator)) {
             Path p = Path.of(entry);
             if (entry.endsWith(".jar") && Files.isRegularFile(p) && !Files.exists(jars.resolve(p.getFileName()))) {
                 Files.createSymbolicLink(jars.resolve(p.getFileName()), p.toAbsolutePath());
@@ -66,7 +76,7 @@ final class Jvms {
         return dir;
     }
 
-    static String tail(Path log) {
+    public static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
