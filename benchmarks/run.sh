@@ -7,6 +7,7 @@
 #   QUICK=1 bash benchmarks/run.sh    # one short iteration each, to check it works
 set -euo pipefail
 cd "$(dirname "$0")/.."
+rm -rf benchmarks/target/lib # copy-dependencies keeps jars of old versions; the classpath below takes lib/*
 mvn -B -q -o -DskipTests install -pl djl-cnv2-engine -am >/dev/null 2>&1 || mvn -B -q -DskipTests install -pl djl-cnv2-engine -am
 mvn -B -q -o -DskipTests package -pl benchmarks || mvn -B -q -DskipTests package -pl benchmarks
 mkdir -p benchmarks/results

@@ -23,20 +23,21 @@ import java.util.Map;
 
 /**
  * The shipped Fashion-MNIST CNN on the first images of the shipped sample, set up the way the
- * command line sets a run up (SessionOptions): what the Spark tests compare against.
+ * command line sets a run up (SessionOptions): what the Spark tests compare against. Public for
+ * the benchmarks' {@code SparkBenchmark}.
  */
-final class Fashion {
-    static final String DATASET = "fashion-mnist-sample";
-    final Path model = ShippedModels.fashionMnistOnnx();
-    final IdxDataset data = FashionMnist.testSet(ShippedModels.fashionMnistSampleDir(), DATASET);
-    final List<Sample> samples;
-    final RunConfig run;
-    final Calibration calibration;
-    final Emulator emulator;
-    final EmulationRecipe recipe;
+public final class Fashion {
+    public static final String DATASET = "fashion-mnist-sample";
+    public final Path model = ShippedModels.fashionMnistOnnx();
+    public final IdxDataset data = FashionMnist.testSet(ShippedModels.fashionMnistSampleDir(), DATASET);
+    public final List<Sample> samples;
+    public final RunConfig run;
+    public final Calibration calibration;
+    public final Emulator emulator;
+    public final EmulationRecipe recipe;
 
     /** {@code images} images under arch cnv with one threshold for every layer. */
-    Fashion(int images, double threshold) {
+    public Fashion(int images, double threshold) {
         samples = data.samples(images);
         run = RunConfig.DEFAULT.withArch("cnv").withThresholds(threshold, Map.of());
         Network net = Pruning.magnitude(ModelLoader.load(model, ImportOptions.DEFAULT), run.prune(), false);
@@ -49,7 +50,7 @@ final class Fashion {
     }
 
     /** The images as executors read them from the (shared) file system. */
-    SharedImages shared() {
+    public SharedImages shared() {
         return SharedImages.idx(DATASET, ShippedModels.fashionMnistSampleDir().resolve("t10k-images-idx3-ubyte.gz"),
                 ShippedModels.fashionMnistSampleDir().resolve("t10k-labels-idx1-ubyte.gz"), samples.size());
     }

@@ -7,14 +7,15 @@ import org.apache.spark.api.java.JavaSparkContext;
 
 /**
  * A {@link LoopbackSpark} cluster on the test classpath with this JVM as its driver: a context
- * whose executors (one per worker) have registered; {@link #close} stops both.
+ * whose executors (one per worker) have registered; {@link #close} stops both. Public for the
+ * benchmarks' {@code SparkBenchmark}.
  */
-final class LoopbackCluster implements AutoCloseable {
+public final class LoopbackCluster implements AutoCloseable {
     final LoopbackSpark spark;
     final Path dir;
-    final JavaSparkContext sc;
+    public final JavaSparkContext sc;
 
-    LoopbackCluster(int workers) throws Exception {
+    public LoopbackCluster(int workers) throws Exception {
         dir = Files.createTempDirectory("cnv2-spark-cluster");
         spark = new LoopbackSpark(dir, Jvms.classpath(), Jvms.classpath(), workers);
         JavaSparkContext context = null;
