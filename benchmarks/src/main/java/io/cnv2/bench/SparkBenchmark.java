@@ -34,13 +34,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * cluster of N one-core workers on loopback with this JVM as its driver. Spark paths read the
  * images from the shared file (as {@code --spark-data shared}), 250 images per task. One
  * operation = all {@code images} images; the context or cluster starts outside the timing.
+ * Measured is a sweep's later point: the float reference's classes are remembered
+ * ({@code FloatMemo}, per executor JVM on Spark) after the first, so a point costs the accelerator
+ * path and the statistics; the warm-up iterations fill the memos.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx4g", "-Dai.djl.offline=true",
         "-DOPT_OUT_TRACKING=true"})
-@Warmup(iterations = 2)
+@Warmup(iterations = 3)
 @Measurement(iterations = 5)
 public class SparkBenchmark {
     @Param({"here-1", "here-2", "local-1", "local-2", "standalone-1", "standalone-2"})

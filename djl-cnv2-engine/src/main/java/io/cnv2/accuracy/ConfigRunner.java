@@ -3,6 +3,7 @@ package io.cnv2.accuracy;
 import io.cnv2.config.RunConfig;
 import io.cnv2.data.Sample;
 import io.cnv2.exec.Emulator;
+import io.cnv2.exec.FloatMemo;
 import io.cnv2.stats.RunReport;
 import java.util.List;
 
@@ -29,10 +30,14 @@ public interface ConfigRunner {
         return false;
     }
 
-    /** The runs one after another on this machine's cores. */
+    /**
+     * The runs one after another on this machine's cores; each image's float reference runs once,
+     * for the first run that meets it ({@link FloatMemo}).
+     */
     static ConfigRunner local(Emulator base, List<Sample> images, String model, String dataset) {
+        FloatMemo memo = new FloatMemo(base.network(), images.size());
         return (runs, from, to) -> runs.stream()
-                .map(r -> base.with(r).evaluate(images.subList(from, to), model, dataset, null).report())
+                .map(r -> base.with(r).measure(images.subList(from, to), from, memo, model, dataset))
                 .toList();
     }
 }

@@ -214,6 +214,45 @@ public final class Emulator {
                                 p.fixedClass())).toList()));
     }
 
+    /**
+     * The report {@link #evaluate} gives for {@code samples}, images {@code first ..} of the set
+     * {@code memo} covers, running the float reference only for images whose float class the memo
+     * does not hold yet (and remembering it). Outputs are not kept.
+     */
+    public RunReport measure(List<Sample> samples, int first, FloatMemo memo, String model, String dataset) {
+        if (!memo.covers(this)) {
+            throw new IllegalArgumentException("the float memo belongs to another network than " + network.name());
+        }
+        ReportBuilder report = newReport();
+        PredictionRecord[] records = new PredictionRecord[samples.size()];
+        parallel(() -> IntStream.range(0, samples.size()).parallel().forEach(i -> {
+            Sample s = samples.get(i);
+            Classified c = classify(s.input(), first + i, memo);
+            report.add(c.nodes(), c.floatClass(), c.fixedClass(), s.label());
+            records[i] = new PredictionRecord(s.source(), s.label(), c.floatClass(), c.fixedClass());
+        }));
+        return report(report, model, dataset, List.of(records));
+    }
+
+    /** One image's classes on both paths and the accelerator's statistics. */
+    public record Classified(int floatClass, int fixedClass, List<NodeStats> nodes) {
+    }
+
+    /**
+     * Image {@code index} of the set {@code memo} covers: the float reference runs only when the
+     * memo does not hold its class yet, the accelerator always.
+     */
+    public Classified classify(Tensor input, int index, FloatMemo memo) {
+        int fc = memo.get(index);
+        if (fc < 0) {
+            Step step = step(input);
+            memo.put(index, step.floatClass());
+            return new Classified(step.floatClass(), step.fixedClass(), step.nodes());
+        }
+        FixedExecutor.Result r = fixedExec.run(Map.of(network.inputs().get(0).name(), input), false);
+        return new Classified(fc, argmax(r.outputs().get(network.outputs().get(0))), r.nodes());
+    }
+
     /** Index of the largest value (the first on ties), the predicted class. */
     public static int argmax(Tensor t) {
         int best = 0;

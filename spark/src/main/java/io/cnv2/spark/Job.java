@@ -3,6 +3,7 @@ package io.cnv2.spark;
 import io.cnv2.accuracy.AccuracyRun;
 import io.cnv2.data.Sample;
 import io.cnv2.exec.Emulator;
+import io.cnv2.exec.FloatMemo;
 import io.cnv2.stats.ReportBuilder;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -30,6 +31,14 @@ record Job(EmulationRecipe recipe, List<String> runs, ImageSet images, boolean r
         }
     };
 
+    /** Float classes by recipe and image set; a few (an int per image each). */
+    private static final Map<String, FloatMemo> MEMOS = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, FloatMemo> e) {
+            return size() > 4;
+        }
+    };
+
     /** Runs one part; its images one after another (the executor's cores run other tasks). */
     PartResult run(Part part) {
         Emulator emu = emulator(part.run());
@@ -45,26 +54,44 @@ record Job(EmulationRecipe recipe, List<String> runs, ImageSet images, boolean r
         int[] denseRanks = ranks ? new int[n] : null;
         String in = emu.network().inputs().get(0).name();
         String out = emu.network().outputs().get(0);
+        FloatMemo memo = ranks ? null : memo(emu);
         for (int k = 0; k < n; k++) {
-            // what Emulator.evaluate does for one image, and AccuracyRun's dense pass
+            // what Emulator.measure does for one image of a sweep point, or Emulator.evaluate and
+            // AccuracyRun's dense pass for one image of an accuracy run
             Sample s = images.get(part.from() + k);
-            Emulator.Step step = emu.step(s.input());
-            int fc = step.floatClass();
-            int qc = step.fixedClass();
-            report.add(step.nodes(), fc, qc, s.label());
             sources[k] = s.source();
             labels[k] = s.label();
-            floats[k] = fc;
-            fixeds[k] = qc;
-            if (ranks) {
-                int label = s.label();
-                floatRanks[k] = label < 0 ? -1 : AccuracyRun.rank(step.floatOutput().data(), label);
-                fixedRanks[k] = label < 0 ? -1 : AccuracyRun.rank(step.fixedOutput().data(), label);
-                denseRanks[k] = label < 0 ? -1 : dense == null ? fixedRanks[k] : AccuracyRun.rank(dense
-                        .fixedExecutor().run(Map.of(in, s.input()), false).outputs().get(out).data(), label);
+            if (memo != null) { // the float class from this JVM's memo after the first point
+                Emulator.Classified c = emu.classify(s.input(), part.from() + k, memo);
+                report.add(c.nodes(), c.floatClass(), c.fixedClass(), s.label());
+                floats[k] = c.floatClass();
+                fixeds[k] = c.fixedClass();
+                continue;
             }
+            Emulator.Step step = emu.step(s.input());
+            floats[k] = step.floatClass();
+            fixeds[k] = step.fixedClass();
+            report.add(step.nodes(), floats[k], fixeds[k], s.label());
+            int label = s.label();
+            floatRanks[k] = label < 0 ? -1 : AccuracyRun.rank(step.floatOutput().data(), label);
+            fixedRanks[k] = label < 0 ? -1 : AccuracyRun.rank(step.fixedOutput().data(), label);
+            denseRanks[k] = label < 0 ? -1 : dense == null ? fixedRanks[k] : AccuracyRun.rank(dense
+                    .fixedExecutor().run(Map.of(in, s.input()), false).outputs().get(out).data(), label);
         }
         return new PartResult(report.tally(), sources, labels, floats, fixeds, floatRanks, fixedRanks, denseRanks);
+    }
+
+    /** This JVM's float classes of the recipe's network on these images (FloatMemo), shared by every run. */
+    private FloatMemo memo(Emulator emu) {
+        String key = recipe.id() + " " + images.identity();
+        synchronized (MEMOS) {
+            FloatMemo m = MEMOS.get(key);
+            if (m == null || !m.covers(emu)) {
+                m = new FloatMemo(emu.network(), images.size());
+                MEMOS.put(key, m);
+            }
+            return m;
+        }
     }
 
     private Emulator emulator(int run) {
