@@ -246,7 +246,7 @@ public final class Emulator {
         int fc = memo.get(index);
         if (fc < 0) {
             Step step = step(input);
-            memo.put(index, step.floatClass());
+            memo.remember(index, step.floatClass());
             return new Classified(step.floatClass(), step.fixedClass(), step.nodes());
         }
         FixedExecutor.Result r = fixedExec.run(Map.of(network.inputs().get(0).name(), input), false);

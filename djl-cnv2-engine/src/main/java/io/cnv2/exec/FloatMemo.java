@@ -33,7 +33,8 @@ public final class FloatMemo {
         return classes.get(i);
     }
 
-    void put(int i, int floatClass) {
+    /** Remembers image {@code i}'s float class (computed here, or by another JVM of the same recipe). */
+    public void remember(int i, int floatClass) {
         classes.set(i, floatClass);
     }
 }

@@ -82,7 +82,7 @@ class FloatMemoRulesTest {
         Emulator e = emulator(net(1), samples);
         FloatMemo memo = new FloatMemo(e.network(), IMAGES);
         for (int i = 0; i < IMAGES; i += 2) {
-            memo.put(i, 35); // a class the float reference would not give every even image
+            memo.remember(i, 35); // a class the float reference would not give every even image
         }
         RunReport r = e.measure(samples, 0, memo, "m", "d");
         List<PredictionRecord> evaluated = e.evaluate(samples, "m", "d", null).report().predictions();

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkFiles;
+import org.apache.spark.broadcast.Broadcast;
 
 /**
  * The executor side of a distributed run: what every task of one Spark job shares (the recipe,
@@ -18,9 +19,11 @@ import org.apache.spark.SparkFiles;
  * recipe's emulator once and keeps the emulators of recent runs, so a task costs its images only.
  *
  * @param runs  runs as JSON, each given to {@link Emulator#with} (a {@link Part} names one by position)
- * @param ranks true for an accuracy run: the label's rank in the float, accelerator and dense outputs
+ * @param ranks  true for an accuracy run: the label's rank in the float, accelerator and dense outputs
+ * @param floats the float classes the driver already has for the images (-1: not yet), or null
  */
-record Job(EmulationRecipe recipe, List<String> runs, ImageSet images, boolean ranks) implements Serializable {
+record Job(EmulationRecipe recipe, List<String> runs, ImageSet images, boolean ranks, Broadcast<int[]> floats)
+        implements Serializable {
     /** The recipes' emulators this JVM has built (the model read and quantised once per executor). */
     private static final Map<String, Emulator> BASES = new LinkedHashMap<>();
     /** Emulators this JVM has built, by recipe and run; a few, as each holds a quantised copy of the weights. */
@@ -55,13 +58,20 @@ record Job(EmulationRecipe recipe, List<String> runs, ImageSet images, boolean r
         String in = emu.network().inputs().get(0).name();
         String out = emu.network().outputs().get(0);
         FloatMemo memo = ranks ? null : memo(emu);
+        int floatRuns = 0;
+        int[] known = memo == null || this.floats == null ? null : this.floats.value();
         for (int k = 0; k < n; k++) {
             // what Emulator.measure does for one image of a sweep point, or Emulator.evaluate and
             // AccuracyRun's dense pass for one image of an accuracy run
             Sample s = images.get(part.from() + k);
             sources[k] = s.source();
             labels[k] = s.label();
-            if (memo != null) { // the float class from this JVM's memo after the first point
+            if (memo != null) { // the float class from the driver or this JVM's memo after the first point
+                int index = part.from() + k;
+                if (known != null && known[index] >= 0) {
+                    memo.remember(index, known[index]);
+                }
+                floatRuns += memo.get(index) < 0 ? 1 : 0;
                 Emulator.Classified c = emu.classify(s.input(), part.from() + k, memo);
                 report.add(c.nodes(), c.floatClass(), c.fixedClass(), s.label());
                 floats[k] = c.floatClass();
@@ -69,6 +79,7 @@ record Job(EmulationRecipe recipe, List<String> runs, ImageSet images, boolean r
                 continue;
             }
             Emulator.Step step = emu.step(s.input());
+            floatRuns++;
             floats[k] = step.floatClass();
             fixeds[k] = step.fixedClass();
             report.add(step.nodes(), floats[k], fixeds[k], s.label());
@@ -78,7 +89,8 @@ record Job(EmulationRecipe recipe, List<String> runs, ImageSet images, boolean r
             denseRanks[k] = label < 0 ? -1 : dense == null ? fixedRanks[k] : AccuracyRun.rank(dense
                     .fixedExecutor().run(Map.of(in, s.input()), false).outputs().get(out).data(), label);
         }
-        return new PartResult(report.tally(), sources, labels, floats, fixeds, floatRanks, fixedRanks, denseRanks);
+        return new PartResult(report.tally(), sources, labels, floats, fixeds, floatRanks, fixedRanks, denseRanks,
+                floatRuns);
     }
 
     /** This JVM's float classes of the recipe's network on these images (FloatMemo), shared by every run. */

@@ -10,7 +10,9 @@ import java.io.Serializable;
  * from ranks; the output tensors stay on the executor).
  *
  * @param denseRanks the dense fixed-point path's ranks; null when the run did not ask for ranks
+ * @param floatRuns  images whose float reference this task ran (the others' classes were known)
  */
 record PartResult(ReportBuilder.Tally tally, String[] sources, int[] labels, int[] floatClasses,
-                  int[] fixedClasses, int[] floatRanks, int[] fixedRanks, int[] denseRanks) implements Serializable {
+                  int[] fixedClasses, int[] floatRanks, int[] fixedRanks, int[] denseRanks, int floatRuns)
+        implements Serializable {
 }

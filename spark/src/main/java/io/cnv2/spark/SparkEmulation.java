@@ -18,6 +18,7 @@ import java.util.function.IntConsumer;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import scala.Function2;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag$;
@@ -44,6 +45,9 @@ public final class SparkEmulation implements ConfigRunner {
     private IntConsumer onImages = n -> { };
     private int computedParts;
     private int reusedParts;
+    private long floatRuns;
+    /** Each image's float class once a part brought it back, else -1 (the same for every run). */
+    private final int[] floatClasses;
 
     /**
      * @param modelPath  the model on the driver (added to the job's files; executors read their copy)
@@ -63,6 +67,8 @@ public final class SparkEmulation implements ConfigRunner {
         this.partImages = partImages;
         this.checkpoint = parts == null ? null : new PartCheckpoint(parts);
         this.base = recipe.build(modelPath);
+        this.floatClasses = new int[images.size()];
+        java.util.Arrays.fill(floatClasses, -1);
         sc.addFile(modelPath.toAbsolutePath().toString());
     }
 
@@ -92,15 +98,25 @@ public final class SparkEmulation implements ConfigRunner {
         return true;
     }
 
+    /**
+     * {@inheritDoc} Runs side by side, except that while some of the images' float classes are
+     * not known yet the first run goes alone: its parts bring them back and the other runs get
+     * them (broadcast), so each image's float reference runs once per sweep wherever Spark
+     * places the tasks.
+     */
     @Override
     public List<RunReport> reports(List<RunConfig> runs, int from, int to) {
         List<String> json = runs.stream().map(EmulationRecipe::json).toList();
-        Job job = new Job(recipe, json, images, false);
         List<Integer> which = new ArrayList<>();
         for (int i = 0; i < runs.size(); i++) {
             which.add(i);
         }
-        List<List<PartResult>> parts = run(job, which, from, to);
+        List<List<PartResult>> parts = new ArrayList<>();
+        if (runs.size() > 1 && !floatsKnown(from, to)) {
+            parts.addAll(run(new Job(recipe, json, images, false, knownFloats()), which.subList(0, 1), from, to));
+            which = which.subList(1, which.size());
+        }
+        parts.addAll(run(new Job(recipe, json, images, false, knownFloats()), which, from, to));
         List<RunReport> reports = new ArrayList<>();
         for (int i = 0; i < runs.size(); i++) {
             Emulator e = drivers.computeIfAbsent(json.get(i), k -> base.with(EmulationRecipe.run(k)));
@@ -112,13 +128,43 @@ public final class SparkEmulation implements ConfigRunner {
     /** {@link AccuracyRun#measure} of the recipe's run over every image. */
     public AccuracyRun.Result accuracy() {
         long t0 = System.nanoTime();
-        List<PartResult> parts = run(new Job(recipe, List.of(), images, true), List.of(-1), 0, images.size()).get(0);
+        List<PartResult> parts = run(new Job(recipe, List.of(), images, true, null), List.of(-1), 0, images.size())
+                .get(0);
         RunReport report = report(base, parts);
         double secs = (System.nanoTime() - t0) / 1e9;
         return new AccuracyRun.Result(model, dataset, images.size(), base.run().arch(),
                 AccuracyRun.topK(concat(parts, PartResult::floatRanks)), AccuracyRun.topK(concat(parts,
                 PartResult::denseRanks)), AccuracyRun.topK(concat(parts, PartResult::fixedRanks)),
                 report.totals().speedup(), AccuracyRun.reusesDense(base), secs, report);
+    }
+
+    /** Images whose float reference ran in a task, over every part computed (not read back) so far. */
+    public long floatRuns() {
+        return floatRuns;
+    }
+
+    private boolean floatsKnown(int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (floatClasses[i] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The float classes the driver has, for the executors; null when it has none. */
+    private Broadcast<int[]> knownFloats() {
+        for (int c : floatClasses) {
+            if (c >= 0) {
+                return sc.broadcast(floatClasses.clone());
+            }
+        }
+        return null;
+    }
+
+    /** Keeps the float classes a part carries (the float reference ignores the run: one network). */
+    private void learn(Part p, PartResult r) {
+        System.arraycopy(r.floatClasses(), 0, floatClasses, p.from(), p.to() - p.from());
     }
 
     /** The report {@link Emulator#evaluate} gives, from the parts of one run in image order. */
@@ -160,6 +206,7 @@ public final class SparkEmulation implements ConfigRunner {
             PartResult r = checkpoint == null ? null : checkpoint.get(key(job, p));
             if (r != null) {
                 done.put(p, r);
+                learn(p, r);
                 reusedParts++;
                 finished[0] += p.to() - p.from();
             } else {
@@ -181,6 +228,8 @@ public final class SparkEmulation implements ConfigRunner {
                 }
                 synchronized (done) {
                     done.put(p, r);
+                    learn(p, r);
+                    floatRuns += r.floatRuns();
                     computedParts++;
                     finished[0] += p.to() - p.from();
                     onImages.accept(finished[0]);

@@ -53,6 +53,25 @@ final class Equivalence {
                 .grid(f.samples.size(), GRID);
     }
 
+    /**
+     * A grid sweep on Spark over the first {@code images} images, read from the shared file as a
+     * set no other test uses (executor JVMs remember float classes per set): the single-machine
+     * result, with each image's float reference run once in all (the first point's tasks), not
+     * once per point.
+     */
+    static void floatReferenceOncePerImage(org.apache.spark.api.java.JavaSparkContext sc, Fashion f, int images) {
+        SparkEmulation spark = emulation(sc, f, SharedImages.idx(Fashion.DATASET,
+                io.cnv2.models.ShippedModels.fashionMnistSampleDir().resolve("t10k-images-idx3-ubyte.gz"),
+                io.cnv2.models.ShippedModels.fashionMnistSampleDir().resolve("t10k-labels-idx1-ubyte.gz"), images),
+                10, null);
+        ThresholdSweep.Result there = new ThresholdSweep(spark.base(), MODEL, Fashion.DATASET, null).runner(spark)
+                .grid(images, GRID);
+        ThresholdSweep.Result here = new ThresholdSweep(f.emulator, MODEL, Fashion.DATASET, null)
+                .grid(f.samples.subList(0, images), GRID);
+        assertEquals(Fashion.json(here), Fashion.json(there));
+        assertEquals(images, spark.floatRuns(), "float reference runs for " + GRID.length + " points");
+    }
+
     static ThresholdSweep.Result search(Fashion f, SparkEmulation spark) {
         int n = f.samples.size();
         int v = n / 2;

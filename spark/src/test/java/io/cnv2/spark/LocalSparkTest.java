@@ -42,6 +42,11 @@ class LocalSparkTest {
     }
 
     @Test
+    void aSweepRunsEachImagesFloatReferenceOnce() {
+        Equivalence.floatReferenceOncePerImage(sc, fashion, 70);
+    }
+
+    @Test
     void finishedPartsAreReadBackNotComputedAgain(@TempDir Path dir) throws Exception {
         SparkEmulation first = Equivalence.emulation(sc, fashion, fashion.shared(), 27, dir);
         ThresholdSweep.Result a = Equivalence.grid(fashion, first);

@@ -38,6 +38,11 @@ class StandaloneClusterTest {
     }
 
     @Test
+    void aSweepOnTwoExecutorsRunsEachImagesFloatReferenceOnce() {
+        Equivalence.floatReferenceOncePerImage(cluster.sc, fashion, 60);
+    }
+
+    @Test
     void aSweepWhoseExecutorIsKilledGivesTheUninterruptedResult() {
         ThresholdSweep.Result uninterrupted = Equivalence.grid(fashion, null);
         AtomicLong killed = new AtomicLong();
