@@ -28,7 +28,9 @@ final class FloatKernels {
      * bit-exact CNV path). Every output sums bias, then weight x input over (c, ky, kx) in
      * ascending order, each product rounded before it is added, as {@link #convPlain} does, so
      * the two agree bit for bit (FloatConvRulesTest) but for the sign of an exact zero: the plain
-     * loops skip zero weights, this adds their +-0 products.
+     * loops skip zero weights, this adds their +-0 products. When a group's filters come in whole
+     * blocks of four vectors, blocks are the outer loop (a block's weights stay in cache over every
+     * position) and two interior neighbours share each weight load.
      */
     static Tensor conv(Conv op, Tensor x) {
         ConvGeometry g = op.geometry("", x.shape());
@@ -52,12 +54,47 @@ final class FloatKernels {
         int[] at = new int[taps]; // the taps inside the input at this output position
         float[] a = new float[taps]; // their input values
         float[] acc = new float[kg];
+        float[] a2 = new float[taps];
+        float[] acc2 = new float[kg];
         int v = F.length();
+        boolean blocked = kg % (4 * v) == 0;
         for (int b = 0; b < n; b++) {
             for (int group = 0; group < g.groups(); group++) {
                 int wBase = group * taps * kg;
+                if (blocked) {
+                    // filters in blocks of four vectors, outermost: a block's weights (taps x 4 v)
+                    // stay in cache while every position uses them; two interior neighbours at a time
+                    int outBase = (b * g.filters() + group * kg) * oy * ox;
+                    for (int k = 0; k < kg; k += 4 * v) {
+                        for (int y = 0; y < oy; y++) {
+                            boolean rowInside = y * g.strideY() - g.padTop() >= 0
+                                    && y * g.strideY() + (ky - 1) * g.dilationY() - g.padTop() < h;
+                            for (int xx = 0; xx < ox; xx++) {
+                                int p = y * ox + xx;
+                                if (rowInside && xx + 1 < ox && colInside(g, xx, w) && colInside(g, xx + 1, w)) {
+                                    gather(g, in, b, group, y, xx, a);
+                                    gather(g, in, b, group, y, xx + 1, a2);
+                                    pair(wt, wBase + k, kg, taps, a, a2, bias, group * kg + k, acc, acc2);
+                                    for (int j = 0; j < 4 * v; j++) {
+                                        out[outBase + (k + j) * oy * ox + p] = acc[j];
+                                        out[outBase + (k + j) * oy * ox + p + 1] = acc2[j];
+                                    }
+                                    xx++;
+                                } else {
+                                    int m = gatherInside(g, in, b, group, y, xx, at, a);
+                                    single(wt, wBase + k, kg, m, at, a, bias, group * kg + k, acc);
+                                    for (int j = 0; j < 4 * v; j++) {
+                                        out[outBase + (k + j) * oy * ox + p] = acc[j];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    continue;
+                }
                 for (int y = 0; y < oy; y++) {
                     for (int xx = 0; xx < ox; xx++) {
+                        int outBase = (b * g.filters() + group * kg) * oy * ox;
                         int m = 0;
                         for (int c = 0; c < cg; c++) {
                             int inBase = (b * g.channels() + group * cg + c) * h * w;
@@ -121,7 +158,6 @@ final class FloatKernels {
                             acc[k] = s0;
                         }
                         int p = y * ox + xx;
-                        int outBase = (b * g.filters() + group * kg) * oy * ox;
                         for (k = 0; k < kg; k++) {
                             out[outBase + k * oy * ox + p] = acc[k];
                         }
@@ -130,6 +166,122 @@ final class FloatKernels {
             }
         }
         return new Tensor(Shape.of(n, g.filters(), oy, ox), out);
+    }
+
+    /** Whether every kernel column of output column {@code xx} falls inside the input's width. */
+    private static boolean colInside(ConvGeometry g, int xx, int w) {
+        int x0 = xx * g.strideX() - g.padLeft();
+        return x0 >= 0 && x0 + (g.kernelX() - 1) * g.dilationX() < w;
+    }
+
+    /** The input values under every tap of output position (y, xx), all inside, in tap order. */
+    private static void gather(ConvGeometry g, float[] in, int b, int group, int y, int xx, float[] a) {
+        int h = g.height();
+        int w = g.width();
+        int cg = g.channelsPerGroup();
+        int m = 0;
+        for (int c = 0; c < cg; c++) {
+            int inBase = (b * g.channels() + group * cg + c) * h * w;
+            for (int fy = 0; fy < g.kernelY(); fy++) {
+                int row = inBase + (y * g.strideY() + fy * g.dilationY() - g.padTop()) * w;
+                for (int fx = 0; fx < g.kernelX(); fx++) {
+                    a[m++] = in[row + xx * g.strideX() + fx * g.dilationX() - g.padLeft()];
+                }
+            }
+        }
+    }
+
+    /**
+     * The taps of output position (y, xx) that fall inside the input, in tap order: their numbers
+     * in {@code at}, their values in {@code a}; returns how many.
+     */
+    private static int gatherInside(ConvGeometry g, float[] in, int b, int group, int y, int xx, int[] at, float[] a) {
+        int h = g.height();
+        int w = g.width();
+        int cg = g.channelsPerGroup();
+        int m = 0;
+        for (int c = 0; c < cg; c++) {
+            int inBase = (b * g.channels() + group * cg + c) * h * w;
+            for (int fy = 0; fy < g.kernelY(); fy++) {
+                int iy = y * g.strideY() + fy * g.dilationY() - g.padTop();
+                if (iy < 0 || iy >= h) {
+                    continue;
+                }
+                for (int fx = 0; fx < g.kernelX(); fx++) {
+                    int ix = xx * g.strideX() + fx * g.dilationX() - g.padLeft();
+                    if (ix >= 0 && ix < w) {
+                        at[m] = (c * g.kernelY() + fy) * g.kernelX() + fx;
+                        a[m++] = in[inBase + iy * w + ix];
+                    }
+                }
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Four vectors of filters from {@code wt[w0 ..]} (row stride kg) summed over the {@code m}
+     * taps {@code at[j]} with values {@code a[j]}: bias first, then each rounded product added in
+     * tap order.
+     */
+    private static void single(float[] wt, int w0, int kg, int m, int[] at, float[] a, float[] bias, int biasAt,
+                               float[] acc) {
+        int v = F.length();
+        FloatVector s0 = FloatVector.fromArray(F, bias, biasAt);
+        FloatVector s1 = FloatVector.fromArray(F, bias, biasAt + v);
+        FloatVector s2 = FloatVector.fromArray(F, bias, biasAt + 2 * v);
+        FloatVector s3 = FloatVector.fromArray(F, bias, biasAt + 3 * v);
+        for (int j = 0; j < m; j++) {
+            int o = w0 + at[j] * kg;
+            float x = a[j];
+            s0 = s0.add(FloatVector.fromArray(F, wt, o).mul(x));
+            s1 = s1.add(FloatVector.fromArray(F, wt, o + v).mul(x));
+            s2 = s2.add(FloatVector.fromArray(F, wt, o + 2 * v).mul(x));
+            s3 = s3.add(FloatVector.fromArray(F, wt, o + 3 * v).mul(x));
+        }
+        s0.intoArray(acc, 0);
+        s1.intoArray(acc, v);
+        s2.intoArray(acc, 2 * v);
+        s3.intoArray(acc, 3 * v);
+    }
+
+    /** {@link #single} for two neighbouring positions whose every tap is inside ({@code a}, {@code a2}), the weights loaded once. */
+    private static void pair(float[] wt, int w0, int kg, int taps, float[] a, float[] a2, float[] bias, int biasAt,
+                             float[] acc, float[] acc2) {
+        int v = F.length();
+        FloatVector s0 = FloatVector.fromArray(F, bias, biasAt);
+        FloatVector s1 = FloatVector.fromArray(F, bias, biasAt + v);
+        FloatVector s2 = FloatVector.fromArray(F, bias, biasAt + 2 * v);
+        FloatVector s3 = FloatVector.fromArray(F, bias, biasAt + 3 * v);
+        FloatVector t0 = s0;
+        FloatVector t1 = s1;
+        FloatVector t2 = s2;
+        FloatVector t3 = s3;
+        for (int j = 0; j < taps; j++) {
+            int o = w0 + j * kg;
+            FloatVector x0 = FloatVector.fromArray(F, wt, o);
+            FloatVector x1 = FloatVector.fromArray(F, wt, o + v);
+            FloatVector x2 = FloatVector.fromArray(F, wt, o + 2 * v);
+            FloatVector x3 = FloatVector.fromArray(F, wt, o + 3 * v);
+            float x = a[j];
+            float z = a2[j];
+            s0 = s0.add(x0.mul(x));
+            s1 = s1.add(x1.mul(x));
+            s2 = s2.add(x2.mul(x));
+            s3 = s3.add(x3.mul(x));
+            t0 = t0.add(x0.mul(z));
+            t1 = t1.add(x1.mul(z));
+            t2 = t2.add(x2.mul(z));
+            t3 = t3.add(x3.mul(z));
+        }
+        s0.intoArray(acc, 0);
+        s1.intoArray(acc, v);
+        s2.intoArray(acc, 2 * v);
+        s3.intoArray(acc, 3 * v);
+        t0.intoArray(acc2, 0);
+        t1.intoArray(acc2, v);
+        t2.intoArray(acc2, 2 * v);
+        t3.intoArray(acc2, 3 * v);
     }
 
     /** [K = groups x kg][taps] to [group][taps][kg]. */

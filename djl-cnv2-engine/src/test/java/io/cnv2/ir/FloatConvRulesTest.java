@@ -18,7 +18,8 @@ class FloatConvRulesTest {
         for (int t = 0; t < 300; t++) {
             int groups = r.nextInt(4) == 0 ? 1 + r.nextInt(3) : 1;
             int cg = 1 + r.nextInt(6);
-            int kg = 1 + r.nextInt(r.nextBoolean() ? 40 : 9); // below and above the vector width, with tails
+            // below and above the vector width, with tails, and multiples of 32 (neighbouring positions in pairs)
+            int kg = r.nextInt(3) == 0 ? 32 * (1 + r.nextInt(2)) : 1 + r.nextInt(r.nextBoolean() ? 40 : 9);
             int ky = 1 + r.nextInt(4);
             int kx = 1 + r.nextInt(4);
             int sy = 1 + r.nextInt(3);
