@@ -34,9 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * cluster of N one-core workers on loopback with this JVM as its driver. Spark paths read the
  * images from the shared file (as {@code --spark-data shared}), 250 images per task. One
  * operation = all {@code images} images; the context or cluster starts outside the timing.
- * Measured is a sweep's later point: the float reference's classes are remembered
- * ({@code FloatMemo}, per executor JVM on Spark) after the first, so a point costs the accelerator
- * path and the statistics; the warm-up iterations fill the memos.
+ * Measured is a sweep's later point: the float reference's classes are known after the first
+ * ({@code FloatMemo} here, the driver's broadcast on Spark), so a point costs the accelerator
+ * path and the statistics; the first warm-up iteration computes them.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)

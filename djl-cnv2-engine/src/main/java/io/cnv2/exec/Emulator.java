@@ -227,7 +227,11 @@ public final class Emulator {
         PredictionRecord[] records = new PredictionRecord[samples.size()];
         parallel(() -> IntStream.range(0, samples.size()).parallel().forEach(i -> {
             Sample s = samples.get(i);
-            Classified c = classify(s.input(), first + i, memo);
+            int known = memo.get(first + i);
+            Classified c = classify(s.input(), known);
+            if (known < 0) {
+                memo.remember(first + i, c.floatClass());
+            }
             report.add(c.nodes(), c.floatClass(), c.fixedClass(), s.label());
             records[i] = new PredictionRecord(s.source(), s.label(), c.floatClass(), c.fixedClass());
         }));
@@ -239,18 +243,16 @@ public final class Emulator {
     }
 
     /**
-     * Image {@code index} of the set {@code memo} covers: the float reference runs only when the
-     * memo does not hold its class yet, the accelerator always.
+     * One input through the accelerator, and through the float reference only when its float class
+     * is not known yet ({@code floatClass} < 0): a sweep's later points know it ({@link FloatMemo}).
      */
-    public Classified classify(Tensor input, int index, FloatMemo memo) {
-        int fc = memo.get(index);
-        if (fc < 0) {
+    public Classified classify(Tensor input, int floatClass) {
+        if (floatClass < 0) {
             Step step = step(input);
-            memo.remember(index, step.floatClass());
             return new Classified(step.floatClass(), step.fixedClass(), step.nodes());
         }
         FixedExecutor.Result r = fixedExec.run(Map.of(network.inputs().get(0).name(), input), false);
-        return new Classified(fc, argmax(r.outputs().get(network.outputs().get(0))), r.nodes());
+        return new Classified(floatClass, argmax(r.outputs().get(network.outputs().get(0))), r.nodes());
     }
 
     /** Index of the largest value (the first on ties), the predicted class. */

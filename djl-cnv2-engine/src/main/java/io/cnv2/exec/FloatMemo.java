@@ -33,7 +33,7 @@ public final class FloatMemo {
         return classes.get(i);
     }
 
-    /** Remembers image {@code i}'s float class (computed here, or by another JVM of the same recipe). */
+    /** Remembers image {@code i}'s float class. */
     public void remember(int i, int floatClass) {
         classes.set(i, floatClass);
     }

@@ -3,7 +3,6 @@ package io.cnv2.spark;
 import io.cnv2.accuracy.AccuracyRun;
 import io.cnv2.data.Sample;
 import io.cnv2.exec.Emulator;
-import io.cnv2.exec.FloatMemo;
 import io.cnv2.stats.ReportBuilder;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -20,7 +19,8 @@ import org.apache.spark.broadcast.Broadcast;
  *
  * @param runs  runs as JSON, each given to {@link Emulator#with} (a {@link Part} names one by position)
  * @param ranks  true for an accuracy run: the label's rank in the float, accelerator and dense outputs
- * @param floats the float classes the driver already has for the images (-1: not yet), or null
+ * @param floats the float classes the driver already has for the images (-1: not yet), or null;
+ *               a sweep point runs the float reference only for the others
  */
 record Job(EmulationRecipe recipe, List<String> runs, ImageSet images, boolean ranks, Broadcast<int[]> floats)
         implements Serializable {
@@ -31,14 +31,6 @@ record Job(EmulationRecipe recipe, List<String> runs, ImageSet images, boolean r
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Emulator> e) {
             return size() > 8;
-        }
-    };
-
-    /** Float classes by recipe and image set; a few (an int per image each). */
-    private static final Map<String, FloatMemo> MEMOS = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, FloatMemo> e) {
-            return size() > 4;
         }
     };
 
@@ -57,22 +49,18 @@ record Job(EmulationRecipe recipe, List<String> runs, ImageSet images, boolean r
         int[] denseRanks = ranks ? new int[n] : null;
         String in = emu.network().inputs().get(0).name();
         String out = emu.network().outputs().get(0);
-        FloatMemo memo = ranks ? null : memo(emu);
         int floatRuns = 0;
-        int[] known = memo == null || this.floats == null ? null : this.floats.value();
+        int[] known = this.floats == null ? null : this.floats.value();
         for (int k = 0; k < n; k++) {
             // what Emulator.measure does for one image of a sweep point, or Emulator.evaluate and
             // AccuracyRun's dense pass for one image of an accuracy run
             Sample s = images.get(part.from() + k);
             sources[k] = s.source();
             labels[k] = s.label();
-            if (memo != null) { // the float class from the driver or this JVM's memo after the first point
-                int index = part.from() + k;
-                if (known != null && known[index] >= 0) {
-                    memo.remember(index, known[index]);
-                }
-                floatRuns += memo.get(index) < 0 ? 1 : 0;
-                Emulator.Classified c = emu.classify(s.input(), part.from() + k, memo);
+            if (!ranks) { // a sweep point: the float class from the driver once a part brought it back
+                int fc = known == null ? -1 : known[part.from() + k];
+                floatRuns += fc < 0 ? 1 : 0;
+                Emulator.Classified c = emu.classify(s.input(), fc);
                 report.add(c.nodes(), c.floatClass(), c.fixedClass(), s.label());
                 floats[k] = c.floatClass();
                 fixeds[k] = c.fixedClass();
@@ -91,19 +79,6 @@ record Job(EmulationRecipe recipe, List<String> runs, ImageSet images, boolean r
         }
         return new PartResult(report.tally(), sources, labels, floats, fixeds, floatRanks, fixedRanks, denseRanks,
                 floatRuns);
-    }
-
-    /** This JVM's float classes of the recipe's network on these images (FloatMemo), shared by every run. */
-    private FloatMemo memo(Emulator emu) {
-        String key = recipe.id() + " " + images.identity();
-        synchronized (MEMOS) {
-            FloatMemo m = MEMOS.get(key);
-            if (m == null || !m.covers(emu)) {
-                m = new FloatMemo(emu.network(), images.size());
-                MEMOS.put(key, m);
-            }
-            return m;
-        }
     }
 
     private Emulator emulator(int run) {
