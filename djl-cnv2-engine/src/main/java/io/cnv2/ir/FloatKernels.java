@@ -28,9 +28,9 @@ final class FloatKernels {
      * bit-exact CNV path). Every output sums bias, then weight x input over (c, ky, kx) in
      * ascending order, each product rounded before it is added, as {@link #convPlain} does, so
      * the two agree bit for bit (FloatConvRulesTest) but for the sign of an exact zero: the plain
-     * loops skip zero weights, this adds their +-0 products. When a group's filters come in whole
-     * blocks of four vectors, blocks are the outer loop (a block's weights stay in cache over every
-     * position) and two interior neighbours share each weight load.
+     * loops skip zero weights, this adds their +-0 products. A group's filters go in blocks of four
+     * vectors, blocks the outer loop (a block's weights stay in cache over every position), two
+     * interior neighbours sharing each weight load; filters short of a whole block go last.
      */
     static Tensor conv(Conv op, Tensor x) {
         ConvGeometry g = op.geometry("", x.shape());
@@ -57,109 +57,47 @@ final class FloatKernels {
         float[] a2 = new float[taps];
         float[] acc2 = new float[kg];
         int v = F.length();
-        boolean blocked = kg % (4 * v) == 0;
+        int blocked = kg - kg % (4 * v); // filters in whole blocks of four vectors; the rest a tail
         for (int b = 0; b < n; b++) {
             for (int group = 0; group < g.groups(); group++) {
                 int wBase = group * taps * kg;
-                if (blocked) {
-                    // filters in blocks of four vectors, outermost: a block's weights (taps x 4 v)
-                    // stay in cache while every position uses them; two interior neighbours at a time
-                    int outBase = (b * g.filters() + group * kg) * oy * ox;
-                    for (int k = 0; k < kg; k += 4 * v) {
-                        for (int y = 0; y < oy; y++) {
-                            boolean rowInside = y * g.strideY() - g.padTop() >= 0
-                                    && y * g.strideY() + (ky - 1) * g.dilationY() - g.padTop() < h;
-                            for (int xx = 0; xx < ox; xx++) {
-                                int p = y * ox + xx;
-                                if (rowInside && xx + 1 < ox && colInside(g, xx, w) && colInside(g, xx + 1, w)) {
-                                    gather(g, in, b, group, y, xx, a);
-                                    gather(g, in, b, group, y, xx + 1, a2);
-                                    pair(wt, wBase + k, kg, taps, a, a2, bias, group * kg + k, acc, acc2);
-                                    for (int j = 0; j < 4 * v; j++) {
-                                        out[outBase + (k + j) * oy * ox + p] = acc[j];
-                                        out[outBase + (k + j) * oy * ox + p + 1] = acc2[j];
-                                    }
-                                    xx++;
-                                } else {
-                                    int m = gatherInside(g, in, b, group, y, xx, at, a);
-                                    single(wt, wBase + k, kg, m, at, a, bias, group * kg + k, acc);
-                                    for (int j = 0; j < 4 * v; j++) {
-                                        out[outBase + (k + j) * oy * ox + p] = acc[j];
-                                    }
+                int outBase = (b * g.filters() + group * kg) * oy * ox;
+                // blocks outermost: a block's weights (taps x 4 v) stay in cache while every position
+                // uses them; two interior neighbours at a time share each weight load
+                for (int k = 0; k < blocked; k += 4 * v) {
+                    for (int y = 0; y < oy; y++) {
+                        boolean rowInside = y * g.strideY() - g.padTop() >= 0
+                                && y * g.strideY() + (ky - 1) * g.dilationY() - g.padTop() < h;
+                        for (int xx = 0; xx < ox; xx++) {
+                            int p = y * ox + xx;
+                            if (rowInside && xx + 1 < ox && colInside(g, xx, w) && colInside(g, xx + 1, w)) {
+                                gather(g, in, b, group, y, xx, a);
+                                gather(g, in, b, group, y, xx + 1, a2);
+                                pair(wt, wBase + k, kg, taps, a, a2, bias, group * kg + k, acc, acc2);
+                                for (int j = 0; j < 4 * v; j++) {
+                                    out[outBase + (k + j) * oy * ox + p] = acc[j];
+                                    out[outBase + (k + j) * oy * ox + p + 1] = acc2[j];
+                                }
+                                xx++;
+                            } else {
+                                int m = gatherInside(g, in, b, group, y, xx, at, a);
+                                single(wt, wBase + k, kg, m, at, a, bias, group * kg + k, acc);
+                                for (int j = 0; j < 4 * v; j++) {
+                                    out[outBase + (k + j) * oy * ox + p] = acc[j];
                                 }
                             }
                         }
                     }
+                }
+                if (blocked == kg) {
                     continue;
                 }
                 for (int y = 0; y < oy; y++) {
                     for (int xx = 0; xx < ox; xx++) {
-                        int outBase = (b * g.filters() + group * kg) * oy * ox;
-                        int m = 0;
-                        for (int c = 0; c < cg; c++) {
-                            int inBase = (b * g.channels() + group * cg + c) * h * w;
-                            for (int fy = 0; fy < ky; fy++) {
-                                int iy = y * g.strideY() + fy * g.dilationY() - g.padTop();
-                                if (iy < 0 || iy >= h) {
-                                    continue;
-                                }
-                                for (int fx = 0; fx < kx; fx++) {
-                                    int ix = xx * g.strideX() + fx * g.dilationX() - g.padLeft();
-                                    if (ix >= 0 && ix < w) {
-                                        at[m] = (c * ky + fy) * kx + fx;
-                                        a[m++] = in[inBase + iy * w + ix];
-                                    }
-                                }
-                            }
-                        }
-                        System.arraycopy(bias, group * kg, acc, 0, kg);
-                        int k = 0;
-                        for (; k + 4 * v <= kg; k += 4 * v) { // four independent sums hide the adds' latency
-                            FloatVector s0 = FloatVector.fromArray(F, acc, k);
-                            FloatVector s1 = FloatVector.fromArray(F, acc, k + v);
-                            FloatVector s2 = FloatVector.fromArray(F, acc, k + 2 * v);
-                            FloatVector s3 = FloatVector.fromArray(F, acc, k + 3 * v);
-                            for (int j = 0; j < m; j++) {
-                                int o = wBase + at[j] * kg + k;
-                                float aj = a[j];
-                                s0 = s0.add(FloatVector.fromArray(F, wt, o).mul(aj));
-                                s1 = s1.add(FloatVector.fromArray(F, wt, o + v).mul(aj));
-                                s2 = s2.add(FloatVector.fromArray(F, wt, o + 2 * v).mul(aj));
-                                s3 = s3.add(FloatVector.fromArray(F, wt, o + 3 * v).mul(aj));
-                            }
-                            s0.intoArray(acc, k);
-                            s1.intoArray(acc, k + v);
-                            s2.intoArray(acc, k + 2 * v);
-                            s3.intoArray(acc, k + 3 * v);
-                        }
-                        for (; k + 2 * v <= kg; k += 2 * v) {
-                            FloatVector s0 = FloatVector.fromArray(F, acc, k);
-                            FloatVector s1 = FloatVector.fromArray(F, acc, k + v);
-                            for (int j = 0; j < m; j++) {
-                                int o = wBase + at[j] * kg + k;
-                                s0 = s0.add(FloatVector.fromArray(F, wt, o).mul(a[j]));
-                                s1 = s1.add(FloatVector.fromArray(F, wt, o + v).mul(a[j]));
-                            }
-                            s0.intoArray(acc, k);
-                            s1.intoArray(acc, k + v);
-                        }
-                        for (; k + v <= kg; k += v) {
-                            FloatVector s0 = FloatVector.fromArray(F, acc, k);
-                            for (int j = 0; j < m; j++) {
-                                s0 = s0.add(FloatVector.fromArray(F, wt, wBase + at[j] * kg + k).mul(a[j]));
-                            }
-                            s0.intoArray(acc, k);
-                        }
-                        for (; k < kg; k++) {
-                            float s0 = acc[k];
-                            for (int j = 0; j < m; j++) {
-                                s0 += wt[wBase + at[j] * kg + k] * a[j];
-                            }
-                            acc[k] = s0;
-                        }
-                        int p = y * ox + xx;
-                        for (k = 0; k < kg; k++) {
-                            out[outBase + k * oy * ox + p] = acc[k];
+                        int m = gatherInside(g, in, b, group, y, xx, at, a);
+                        tail(wt, wBase, kg, blocked, m, at, a, bias, group * kg, acc);
+                        for (int k = blocked; k < kg; k++) {
+                            out[outBase + k * oy * ox + y * ox + xx] = acc[k - blocked];
                         }
                     }
                 }
@@ -243,6 +181,27 @@ final class FloatKernels {
         s1.intoArray(acc, v);
         s2.intoArray(acc, 2 * v);
         s3.intoArray(acc, 3 * v);
+    }
+
+    /** {@link #single} for the filters {@code from ..} below a whole block: vectors, then one at a time. */
+    private static void tail(float[] wt, int wBase, int kg, int from, int m, int[] at, float[] a, float[] bias,
+                             int biasAt, float[] acc) {
+        int v = F.length();
+        int k = from;
+        for (; k + v <= kg; k += v) {
+            FloatVector s0 = FloatVector.fromArray(F, bias, biasAt + k);
+            for (int j = 0; j < m; j++) {
+                s0 = s0.add(FloatVector.fromArray(F, wt, wBase + at[j] * kg + k).mul(a[j]));
+            }
+            s0.intoArray(acc, k - from);
+        }
+        for (; k < kg; k++) {
+            float s0 = bias[biasAt + k];
+            for (int j = 0; j < m; j++) {
+                s0 += wt[wBase + at[j] * kg + k] * a[j];
+            }
+            acc[k - from] = s0;
+        }
     }
 
     /** {@link #single} for two neighbouring positions whose every tap is inside ({@code a}, {@code a2}), the weights loaded once. */
