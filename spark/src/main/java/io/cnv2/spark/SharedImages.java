@@ -31,6 +31,8 @@ public final class SharedImages implements ImageSet {
     private final String preprocessing;
     private final int size;
     private final String content;
+    /** This JVM's open copy of the set (from {@link #OPEN}); not sent with the tasks. */
+    private transient volatile Dataset open;
 
     private SharedImages(String kind, String name, String first, String second, int[] shape, String preprocessing,
                          int size, String content) {
@@ -111,11 +113,16 @@ public final class SharedImages implements ImageSet {
     }
 
     private Dataset dataset() {
-        return OPEN.computeIfAbsent(identity0(), k -> switch (kind) {
-            case "idx" -> new IdxDataset(name, Path.of(first), second == null ? null : Path.of(second));
-            case "folder" -> new ImageFolder(Path.of(first), Shape.of(shape), preprocessing());
-            default -> throw new IllegalStateException("unknown image set kind " + kind);
-        });
+        Dataset d = open; // get(i) runs per image: look the set up once per deserialised copy
+        if (d == null) {
+            d = OPEN.computeIfAbsent(identity0(), k -> switch (kind) {
+                case "idx" -> new IdxDataset(name, Path.of(first), second == null ? null : Path.of(second));
+                case "folder" -> new ImageFolder(Path.of(first), Shape.of(shape), preprocessing());
+                default -> throw new IllegalStateException("unknown image set kind " + kind);
+            });
+            open = d;
+        }
+        return d;
     }
 
     private Preprocessing preprocessing() {
