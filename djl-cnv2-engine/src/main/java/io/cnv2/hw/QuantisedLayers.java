@@ -40,6 +40,12 @@ public final class QuantisedLayers {
             ConvGeometry g;
             Tensor w;
             Tensor b;
+            if (net.constants().containsKey(n.inputs().get(0))) {
+                // an accelerator layer multiplies activations by its weights; a constant input has no
+                // activation format (fuzz finding: a Gemm whose data operand is an initializer)
+                throw new io.cnv2.BadInputException("layer " + n.name() + ": its input '" + n.inputs().get(0)
+                        + "' is a constant, not an activation; the accelerator runs layers on activations");
+            }
             Shape in = net.shape(n.inputs().get(0));
             if (n.op() instanceof Conv c) {
                 g = c.geometry(n.name(), in);
