@@ -94,35 +94,45 @@ public record Preprocessing(String resize, int resizeShorter, String channelOrde
 
     /** The model input for {@code img}; {@code shape} is [1, C, H, W] with C = 1 or 3. */
     public Tensor apply(BufferedImage img, Shape shape, String what) {
-        if (shape.rank() != 4 || shape.dim(0) != 1 || (shape.dim(1) != 1 && shape.dim(1) != 3)) {
-            throw new BadInputException(what + ": the model's input " + shape + " is not an image of 1 or 3 channels");
+        // [1, C, H, W] (channel-first, PyTorch's) or [1, H, W, C] (channel-last, TensorFlow's), C = 1, 3 or 4
+        boolean first = shape.rank() == 4 && isChannels(shape.dim(1));
+        boolean last = shape.rank() == 4 && !first && isChannels(shape.dim(3));
+        if (shape.rank() != 4 || shape.dim(0) != 1 || !first && !last) {
+            throw new BadInputException(what + ": the model's input " + shape + " is not an image of 1, 3 or 4 "
+                    + "channels ([1, C, H, W] or [1, H, W, C])");
         }
-        int c = shape.dim(1);
+        int c = first ? shape.dim(1) : shape.dim(3);
         if ((mean.size() != 1 && mean.size() != c) || (std.size() != 1 && std.size() != c)) {
             throw new BadInputException(what + ": preprocessing mean and std need 1 or " + c + " values, got "
                     + mean.size() + " and " + std.size());
         }
-        int h = shape.dim(2);
-        int w = shape.dim(3);
+        int h = first ? shape.dim(2) : shape.dim(1);
+        int w = first ? shape.dim(3) : shape.dim(2);
         BufferedImage scaled = resized(img, h, w);
         float[] px = new float[c * h * w];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
-                int rgb = scaled.getRGB(x, y);
-                int[] v = {(rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF};
-                if (c == 1) {
-                    // a grey pixel is its own luma (exactly: a grey PNG reads as its IDX bytes would)
-                    double luma = v[0] == v[1] && v[1] == v[2] ? v[0] : 0.299 * v[0] + 0.587 * v[1] + 0.114 * v[2];
-                    px[y * w + x] = norm(luma, 0);
-                } else {
-                    for (int ch = 0; ch < 3; ch++) {
-                        int src = channelOrder.equals("bgr") ? 2 - ch : ch;
-                        px[(ch * h + y) * w + x] = norm(v[src], ch);
+                int argb = scaled.getRGB(x, y);
+                int[] v = {(argb >> 16) & 0xFF, (argb >> 8) & 0xFF, argb & 0xFF, (argb >>> 24) & 0xFF};
+                for (int ch = 0; ch < c; ch++) {
+                    double value;
+                    if (c == 1) {
+                        // a grey pixel is its own luma (exactly: a grey PNG reads as its IDX bytes would)
+                        value = v[0] == v[1] && v[1] == v[2] ? v[0] : 0.299 * v[0] + 0.587 * v[1] + 0.114 * v[2];
+                    } else {
+                        // the fourth channel is alpha (255 where the image has none)
+                        value = ch == 3 ? v[3] : v[channelOrder.equals("bgr") ? 2 - ch : ch];
                     }
+                    int at = first ? (ch * h + y) * w + x : (y * w + x) * c + ch;
+                    px[at] = norm(value, Math.min(ch, mean.size() == 1 ? 0 : ch));
                 }
             }
         }
         return new Tensor(shape, px);
+    }
+
+    private static boolean isChannels(int c) {
+        return c == 1 || c == 3 || c == 4;
     }
 
     private float norm(double pixel, int ch) {

@@ -14,27 +14,19 @@ import java.util.Set;
 /**
  * Chooses the activation formats of a run from a profiling set (CNV2-MODEL.md section 2:
  * default the first 100 inputs of the dataset): the float reference runs each input and the
- * range of every calibrated tensor is recorded.
+ * range of every calibrated tensor is recorded. The float reference is the network's float
+ * authority (ONNX Runtime for ONNX models) where it computes every calibrated tensor ({@link FloatPass}).
  */
 public final class Calibrator {
     private Calibrator() {
     }
 
     public static Calibration profile(Network net, List<Map<String, Tensor>> samples, String source) {
-        FloatExecutor exec = new FloatExecutor(net);
+        FloatPass exec = new FloatPass(net);
         Set<String> wanted = new HashSet<>();
         Formats.calibratedTensors(net).forEach(wanted::add);
         RangeProfile profile = new RangeProfile();
-        samples.parallelStream().forEach(s -> {
-            Map<String, Tensor> all = exec.runAll(s);
-            Map<String, Tensor> keep = new HashMap<>();
-            all.forEach((k, v) -> {
-                if (wanted.contains(k)) {
-                    keep.put(k, v);
-                }
-            });
-            profile.add(keep);
-        });
+        samples.parallelStream().forEach(s -> profile.add(new HashMap<>(exec.run(s, wanted))));
         return new Calibration(source, profile.fractions());
     }
 }

@@ -33,9 +33,11 @@ public final class Emulator {
     private final MachineConfig machine;
     private final RunConfig run;
     private final Calibration calibration;
-    private final FloatExecutor floatExec;
+    private final FloatPass floatPass;
     private final FixedExecutor fixedExec;
     private final EnergyTable energy;
+    /** Values of the network's other inputs, the same for every sample (a sample rate, a recurrent state...). */
+    private final Map<String, Tensor> feeds;
 
     public Emulator(Network network, MachineConfig machine, RunConfig run, Calibration calibration,
                     Accelerator accelerator) {
@@ -45,12 +47,18 @@ public final class Emulator {
     /** An emulator whose reports price events with {@code energy} (CNV2-MODEL.md section 6). */
     public Emulator(Network network, MachineConfig machine, RunConfig run, Calibration calibration,
                     Accelerator accelerator, EnergyTable energy) {
+        this(network, machine, run, calibration, accelerator, energy, Map.of());
+    }
+
+    private Emulator(Network network, MachineConfig machine, RunConfig run, Calibration calibration,
+                     Accelerator accelerator, EnergyTable energy, Map<String, Tensor> feeds) {
+        this.feeds = Map.copyOf(feeds);
         this.energy = energy;
         this.network = network;
         this.machine = machine;
         this.run = run;
         this.calibration = calibration.pin(run.pinnedFormats());
-        this.floatExec = new FloatExecutor(network);
+        this.floatPass = new FloatPass(network);
         this.fixedExec = new FixedExecutor(network, this.calibration, accelerator, machine.accumulatorBits());
     }
 
@@ -93,7 +101,36 @@ public final class Emulator {
 
     /** An emulator of the same network, machine, formats and energy table under another run. */
     public Emulator with(RunConfig other) {
-        return of(network, machine, other, calibration, energy);
+        return of(network, machine, other, calibration, energy).feeding(feeds);
+    }
+
+    /**
+     * This emulator with fixed values for the network's inputs after the first: every sample
+     * ({@link #step}) brings the first input, these the rest. Names and shapes are checked here.
+     */
+    public Emulator feeding(Map<String, Tensor> values) {
+        for (var e : values.entrySet()) {
+            var in = network.inputs().stream().filter(i -> i.name().equals(e.getKey())).findFirst().orElseThrow(
+                    () -> new io.cnv2.BadInputException("model " + network.name() + " has no input named '"
+                            + e.getKey() + "' (inputs: " + network.inputs().stream().map(i -> i.name()).toList() + ")"));
+            FloatExecutor.checkInput(in, e.getValue());
+        }
+        return new Emulator(network, machine, run, calibration, fixedExec.accelerator(), energy, values);
+    }
+
+    /** The fixed values of the inputs after the first ({@link #feeding}). */
+    public Map<String, Tensor> feeds() {
+        return feeds;
+    }
+
+    /** One sample's full input map: its first input and the fixed feeds. */
+    public Map<String, Tensor> inputs(Tensor first) {
+        if (feeds.isEmpty()) {
+            return Map.of(network.inputs().get(0).name(), first);
+        }
+        Map<String, Tensor> m = new java.util.HashMap<>(feeds);
+        m.put(network.inputs().get(0).name(), first);
+        return m;
     }
 
     public Calibration calibration() {
@@ -104,8 +141,12 @@ public final class Emulator {
         return fixedExec;
     }
 
-    /** One input through the float reference and the emulated accelerator; {@code taps} empty unless asked. */
-    public record Step(Tensor floatOutput, Tensor fixedOutput, List<NodeStats> nodes, List<LayerTap> taps) {
+    /**
+     * One input through the float reference and the emulated accelerator; {@code taps} empty unless
+     * asked. {@code floatOutput} and {@code fixedOutput} are the first output's; the maps hold every output.
+     */
+    public record Step(Tensor floatOutput, Tensor fixedOutput, List<NodeStats> nodes, List<LayerTap> taps,
+                       Map<String, Tensor> floatOutputs, Map<String, Tensor> fixedOutputs) {
         public int floatClass() {
             return argmax(floatOutput);
         }
@@ -125,10 +166,15 @@ public final class Emulator {
      * and fully connected layer (see {@link LayerTap}).
      */
     public Step step(Tensor input, boolean tap) {
-        String in = network.inputs().get(0).name();
         String out = network.outputs().get(0);
-        Map<String, Tensor> floats = floatExec.runAll(Map.of(in, input));
-        FixedExecutor.Result r = fixedExec.run(Map.of(in, input), tap);
+        java.util.Set<String> wanted = new java.util.HashSet<>(network.outputs());
+        if (tap) {
+            network.acceleratorLayers().forEach(n -> wanted.add(n.inputs().get(0)));
+        }
+        Map<String, Tensor> feed = inputs(input);
+        // the float column: ONNX Runtime on the original file where the network has it (FloatPass)
+        Map<String, Tensor> floats = floatPass.run(feed, wanted);
+        FixedExecutor.Result r = fixedExec.run(feed, tap);
         List<LayerTap> taps = List.of();
         if (tap) {
             taps = new ArrayList<>();
@@ -140,7 +186,9 @@ public final class Emulator {
                         r.tensors().get(n.output()), fixedExec.layers().layer(n.name())));
             }
         }
-        return new Step(floats.get(out), r.outputs().get(out), r.nodes(), taps);
+        Map<String, Tensor> floatOuts = new java.util.LinkedHashMap<>();
+        network.outputs().forEach(o -> floatOuts.put(o, floats.get(o)));
+        return new Step(floats.get(out), r.outputs().get(out), r.nodes(), taps, floatOuts, r.outputs());
     }
 
     /** A collector of per-input statistics for {@link #report}. */
@@ -158,12 +206,11 @@ public final class Emulator {
      * report (for a second pass over images another run has already measured).
      */
     public List<Tensor> fixedOutputs(List<Sample> samples, IntConsumer progress) {
-        String in = network.inputs().get(0).name();
         String out = network.outputs().get(0);
         Tensor[] outputs = new Tensor[samples.size()];
         AtomicInteger done = new AtomicInteger();
         parallel(() -> IntStream.range(0, samples.size()).parallel().forEach(i -> {
-            outputs[i] = fixedExec.run(Map.of(in, samples.get(i).input()), false).outputs().get(out);
+            outputs[i] = fixedExec.run(inputs(samples.get(i).input()), false).outputs().get(out);
             if (progress != null) {
                 progress.accept(done.incrementAndGet());
             }
@@ -202,6 +249,7 @@ public final class Emulator {
             int fc = step.floatClass();
             int qc = step.fixedClass();
             report.add(step.nodes(), fc, qc, s.label());
+            report.compare(step.floatOutputs(), step.fixedOutputs());
             preds[i] = new Prediction(s.source(), s.label(), fc, qc, step.floatOutput(), step.fixedOutput());
             if (progress != null) {
                 progress.accept(done.incrementAndGet());
@@ -251,7 +299,7 @@ public final class Emulator {
             Step step = step(input);
             return new Classified(step.floatClass(), step.fixedClass(), step.nodes());
         }
-        FixedExecutor.Result r = fixedExec.run(Map.of(network.inputs().get(0).name(), input), false);
+        FixedExecutor.Result r = fixedExec.run(inputs(input), false);
         return new Classified(floatClass, argmax(r.outputs().get(network.outputs().get(0))), r.nodes());
     }
 

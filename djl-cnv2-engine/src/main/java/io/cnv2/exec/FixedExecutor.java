@@ -14,6 +14,7 @@ import io.cnv2.ir.BatchNorm;
 import io.cnv2.ir.Concat;
 import io.cnv2.ir.Eltwise;
 import io.cnv2.ir.GlobalAvgPool;
+import io.cnv2.ir.HostGraph;
 import io.cnv2.ir.Input;
 import io.cnv2.ir.MatMul;
 import io.cnv2.ir.MaxPool;
@@ -85,14 +86,22 @@ public final class FixedExecutor {
 
     public Result run(Map<String, Tensor> inputs, boolean keepTensors) {
         Map<String, QTensor> values = new HashMap<>(constants);
+        // tensors the host holds in float: graph inputs, and what host-float nodes computed; a host
+        // graph reads these as they are and dequantises only what the accelerator or the fixed-point
+        // host made (the placement rule of docs/ARCHITECTURE.md)
         Map<String, Tensor> floats = new HashMap<>();
         for (Input in : network.inputs()) {
             Tensor t = inputs.get(in.name());
             FloatExecutor.checkInput(in, t);
             values.put(in.name(), QTensor.quantize(t, formats.frac(in.name()), null));
+            floats.put(in.name(), t);
         }
         List<NodeStats> stats = new ArrayList<>(network.nodes().size());
         for (Node n : network.nodes()) {
+            if (n.op() instanceof HostGraph g) {
+                stats.add(hostGraph(n, g, values, floats));
+                continue;
+            }
             QTensor x = values.get(n.inputs().get(0));
             long[] sat = new long[1];
             LayerRun hw = null;
@@ -126,6 +135,27 @@ public final class FixedExecutor {
             });
         }
         return new Result(outs, kept, stats);
+    }
+
+    /** A host graph in float on the host runtime; its outputs quantised to their formats (rule 1). */
+    private NodeStats hostGraph(Node n, HostGraph g, Map<String, QTensor> values, Map<String, Tensor> floats) {
+        List<Tensor> args = new ArrayList<>(n.inputs().size());
+        for (String i : n.inputs()) {
+            Tensor f = floats.get(i);
+            if (f == null) {
+                f = network.isConstant(i) ? network.constants().get(i) : values.get(i).dequantize();
+            }
+            args.add(f);
+        }
+        List<Tensor> out = g.applyAll(args);
+        long[] sat = new long[1];
+        for (int k = 0; k < out.size(); k++) {
+            String o = n.outputs().get(k);
+            floats.put(o, out.get(k));
+            values.put(o, QTensor.quantize(out.get(k), formats.frac(o), sat));
+        }
+        QTensor x = n.inputs().isEmpty() ? null : values.get(n.inputs().get(0));
+        return new NodeStats(n.name(), null, sat[0], x == null ? 0 : zeros(x), x == null ? 0 : x.data().length);
     }
 
     private QTensor host(Node n, QTensor x, Map<String, QTensor> values, Shape outShape, int fo, long[] sat) {

@@ -37,9 +37,11 @@ public final class FloatExecutor {
             for (String i : n.inputs()) {
                 args.add(lookup.get(i));
             }
-            Tensor out = n.op().apply(args);
-            lookup.put(n.output(), out);
-            values.put(n.output(), out);
+            List<Tensor> out = n.op().applyAll(args);
+            for (int k = 0; k < out.size(); k++) {
+                lookup.put(n.outputs().get(k), out.get(k));
+                values.put(n.outputs().get(k), out.get(k));
+            }
         }
         return values;
     }

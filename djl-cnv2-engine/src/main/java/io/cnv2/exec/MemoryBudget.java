@@ -21,8 +21,9 @@ public final class MemoryBudget {
     public static long perImage(Network net) {
         long bytes = 0;
         for (Node n : net.nodes()) {
-            long out = net.shape(n.output()).size();
-            bytes += out * (4 + 2);
+            for (String o : n.outputs()) {
+                bytes += net.shape(o).size() * (4 + 2);
+            }
         }
         for (Node n : net.acceleratorLayers()) {
             bytes += 8L * net.shape(n.inputs().get(0)).size() + 8L * net.shape(n.output()).size();

@@ -9,14 +9,18 @@ public enum Placement {
     ACCELERATOR,
     /** Other layers whose data stays on chip: on the host in the fixed-point rules of section 2. */
     HOST_FIXED,
-    /** Softmax, LayerNormalization and output decoding: on the host in float. */
+    /**
+     * Softmax, LayerNormalization and every op cnv2 does not model (a {@link io.cnv2.ir.HostGraph},
+     * run by ONNX Runtime): on the host in float.
+     */
     HOST_FLOAT;
 
     public static Placement of(Node n) {
         if (n.isAcceleratorLayer()) {
             return ACCELERATOR;
         }
-        return n.op() instanceof Softmax || n.op() instanceof io.cnv2.ir.LayerNorm ? HOST_FLOAT : HOST_FIXED;
+        return n.op() instanceof Softmax || n.op() instanceof io.cnv2.ir.LayerNorm || n.op() instanceof io.cnv2.ir.HostGraph
+                ? HOST_FLOAT : HOST_FIXED;
     }
 
     public String label() {

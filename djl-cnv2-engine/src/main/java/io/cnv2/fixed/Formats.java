@@ -44,7 +44,7 @@ public final class Formats {
         net.inputs().forEach(i -> names.add(i.name()));
         for (Node n : net.nodes()) {
             if (!inheritsFormat(n.op())) {
-                names.add(n.output());
+                names.addAll(n.outputs());
             }
         }
         return names;
@@ -59,7 +59,7 @@ public final class Formats {
             if (inheritsFormat(n.op()) && !net.isConstant(n.inputs().get(0))) {
                 f.put(n.output(), f.get(n.inputs().get(0)));
             } else {
-                f.put(n.output(), require(cal, n.output()));
+                n.outputs().forEach(o -> f.put(o, require(cal, o)));
             }
         }
         return new Formats(f);

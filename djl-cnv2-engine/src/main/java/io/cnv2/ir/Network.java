@@ -21,9 +21,11 @@ public final class Network {
     private final Map<String, Tensor> constants;
     private final List<String> outputs;
     private final Map<String, Shape> shapes;
+    private final FloatReference reference;
 
     private Network(String name, List<Input> inputs, List<Node> nodes, Map<String, Tensor> constants,
-                    List<String> outputs, Map<String, Shape> shapes) {
+                    List<String> outputs, Map<String, Shape> shapes, FloatReference reference) {
+        this.reference = reference;
         this.name = name;
         this.inputs = List.copyOf(inputs);
         this.nodes = List.copyOf(nodes);
@@ -38,6 +40,19 @@ public final class Network {
 
     public String name() {
         return name;
+    }
+
+    /**
+     * The runtime that computes this network's float values with authority (ONNX Runtime on the
+     * original file), if the importer attached one; empty for networks only cnv2 runs.
+     */
+    public java.util.Optional<FloatReference> floatReference() {
+        return java.util.Optional.ofNullable(reference);
+    }
+
+    /** This network with {@code r} as its float authority (same nodes, same tensors). */
+    public Network withFloatReference(FloatReference r) {
+        return new Network(name, inputs, nodes, constants, outputs, shapes, r);
     }
 
     public List<Input> inputs() {
@@ -95,7 +110,7 @@ public final class Network {
     public Network foldBatchNorm() {
         Map<String, Node> producers = new HashMap<>();
         for (Node n : nodes) {
-            producers.put(n.output(), n);
+            n.outputs().forEach(o -> producers.put(o, n));
         }
         Set<String> removed = new HashSet<>();
         Map<String, Node> replaced = new HashMap<>();
@@ -129,6 +144,7 @@ public final class Network {
         if (removed.isEmpty()) {
             return this;
         }
+        // folding rounds differently in float32, but computes the same network: the authority stays
         Builder b = builder(name);
         inputs.forEach(i -> b.input(i.name(), i.shape()));
         constants.forEach(b::constant);
@@ -138,7 +154,7 @@ public final class Network {
             }
         }
         outputs.forEach(b::output);
-        return b.build();
+        return b.build().withFloatReference(reference);
     }
 
     /** Builds a network, sorting nodes topologically and checking every shape. */
@@ -202,15 +218,21 @@ public final class Network {
                             + " inputs, got " + n.inputs().size());
                 }
                 List<Shape> in = n.inputs().stream().map(shapes::get).toList();
-                Shape out;
+                List<Shape> out;
                 try {
-                    out = n.op().inferShape(n.name(), in);
+                    out = n.op().inferShapes(n.name(), in);
                 } catch (IllegalArgumentException | ArithmeticException e) {
                     throw IrException.at(n.name(), e.getMessage());
                 }
-                checkLimits("node '" + n.name() + "' output", out);
-                if (shapes.put(n.output(), out) != null) {
-                    throw IrException.at(n.name(), "output tensor '" + n.output() + "' is produced twice");
+                if (out.size() != n.outputs().size()) {
+                    throw IrException.at(n.name(), n.op().kind() + " makes " + out.size() + " tensors, the node names "
+                            + n.outputs().size());
+                }
+                for (int k = 0; k < out.size(); k++) {
+                    checkLimits("node '" + n.name() + "' output", out.get(k));
+                    if (shapes.put(n.outputs().get(k), out.get(k)) != null) {
+                        throw IrException.at(n.name(), "output tensor '" + n.outputs().get(k) + "' is produced twice");
+                    }
                 }
             }
             if (outputs.isEmpty()) {
@@ -221,7 +243,7 @@ public final class Network {
                     throw new IrException("network output '" + o + "' is produced by no node");
                 }
             }
-            return new Network(name, inputs, sorted, constants, outputs, shapes);
+            return new Network(name, inputs, sorted, constants, outputs, shapes, null);
         }
 
         /** Rank and element limits of every tensor (docs/LIMITS.md). */
@@ -244,7 +266,7 @@ public final class Network {
             Set<String> have = new HashSet<>(available);
             Set<String> produced = new HashSet<>();
             for (Node n : nodes) {
-                produced.add(n.output());
+                produced.addAll(n.outputs());
             }
             List<Node> pending = new ArrayList<>(nodes);
             List<Node> order = new ArrayList<>();
@@ -254,7 +276,7 @@ public final class Network {
                     Node n = it.next();
                     if (have.containsAll(n.inputs())) {
                         order.add(n);
-                        have.add(n.output());
+                        have.addAll(n.outputs());
                         it.remove();
                         progress = true;
                     }

@@ -10,7 +10,7 @@ import java.util.List;
  */
 public sealed interface Op
         permits Conv, ConvTranspose, Dense, MaxPool, AvgPool, GlobalAvgPool, Eltwise, Concat, Reshape,
-                Activation, Softmax, BatchNorm, Relayout, Resize, ReduceMean, MatMul, LayerNorm {
+                Activation, Softmax, BatchNorm, Relayout, Resize, ReduceMean, MatMul, LayerNorm, HostGraph {
 
     /** Short operator name for tables and reports ("Conv", "Relu", ...). */
     String kind();
@@ -23,6 +23,21 @@ public sealed interface Op
 
     /** Float semantics (ONNX's). */
     Tensor apply(List<Tensor> inputs);
+
+    /** Number of output tensors (1 for every op but {@link HostGraph}). */
+    default int outputCount() {
+        return 1;
+    }
+
+    /** Shapes of every output. */
+    default List<Shape> inferShapes(String node, List<Shape> inputs) {
+        return List.of(inferShape(node, inputs));
+    }
+
+    /** Float semantics of every output. */
+    default List<Tensor> applyAll(List<Tensor> inputs) {
+        return List.of(apply(inputs));
+    }
 
     /** Multiply-accumulates per sample (0 for ops that do none). */
     default long macs(List<Shape> inputs, Shape output) {

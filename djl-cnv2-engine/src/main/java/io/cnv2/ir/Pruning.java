@@ -43,7 +43,7 @@ public final class Pruning {
             } else if (op instanceof Dense d) {
                 op = new Dense(global ? below(d.weight(), limit, atLimit) : prune(d.weight(), fraction), d.bias());
             }
-            b.node(n.name(), op, n.inputs(), n.output());
+            b.node(new Node(n.name(), op, n.inputs(), n.outputs()));
         }
         net.outputs().forEach(b::output);
         return b.build();

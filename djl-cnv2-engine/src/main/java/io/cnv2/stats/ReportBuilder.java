@@ -11,6 +11,7 @@ import io.cnv2.hw.LayerStats;
 import io.cnv2.hw.QLayer;
 import io.cnv2.ir.Network;
 import io.cnv2.ir.Node;
+import io.cnv2.ir.Tensor;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,10 +32,43 @@ public final class ReportBuilder {
     private int floatCorrect;
     private int fixedCorrect;
     private int agree;
+    /** Per output: max |fixed - float|, max |float|, samples compared, top-1 agreements. */
+    private final Map<String, double[]> outputs = new LinkedHashMap<>();
 
     public ReportBuilder(FixedExecutor exec) {
         this.exec = exec;
         exec.network().nodes().forEach(n -> sums.put(n.name(), new long[FIELDS]));
+        exec.network().outputs().forEach(o -> outputs.put(o, new double[4]));
+    }
+
+    /**
+     * One sample's outputs on both paths (maxima and counts only, so the result does not depend on
+     * the order samples arrive in).
+     */
+    public synchronized void compare(Map<String, Tensor> floats, Map<String, Tensor> fixeds) {
+        for (var e : outputs.entrySet()) {
+            Tensor f = floats.get(e.getKey());
+            Tensor q = fixeds.get(e.getKey());
+            if (f == null || q == null || f.data().length != q.data().length) {
+                continue;
+            }
+            double[] a = e.getValue();
+            for (int i = 0; i < f.data().length; i++) {
+                a[0] = Math.max(a[0], Math.abs((double) q.data()[i] - f.data()[i]));
+                a[1] = Math.max(a[1], Math.abs((double) f.data()[i]));
+            }
+            a[2]++;
+            a[3] += io.cnv2.exec.Emulator.argmax(f) == io.cnv2.exec.Emulator.argmax(q) ? 1 : 0;
+        }
+    }
+
+    /** True for a class vector: one axis of two or more values, every other axis 1. */
+    static boolean classVector(io.cnv2.ir.Shape s) {
+        int big = 0;
+        for (int d : s.dims()) {
+            big += d > 1 ? 1 : 0;
+        }
+        return big == 1 && s.size() >= 2;
     }
 
     /** One sample's statistics; {@code label} < 0 when unknown. */
@@ -89,6 +123,7 @@ public final class ReportBuilder {
                         mine[i] += a[i];
                     }
                 });
+                mergeOutputs(other.outputs);
             }
         }
     }
@@ -99,14 +134,28 @@ public final class ReportBuilder {
      * does not depend on how the images were split.
      */
     public record Tally(int images, int labelled, int floatCorrect, int fixedCorrect, int agree,
-                        Map<String, long[]> sums) implements Serializable {
+                        Map<String, long[]> sums, Map<String, double[]> outputs) implements Serializable {
     }
 
     /** A copy of what this builder holds. */
     public synchronized Tally tally() {
         Map<String, long[]> copy = new LinkedHashMap<>();
         sums.forEach((node, a) -> copy.put(node, a.clone()));
-        return new Tally(images, labelled, floatCorrect, fixedCorrect, agree, copy);
+        Map<String, double[]> outs = new LinkedHashMap<>();
+        outputs.forEach((o, a) -> outs.put(o, a.clone()));
+        return new Tally(images, labelled, floatCorrect, fixedCorrect, agree, copy, outs);
+    }
+
+    private void mergeOutputs(Map<String, double[]> other) {
+        other.forEach((o, a) -> {
+            double[] mine = outputs.get(o);
+            if (mine != null) {
+                mine[0] = Math.max(mine[0], a[0]);
+                mine[1] = Math.max(mine[1], a[1]);
+                mine[2] += a[2];
+                mine[3] += a[3];
+            }
+        });
     }
 
     /** Adds a {@link Tally} of the same network (collected anywhere); like {@link #merge}. */
@@ -125,6 +174,9 @@ public final class ReportBuilder {
                 mine[i] += a[i];
             }
         });
+        if (t.outputs() != null) {
+            mergeOutputs(t.outputs());
+        }
     }
 
     /** a / b, or NaN when b is 0 (a ratio with nothing to measure is not a number, not 0 or 1). */
@@ -163,8 +215,8 @@ public final class ReportBuilder {
             if (p == Placement.HOST_FLOAT) {
                 hostFloat.add(n.name());
             }
-            String in = n.inputs().get(0);
-            Integer inFrac = net.isConstant(in) ? null : exec.formats().frac(in);
+            String in = n.inputs().isEmpty() ? null : n.inputs().get(0);
+            Integer inFrac = in == null || net.isConstant(in) ? null : exec.formats().frac(in);
             layers.add(new LayerReport(n.name(), n.op().kind(), p.label(),
                     Arrays.stream(net.shape(n.output()).dims()).boxed().toList(), m, a[0], a[1],
                     a[0] == 0 ? 1.0 : (double) a[1] / a[0], a[7] == 0 ? 0 : (double) a[6] / a[7], a[5], a[2], a[3],
@@ -183,8 +235,16 @@ public final class ReportBuilder {
                 images == 0 ? Double.NaN : (double) agree / images);
         List<String> warnings = new ArrayList<>(exec.layers().warnings());
         warnings.addAll(extraWarnings);
+        List<OutputReport> outs = new ArrayList<>();
+        outputs.forEach((o, a) -> {
+            io.cnv2.ir.Shape s = net.shape(o);
+            boolean cls = classVector(s);
+            outs.add(new OutputReport(o, Arrays.stream(s.dims()).boxed().toList(), (long) a[2],
+                    a[2] == 0 ? Double.NaN : a[1] == 0 ? a[0] : a[0] / a[1], cls,
+                    cls && a[2] > 0 ? a[3] / a[2] : Double.NaN));
+        });
         return new RunReport("cnv2", model, dataset, images, machine, run, energy, calibration, weightFormats, layers,
                 totals,
-                acc, hostFloat, warnings, exec.layers().weightSaturations(), List.copyOf(predictions));
+                acc, hostFloat, warnings, exec.layers().weightSaturations(), List.copyOf(predictions), outs);
     }
 }

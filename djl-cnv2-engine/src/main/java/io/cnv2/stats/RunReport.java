@@ -15,5 +15,5 @@ public record RunReport(String tool, String model, String dataset, int images, M
                         RunConfig run, EnergyTable energy, Calibration calibration, Map<String, Integer> weightFormats,
                         List<LayerReport> layers, Totals totals, Accuracy accuracy,
                         List<String> hostFloatLayers, List<String> warnings, long weightSaturations,
-                        List<PredictionRecord> predictions) {
+                        List<PredictionRecord> predictions, List<OutputReport> outputs) {
 }

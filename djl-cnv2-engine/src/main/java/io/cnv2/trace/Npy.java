@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
     private static final Pattern HEADER = Pattern.compile(
-            "\\{'descr': '([<>|]f4)', 'fortran_order': (True|False), 'shape': \\(([0-9, ]*)\\), *\\}");
+            "\\{'descr': '([<>|=][a-z][0-9])', 'fortran_order': (True|False), 'shape': \\(([0-9, ]*)\\), *\\}");
 
     private Npy() {
     }
@@ -82,10 +82,12 @@ public final class Npy {
         }
         String header = new String(bytes, 10, headerLength, StandardCharsets.US_ASCII).trim();
         Matcher m = HEADER.matcher(header);
-        if (!m.matches() || !m.group(1).equals("<f4") || m.group(2).equals("True")) {
-            throw new BadInputException(file + ": only little-endian float32 arrays in C order are read, header is "
-                    + header);
+        if (!m.matches() || width(m.group(1)) == 0 || m.group(2).equals("True")) {
+            throw new BadInputException(file + ": only little-endian arrays in C order of float16/32/64, int8/16/32/64, "
+                    + "uint8/16 or bool are read, header is " + header);
         }
+        String descr = m.group(1);
+        int width = width(descr);
         String[] dims = Arrays.stream(m.group(3).split(",")).map(String::trim).filter(s -> !s.isEmpty())
                 .toArray(String[]::new);
         int[] shape = new int[dims.length];
@@ -97,18 +99,63 @@ public final class Npy {
             }
             shape[i] = Integer.parseInt(dims[i]);
             n *= shape[i];
-            if (n > Integer.MAX_VALUE / 4) {
+            if (n > Integer.MAX_VALUE / 8) {
                 throw new BadInputException(file + ": .npy shape (" + m.group(3) + ") is too large to read");
             }
         }
         int offset = 10 + headerLength;
-        if ((long) bytes.length - offset != 4 * n) {
-            throw new BadInputException(file + ": shape " + Arrays.toString(shape) + " needs " + 4 * n
+        if ((long) bytes.length - offset != width * n) {
+            throw new BadInputException(file + ": shape " + Arrays.toString(shape) + " needs " + width * n
                     + " bytes of data, the file has " + (bytes.length - offset));
         }
         float[] data = new float[(int) n];
         b.position(offset);
-        b.asFloatBuffer().get(data);
+        // every type is widened to float32 (integers exactly up to 2^24); the model's input type is fed
+        for (int i = 0; i < data.length; i++) {
+            data[i] = switch (descr.substring(1)) {
+                case "f4" -> b.getFloat();
+                case "f8" -> (float) b.getDouble();
+                case "f2" -> half(b.getShort());
+                case "i8" -> b.getLong();
+                case "i4" -> b.getInt();
+                case "i2" -> b.getShort();
+                case "u2" -> Short.toUnsignedInt(b.getShort());
+                case "i1" -> b.get();
+                case "u1", "b1" -> Byte.toUnsignedInt(b.get());
+                default -> throw new AssertionError(descr);
+            };
+        }
         return new Array(shape, data);
+    }
+
+    /** Bytes per value of a NumPy type string this reader takes, 0 for others (big-endian among them). */
+    private static int width(String descr) {
+        if (descr.charAt(0) == '>') {
+            return 0;
+        }
+        return switch (descr.substring(1)) {
+            case "f4", "i4" -> 4;
+            case "f8", "i8" -> 8;
+            case "f2", "i2", "u2" -> 2;
+            case "i1", "u1", "b1" -> 1;
+            default -> 0;
+        };
+    }
+
+    /** IEEE 754 half precision to float (exact: every half is a float). */
+    private static float half(short h) {
+        int bits = h & 0xffff;
+        int sign = bits >>> 15;
+        int exp = (bits >>> 10) & 0x1f;
+        int mant = bits & 0x3ff;
+        float v;
+        if (exp == 0) {
+            v = mant * 0x1p-24f;
+        } else if (exp == 31) {
+            v = mant == 0 ? Float.POSITIVE_INFINITY : Float.NaN;
+        } else {
+            v = (1 + mant / 1024f) * (float) Math.pow(2, exp - 15);
+        }
+        return sign == 1 ? -v : v;
     }
 }

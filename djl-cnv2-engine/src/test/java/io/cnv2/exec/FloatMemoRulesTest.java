@@ -70,9 +70,21 @@ class FloatMemoRulesTest {
             Emulator e = base.with(base.run().withThresholds(t, Map.of()));
             for (int[] range : new int[][] {{0, IMAGES}, {5, 17}}) {
                 List<Sample> part = samples.subList(range[0], range[1]);
-                assertEquals(Json.write(e.evaluate(part, "m", "d", null).report()),
-                        Json.write(e.measure(part, range[0], memo, "m", "d")), "threshold " + t);
+                // the same report but for the float-vs-16-bit output comparison, which a memo's later
+                // points cannot make (they reuse classes, not outputs)
+                assertEquals(withoutOutputs(Json.write(e.evaluate(part, "m", "d", null).report())),
+                        withoutOutputs(Json.write(e.measure(part, range[0], memo, "m", "d"))), "threshold " + t);
             }
+        }
+    }
+
+    private static String withoutOutputs(String json) {
+        try {
+            var node = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(json);
+            node.remove("outputs");
+            return node.toPrettyString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

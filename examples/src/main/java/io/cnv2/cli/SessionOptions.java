@@ -38,6 +38,12 @@ final class SessionOptions {
     @Option(names = "--input", paramLabel = "IMAGE", description = "Run these image files (PNG, JPEG...).")
     List<Path> images = new ArrayList<>();
 
+    @Option(names = "--input-tensor", paramLabel = "NAME=FILE.npy",
+            description = "A model input's value from a NumPy file (any numeric type; fed as the model declares). "
+                    + "For the first input: one sample, or N samples along a leading axis; for the others: the value "
+                    + "every sample gets. Repeat for several inputs.")
+    Map<String, Path> inputTensors = new java.util.LinkedHashMap<>();
+
     @Option(names = "--dataset", paramLabel = "SPEC",
             description = "fashion-mnist (Debian's full test set), fashion-mnist-sample (1,000 shipped images, "
                     + "the default), a folder of IDX files, or an image folder (one sub-folder of images per class).")
@@ -150,7 +156,16 @@ final class SessionOptions {
         List<Sample> samples;
         String datasetName;
         Dataset ds = null;
-        if (!images.isEmpty()) {
+        Map<String, io.cnv2.ir.Tensor> feeds = InputTensors.feeds(net, modelName, inputTensors);
+        String first = net.inputs().get(0).name();
+        if (inputTensors.containsKey(first)) {
+            if (!images.isEmpty() || dataset != null) {
+                throw new BadInputException("option --input-tensor " + first + "=... gives the model's first input; "
+                        + "it excludes --input and --dataset");
+            }
+            samples = InputTensors.samples(net.inputs().get(0), inputTensors.get(first), limit);
+            datasetName = inputTensors.get(first).toString();
+        } else if (!images.isEmpty()) {
             Shape in = net.inputs().get(0).shape();
             double mean = normalize == null ? 0 : normalize[0];
             double std = normalize == null || normalize.length < 2 ? 1 : normalize[1];
@@ -183,11 +198,14 @@ final class SessionOptions {
         } else {
             int n = Math.min(run.calibrationSamples(), samples.size());
             String input = net.inputs().get(0).name();
-            cal = Calibrator.profile(net, samples.subList(0, n).stream().map(s -> Map.of(input, s.input())).toList(),
-                    "profiled on the first " + n + " input(s) of " + datasetName);
+            cal = Calibrator.profile(net, samples.subList(0, n).stream().map(s -> {
+                Map<String, io.cnv2.ir.Tensor> m = new HashMap<>(feeds);
+                m.put(input, s.input());
+                return m;
+            }).toList(), "profiled on the first " + n + " input(s) of " + datasetName);
         }
 
-        Emulator emu = Emulator.of(net, machine, run, cal, cfg.energy());
+        Emulator emu = Emulator.of(net, machine, run, cal, cfg.energy()).feeding(feeds);
         return new Session(modelPath, net, modelName, samples, datasetName, labels, machine, run, cfg.energy(), emu,
                 imports, cal, ds);
     }

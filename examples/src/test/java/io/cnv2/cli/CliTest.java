@@ -173,21 +173,37 @@ class CliTest {
                 "expects shape", "[1, 1, 28, 28]");
     }
 
-    @Test
-    void unsupportedOp() throws Exception {
-        // the shipped model with its first ReLU replaced by an op cnv2 does not run
+    /** The shipped model with its first ReLU replaced by op {@code op}. */
+    private Path withFirstReluAs(String op, String file) throws Exception {
         var model = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(ShippedModels.fashionMnistOnnx()));
         var graph = model.getGraph().toBuilder();
         for (int i = 0; i < graph.getNodeCount(); i++) {
             if (graph.getNode(i).getOpType().equals("Relu")) {
-                graph.setNode(i, graph.getNode(i).toBuilder().setOpType("Erf").setName("odd_one"));
+                graph.setNode(i, graph.getNode(i).toBuilder().setOpType(op).setName("odd_one"));
                 break;
             }
         }
-        Path f = dir.resolve("erf.onnx");
+        Path f = dir.resolve(file);
         Files.write(f, model.toBuilder().setGraph(graph).build().toByteArray());
-        assertUserError(cli("run", "--model", f.toString(), "--json", dir.resolve("out.json").toString()),
-                "erf.onnx", "'Erf'", "'odd_one'", "supported: ", "Conv");
+        return f;
+    }
+
+    @Test
+    void anOpCnv2DoesNotModelRunsOnTheHostInFloat() throws Exception {
+        Path json = dir.resolve("erf.json");
+        Outcome o = cli("run", "--model", withFirstReluAs("Erf", "erf.onnx").toString(), "--limit", "20",
+                "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        String row = o.out().lines().filter(l -> l.contains("odd_one")).findFirst().orElse("");
+        assertTrue(row.contains("host-float") && row.contains("Erf"), o.out());
+        JsonNode r = Json.MAPPER.readTree(json.toFile());
+        assertTrue(r.get("hostFloatLayers").toString().contains("odd_one"), r.toString());
+    }
+
+    @Test
+    void anOpOnnxRuntimeRefusesIsAUserErrorNamingTheFileAndOp() throws Exception {
+        assertUserError(cli("run", "--model", withFirstReluAs("NoSuchOp", "bad.onnx").toString(), "--json",
+                dir.resolve("out.json").toString()), "bad.onnx", "NoSuchOp", "'odd_one'");
     }
 
     @Test

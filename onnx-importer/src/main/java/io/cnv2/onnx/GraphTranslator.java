@@ -1,6 +1,7 @@
 package io.cnv2.onnx;
 
 import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
@@ -38,10 +39,13 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * One ONNX graph to the IR. Walks the nodes in file order (ONNX requires topological order),
- * keeping the value of every constant tensor and the shape of every other, so that shape
- * subgraphs fold to constants and each remaining node becomes one IR node with the same name
- * and output tensor name (except LSTM and GRU, which {@link Recurrent} unrolls into many).
+ * One ONNX graph to the IR. Walks the nodes in topological order ({@link OnnxGraphs}), keeping the
+ * value of every constant tensor and the shape of every other, so that shape subgraphs fold to
+ * constants (by cnv2's folder, else by ONNX Runtime) and each remaining node is placed
+ * (docs/ARCHITECTURE.md): the ops cnv2 models become one IR node with the same name and output
+ * tensor name (except LSTM and GRU, which {@link Recurrent} unrolls into many) on the accelerator or
+ * the fixed-point host; every other node goes to the host in float, where {@link HostSegments}
+ * groups them into ONNX Runtime sub-models.
  */
 final class GraphTranslator {
     /** Op types that become IR nodes (plus the foldable ones when their inputs are known). */
@@ -52,10 +56,25 @@ final class GraphTranslator {
             "Sqrt", "LSTM", "GRU", "LayerNormalization");
 
     private final String file;
+    private final ModelProto model;
     private final GraphProto graph;
+    /** The nodes in topological order, their unique names and where each went. */
+    private List<NodeProto> order;
+    private String[] names;
+    private Place[] place;
+    private final Map<Integer, String> hostReasons = new LinkedHashMap<>();
+    /** ONNX element types of graph inputs and of host-computed tensors (cnv2's own tensors are float). */
+    private final Map<String, Integer> elemTypes = new HashMap<>();
+    /** The TensorProto of initializers and Constant nodes, embedded as they are in host sub-models. */
+    private final Map<String, TensorProto> protos = new HashMap<>();
+    /** ONNX Runtime's view of every tensor, made when the first node goes to the host. */
+    private Map<String, TypeProbe.ValueType> probe;
+    private final Map<String, Shape> inputShapes = new LinkedHashMap<>();
     private final int opset;
     private final ImportOptions options;
     private final Map<String, Const> consts = new HashMap<>();
+    /** ONNX element types of constants ONNX Runtime folded. */
+    private final Map<String, Integer> constTypes = new HashMap<>();
     private final Map<String, Shape> shapes = new HashMap<>();
     private final Map<String, String> alias = new HashMap<>();
     private final Map<String, Integer> readers = new HashMap<>();
@@ -66,9 +85,13 @@ final class GraphTranslator {
     private final Set<String> nodeNames = new HashSet<>();
     private final Network.Builder builder;
 
-    GraphTranslator(String file, GraphProto graph, int opset, ImportOptions options) {
+    /** Where a node went: folded to a constant, an alias of another tensor, cnv2's IR, or the host in float. */
+    enum Place { CONSTANT, ALIAS, IR, HOST }
+
+    GraphTranslator(String file, ModelProto model, int opset, ImportOptions options) {
         this.file = file;
-        this.graph = graph;
+        this.model = model;
+        this.graph = model.getGraph();
         this.opset = opset;
         this.options = options;
         this.builder = Network.builder(graph.getName().isEmpty() ? java.nio.file.Path.of(file).getFileName().toString() : graph.getName());
@@ -83,9 +106,13 @@ final class GraphTranslator {
     Network translate() {
         for (TensorProto t : graph.getInitializerList()) {
             consts.put(t.getName(), readTensor(t, "initializer"));
+            protos.put(t.getName(), t);
         }
-        for (NodeProto n : graph.getNodeList()) {
-            n.getInputList().forEach(i -> readers.merge(i, 1, Integer::sum));
+        order = OnnxGraphs.topologicalOrder(graph, file);
+        names = new String[order.size()];
+        place = new Place[order.size()];
+        for (NodeProto n : order) {
+            OnnxGraphs.references(n).forEach(i -> readers.merge(i, 1, Integer::sum));
         }
         graph.getOutputList().forEach(o -> readers.merge(o.getName(), 1, Integer::sum));
         List<String> inputNames = graph.getInputList().stream().map(ValueInfoProto::getName)
@@ -100,28 +127,36 @@ final class GraphTranslator {
             if (!consts.containsKey(in.getName())) {
                 Shape s = inputShape(in);
                 shapes.put(in.getName(), s);
+                inputShapes.put(in.getName(), s);
+                elemTypes.put(in.getName(), in.getType().getTensorType().getElemType());
                 builder.input(in.getName(), s);
             }
         }
-        int index = 0;
-        for (NodeProto n : graph.getNodeList()) {
-            String name = uniqueName(n, index++);
+        for (int i = 0; i < order.size(); i++) {
+            NodeProto n = order.get(i);
+            String name = uniqueName(n, i);
+            names[i] = name;
             try {
-                node(name, n);
+                place[i] = node(i, name, n);
             } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
                 throw error(name, n, e.getMessage());
             }
         }
         nodes.values().forEach(builder::node);
+        if (!hostReasons.isEmpty()) {
+            HostSegments.build(file, model, segmenterView()).forEach(builder::node);
+        }
         usedConstants.forEach(c -> builder.constant(c, consts.get(c).tensor()));
         for (ValueInfoProto o : graph.getOutputList()) {
             String t = resolve(o.getName());
             if (consts.containsKey(t)) {
-                throw new BadInputException("model file " + file + ": output '" + o.getName() + "' is a constant");
-            }
-            if (batchAxis(t) != 0) {
-                throw new BadInputException("model file " + file + ": output '" + o.getName() + "' has its batch axis at "
-                        + batchAxis(t) + "; cnv2 runs one sample at a time and needs it first");
+                // an output known at import (a Shape of a fixed-size input, say): the host hands it over as it is
+                Tensor value = consts.get(t).tensor();
+                builder.node(new Node(o.getName() + "/constant", new io.cnv2.ir.HostGraph(List.of("Constant"), 0,
+                        List.of(value.shape()), 0, "cnv2", in -> List.of(value), List.of(false)), List.of(),
+                        o.getName()));
+                builder.output(o.getName());
+                continue;
             }
             builder.output(t);
         }
@@ -151,10 +186,14 @@ final class GraphTranslator {
 
     /** A graph input's shape: the batch dimension is 1 (the IR is per sample), other symbolic dims from options. */
     private Shape inputShape(ValueInfoProto in) {
+        if (!in.getType().hasTensorType()) {
+            throw new BadInputException("model file " + file + ": input '" + in.getName() + "' is not a tensor "
+                    + "(a sequence, map or optional); cnv2 feeds tensors");
+        }
         var type = in.getType().getTensorType();
-        if (type.getElemType() != Tensors.FLOAT) {
+        if (!OrtTensors.feedable(type.getElemType())) {
             throw new BadInputException("model file " + file + ": input '" + in.getName() + "' has element type "
-                    + type.getElemType() + "; cnv2 feeds float32 inputs only");
+                    + OrtTensors.typeName(type.getElemType()) + ", which cnv2 cannot feed");
         }
         List<TensorShapeProto.Dimension> dims = type.getShape().getDimList();
         Shape given = options.inputShapes().get(in.getName());
@@ -164,20 +203,19 @@ final class GraphTranslator {
                         + ", the option gives " + given);
             }
             for (int i = 0; i < dims.size(); i++) {
-                if (dims.get(i).hasDimValue() && i > 0 && dims.get(i).getDimValue() != given.dim(i)) {
+                if (dims.get(i).hasDimValue() && dims.get(i).getDimValue() > 0 && dims.get(i).getDimValue() != given.dim(i)) {
                     throw new BadInputException("--input-shape " + in.getName() + ": dimension " + i + " is "
                             + dims.get(i).getDimValue() + " in the model, the option gives " + given.dim(i));
                 }
             }
-            int[] d = given.dims();
-            d[0] = 1;
-            return new Shape(d);
+            // the user's shape as given: only they know where a non-image input keeps its batch
+            return given;
         }
         int[] d = new int[dims.size()];
         for (int i = 0; i < d.length; i++) {
             TensorShapeProto.Dimension dim = dims.get(i);
-            if (i == 0) {
-                d[i] = 1;
+            if (i == 0 && !(dim.hasDimValue() && dim.getDimValue() > 0)) {
+                d[i] = 1; // a symbolic leading dimension is the batch: one sample
             } else if (dim.hasDimValue() && dim.getDimValue() > 0) {
                 d[i] = Math.toIntExact(dim.getDimValue());
             } else {
@@ -239,50 +277,264 @@ final class GraphTranslator {
         return s;
     }
 
-    private void node(String name, NodeProto n) {
+    /** Places one node (see {@link Place}) and records what it makes. */
+    private Place node(int index, String name, NodeProto n) {
         String op = n.getOpType();
-        if (!n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx")) {
-            throw error(name, n, "op domain '" + n.getDomain() + "' is not supported; cnv2 supports the default "
-                    + "ONNX domain ops " + supported());
-        }
-        if (op.equals("Constant")) {
+        boolean defaultDomain = n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx");
+        if (op.equals("Constant") && defaultDomain) {
             consts.put(n.getOutput(0), constantNode(n));
-            return;
+            Attributes at = new Attributes(n);
+            if (at.has("value")) {
+                protos.put(n.getOutput(0), at.raw("value").getT());
+            }
+            return Place.CONSTANT;
         }
-        boolean allKnown = n.getInputList().stream().allMatch(this::known);
-        if (op.equals("Shape") && !allKnown) {
+        boolean allKnown = OnnxGraphs.references(n).stream().allMatch(this::known);
+        if (op.equals("Shape") && defaultDomain && !allKnown && shapes.containsKey(resolve(n.getInput(0)))) {
             consts.put(n.getOutput(0), ConstantFolder.shape(dims(dynamicShape(n, 0)), new Attributes(n)));
-            return;
+            return Place.CONSTANT;
         }
-        if (allKnown && ConstantFolder.FOLDABLE.contains(op)) {
-            List<Const> in = new ArrayList<>();
-            for (String i : n.getInputList()) {
-                in.add(i.isEmpty() ? null : consts.get(resolve(i)));
+        if (allKnown && n.getInputCount() > 0) {
+            if (defaultDomain && ConstantFolder.FOLDABLE.contains(op)) {
+                List<Const> in = new ArrayList<>();
+                for (String i : n.getInputList()) {
+                    in.add(i.isEmpty() ? null : consts.get(resolve(i)));
+                }
+                try {
+                    consts.put(n.getOutput(0), ConstantFolder.fold(n, in, opset));
+                    return Place.CONSTANT;
+                } catch (RuntimeException notHere) {
+                    // cnv2's folder covers shape arithmetic; ONNX Runtime folds the rest below
+                }
             }
+            ortFold(name, n);
+            return Place.CONSTANT;
+        }
+        String why = hostReason(n, defaultDomain);
+        if (why == null) {
+            Attributes at = new Attributes(n);
             try {
-                consts.put(n.getOutput(0), ConstantFolder.fold(n, in, opset));
-            } catch (NullPointerException absent) {
-                // the folder reads inputs by position; an absent required one is null (found by fuzzing)
-                throw new IllegalArgumentException("a required input of " + op + " is missing");
+                translate(name, n, at, op);
+                return placeOf(n);
+            } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException
+                     | BadInputException e) {
+                why = e.getMessage();
             }
-            return;
         }
-        if (!TRANSLATED.contains(op) && ConstantFolder.FOLDABLE.contains(op)) {
-            throw error(name, n, "op type '" + op + "' is supported only on constant inputs (shape subgraphs), and "
-                    + "input '" + n.getInputList().stream().filter(i -> !known(i)).findFirst().orElse("?")
-                    + "' is computed");
+        host(index, n, why);
+        return Place.HOST;
+    }
+
+    /** ALIAS when the node's output is another tensor under a new name, else IR. */
+    private Place placeOf(NodeProto n) {
+        return alias.containsKey(n.getOutput(0)) ? Place.ALIAS : Place.IR;
+    }
+
+    /**
+     * Why a node cannot be one of cnv2's IR ops whatever its attributes, or null: another op domain,
+     * an op cnv2 does not model, a computed input that is not float, or an output cnv2 does not make.
+     */
+    private String hostReason(NodeProto n, boolean defaultDomain) {
+        String op = n.getOpType();
+        if (!defaultDomain) {
+            return "op domain '" + n.getDomain() + "'";
+        }
+        if (opset < OnnxImporter.MIN_OPSET || opset > OnnxImporter.MAX_OPSET) {
+            return "opset " + opset + " (cnv2's translators follow opsets " + OnnxImporter.MIN_OPSET + " to "
+                    + OnnxImporter.MAX_OPSET + ")";
         }
         if (!TRANSLATED.contains(op)) {
-            throw error(name, n, "op type '" + op + "' is not supported; supported: " + supported());
+            return "op " + op + " is not one cnv2 models";
+        }
+        for (String r : OnnxGraphs.references(n)) {
+            if (!known(r)) {
+                int t = elemType(resolve(r));
+                if (t != Tensors.FLOAT) {
+                    return "input '" + r + "' is " + OrtTensors.typeName(t);
+                }
+            }
+        }
+        if (n.getAttributeList().stream().anyMatch(a -> a.hasG() || a.getGraphsCount() > 0)) {
+            return "control flow";
         }
         boolean recurrent = op.equals("LSTM") || op.equals("GRU");
         for (int i = 1; i < n.getOutputCount() && !recurrent; i++) {
             if (!n.getOutput(i).isEmpty() && readers.containsKey(n.getOutput(i))) {
-                throw error(name, n, "output " + i + " ('" + n.getOutput(i) + "') is used, cnv2 computes only the "
-                        + "first output of " + op);
+                return "output " + i + " ('" + n.getOutput(i) + "') is used; cnv2 makes only the first output of " + op;
             }
         }
-        Attributes at = new Attributes(n);
+        return null;
+    }
+
+    /** A computed tensor's ONNX element type: graph inputs as declared, host outputs as ONNX Runtime said, else float. */
+    private int elemType(String tensor) {
+        return elemTypes.getOrDefault(tensor, Tensors.FLOAT);
+    }
+
+    /** The node goes to the host in float: its outputs get ONNX Runtime's types and shapes. */
+    private void host(int index, NodeProto n, String why) {
+        hostReasons.put(index, why);
+        if (Boolean.getBoolean("cnv2.debug.placement")) {
+            System.err.println("host: " + n.getOpType() + " '" + n.getName() + "': " + why);
+        }
+        Map<String, TypeProbe.ValueType> types = probe();
+        for (String o : n.getOutputList()) {
+            TypeProbe.ValueType t = types.get(o);
+            if (o.isEmpty() || t == null) {
+                continue;
+            }
+            elemTypes.put(o, t.elemType());
+            if (t.known() && !t.dataDependent()) {
+                shapes.put(o, t.shape());
+            }
+        }
+    }
+
+    private Map<String, TypeProbe.ValueType> probe() {
+        if (probe == null) {
+            Map<String, Integer> types = new HashMap<>();
+            inputShapes.keySet().forEach(k -> types.put(k, elemTypes.get(k)));
+            try {
+                probe = TypeProbe.of(file, model, inputShapes, types);
+            } catch (BadInputException e) {
+                // say why the host was asked at all: the first node cnv2 did not claim
+                var first = hostReasons.entrySet().iterator().next();
+                NodeProto n = order.get(first.getKey());
+                throw new BadInputException(e.getMessage() + " (cnv2 places node '" + names[first.getKey()] + "' ("
+                        + n.getOpType() + ") on the host: " + first.getValue() + ")");
+            }
+        }
+        return probe;
+    }
+
+    /** A node whose every input is known at import and that cnv2's folder does not fold: ONNX Runtime folds it. */
+    private void ortFold(String name, NodeProto n) {
+        GraphProto.Builder g = GraphProto.newBuilder().setName("cnv2_fold").addNode(n);
+        for (String r : OnnxGraphs.references(n)) {
+            g.addInitializer(constantProto(resolve(r)).toBuilder().setName(r));
+        }
+        List<String> outs = n.getOutputList().stream().filter(o -> !o.isEmpty()).toList();
+        outs.forEach(o -> g.addOutput(ValueInfoProto.newBuilder().setName(o)));
+        ModelProto m = ModelProto.newBuilder().setIrVersion(model.getIrVersion())
+                .addAllOpsetImport(model.getOpsetImportList()).addAllFunctions(model.getFunctionsList())
+                .setGraph(g).build();
+        String what = "model file " + file + ": node '" + name + "' (" + n.getOpType() + ") on constant inputs";
+        try (ai.onnxruntime.OrtSession s = OrtHost.session(m.toByteArray(), what, true);
+             ai.onnxruntime.OrtSession.Result r = s.run(Map.of())) {
+            for (String o : outs) {
+                var v = r.get(o);
+                if (v.isEmpty() || !(v.get() instanceof ai.onnxruntime.OnnxTensor t)) {
+                    throw new BadInputException(what + ": ONNX Runtime made no tensor '" + o + "'");
+                }
+                int type = OrtTensors.elemType(t.getInfo());
+                if (!OrtTensors.carried(type)) {
+                    throw new BadInputException(what + ": output '" + o + "' is " + OrtTensors.typeName(type));
+                }
+                Tensor f = OrtTensors.fromOrt(t);
+                double[] d = new double[f.data().length];
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = f.data()[i];
+                }
+                if (type == Tensors.INT64 || type == Tensors.DOUBLE) {
+                    d = exact(t, type, d.length); // beyond float32's 24 bits
+                }
+                long[] dims = t.getInfo().getShape();
+                consts.put(o, new Const(dims, d, !Tensors.isFloat(type)));
+                constTypes.put(o, type);
+            }
+        } catch (ai.onnxruntime.OrtException e) {
+            throw new BadInputException(what + ": ONNX Runtime: " + OrtHost.firstLine(e.getMessage()));
+        }
+    }
+
+    private static double[] exact(ai.onnxruntime.OnnxTensor t, int type, int n) {
+        double[] d = new double[n];
+        if (type == Tensors.INT64) {
+            var b = t.getLongBuffer();
+            for (int i = 0; i < n; i++) {
+                d[i] = b.get(i);
+            }
+        } else {
+            var b = t.getDoubleBuffer();
+            for (int i = 0; i < n; i++) {
+                d[i] = b.get(i);
+            }
+        }
+        return d;
+    }
+
+    /** The constant as ONNX holds it: the file's own TensorProto where there is one, else written in its type. */
+    private TensorProto constantProto(String tensor) {
+        TensorProto p = protos.get(tensor);
+        if (p != null) {
+            return p;
+        }
+        Const c = consts.get(tensor);
+        Integer type = constTypes.get(tensor);
+        if (type == null) {
+            TypeProbe.ValueType t = probe().get(tensor);
+            type = t != null ? t.elemType() : c.integral() ? Tensors.INT64 : Tensors.FLOAT;
+        }
+        return Tensors.write(tensor, c, type);
+    }
+
+    /** The segmenter's view of this translation. */
+    private HostSegments.Graph segmenterView() {
+        Set<String> outs = new HashSet<>();
+        graph.getOutputList().forEach(o -> outs.add(o.getName()));
+        return new HostSegments.Graph() {
+            @Override
+            public List<NodeProto> nodes() {
+                return order;
+            }
+
+            @Override
+            public boolean onHost(int node) {
+                return place[node] == Place.HOST;
+            }
+
+            @Override
+            public boolean inIr(int node) {
+                return place[node] == Place.IR;
+            }
+
+            @Override
+            public String nodeName(int node) {
+                return names[node];
+            }
+
+            @Override
+            public String resolve(String tensor) {
+                return GraphTranslator.this.resolve(tensor);
+            }
+
+            @Override
+            public TensorProto constant(String tensor) {
+                return consts.containsKey(tensor) ? constantProto(tensor) : null;
+            }
+
+            @Override
+            public TypeProbe.ValueType type(String tensor) {
+                String t = GraphTranslator.this.resolve(tensor);
+                if (elemTypes.containsKey(t) && !inputShapes.containsKey(t)) {
+                    return probe().get(t);
+                }
+                Shape s = shapes.get(t);
+                if (s == null) {
+                    return probe().get(tensor);
+                }
+                return new TypeProbe.ValueType(elemType(t), java.util.Arrays.stream(s.dims()).asLongStream()
+                        .toArray());
+            }
+
+            @Override
+            public Set<String> graphOutputs() {
+                return outs;
+            }
+        };
+    }
+
+    private void translate(String name, NodeProto n, Attributes at, String op) {
         String x = n.getInputCount() > 0 ? resolve(n.getInput(0)) : "";
         switch (op) {
             case "Identity", "Dropout" -> alias.put(n.getOutput(0), x);
@@ -365,8 +617,8 @@ final class GraphTranslator {
                     List.of(x));
             case "Softmax" -> add(name, n, softmax(n, at), List.of(x));
             case "LayerNormalization" -> add(name, n, layerNorm(n, at), List.of(x));
-            default -> throw error(name, n, "op type '" + op + "' is not supported with computed inputs; supported: "
-                    + supported());
+            default -> throw new IllegalArgumentException("op type '" + op + "' is not one cnv2 models with "
+                    + "computed inputs");
         }
     }
 

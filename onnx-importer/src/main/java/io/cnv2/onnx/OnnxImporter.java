@@ -17,7 +17,9 @@ import java.util.Locale;
 
 /**
  * Reads an ONNX model file into the cnv2 IR (registered as a {@link ModelImporter} service).
- * Default-domain opsets {@value #MIN_OPSET} to {@value #MAX_OPSET}; weights from initializers
+ * Any opset ONNX Runtime runs; cnv2's own translators claim nodes of default-domain opsets
+ * {@value #MIN_OPSET} to {@value #MAX_OPSET} (the versions whose operator definitions they follow),
+ * and every node of other opsets runs on the host in float; weights from initializers
  * and Constant nodes; shape-only subgraphs folded; Identity and Dropout removed; BatchNorm after a
  * conv folded into it. Every problem with the file is a {@link BadInputException} naming the file
  * and, where there is one, the node.
@@ -41,8 +43,11 @@ public final class OnnxImporter implements ModelImporter {
         ModelProto model = parse(file);
         int opset = opset(file, model);
         try {
-            return new GraphTranslator(file.toString(), model.getGraph(), opset, options)
-                    .translate().foldBatchNorm();
+            Network net = new GraphTranslator(file.toString(), model, opset, options).translate().foldBatchNorm();
+            java.util.Map<String, io.cnv2.ir.Shape> shapes = new java.util.LinkedHashMap<>();
+            net.inputs().forEach(i -> shapes.put(i.name(), i.shape()));
+            // ONNX Runtime on the file itself is the float authority (docs/ARCHITECTURE.md)
+            return net.withFloatReference(new OrtFloatReference(file.toString(), model, shapes));
         } catch (IrException e) {
             throw new BadInputException("model file " + file + ": " + e.getMessage());
         }
@@ -90,13 +95,13 @@ public final class OnnxImporter implements ModelImporter {
         for (OperatorSetIdProto o : model.getOpsetImportList()) {
             if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
                 long v = o.getVersion();
-                if (v < MIN_OPSET || v > MAX_OPSET) {
-                    throw new BadInputException("model file " + file + " uses ONNX opset " + v + "; cnv2 reads opsets "
-                            + MIN_OPSET + " to " + MAX_OPSET);
+                if (v < 1 || v > 1000) {
+                    throw new BadInputException("model file " + file + " imports ONNX opset " + v + ", which no ONNX "
+                            + "release defines");
                 }
                 return (int) v;
             }
         }
-        throw new BadInputException("model file " + file + " imports no default-domain ONNX opset");
+        return -1; // only custom domains: every node runs on the host
     }
 }

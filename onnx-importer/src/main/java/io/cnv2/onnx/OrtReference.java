@@ -27,9 +27,11 @@ import java.util.Set;
 public final class OrtReference implements AutoCloseable {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final OrtSession session;
+    private final Map<String, Integer> inputTypes = new HashMap<>();
 
     public OrtReference(Path model) throws OrtException {
         ModelProto m = OnnxImporter.parse(model);
+        m.getGraph().getInputList().forEach(i -> inputTypes.put(i.getName(), i.getType().getTensorType().getElemType()));
         GraphProto.Builder g = m.getGraph().toBuilder();
         Set<String> have = new HashSet<>();
         g.getOutputList().forEach(o -> have.add(o.getName()));
@@ -49,28 +51,21 @@ public final class OrtReference implements AutoCloseable {
         }
     }
 
-    /** Every float tensor of the graph for these inputs (name to tensor, batch of one). */
+    /**
+     * Every tensor of the graph for these inputs (name to tensor, batch of one), as float32; inputs are
+     * given as float32 and fed in the element type the model declares.
+     */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) throws OrtException {
         Map<String, OnnxTensor> feed = new HashMap<>();
         try {
             for (var e : inputs.entrySet()) {
-                long[] dims = java.util.Arrays.stream(e.getValue().shape().dims()).asLongStream().toArray();
-                feed.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(e.getValue().data()), dims));
+                feed.put(e.getKey(), OrtTensors.toOrt(env, e.getValue(), inputTypes.getOrDefault(e.getKey(), 1)));
             }
             Map<String, Tensor> out = new LinkedHashMap<>();
             try (OrtSession.Result r = session.run(feed)) {
                 for (Map.Entry<String, OnnxValue> e : r) {
-                    if (e.getValue() instanceof OnnxTensor t
-                            && t.getInfo().type == ai.onnxruntime.OnnxJavaType.FLOAT) {
-                        long[] s = t.getInfo().getShape();
-                        int[] d = new int[s.length];
-                        for (int i = 0; i < d.length; i++) {
-                            d[i] = (int) s[i];
-                        }
-                        FloatBuffer fb = t.getFloatBuffer();
-                        float[] f = new float[fb.remaining()];
-                        fb.get(f);
-                        out.put(e.getKey(), new Tensor(new Shape(d), f));
+                    if (e.getValue() instanceof OnnxTensor t && OrtTensors.carried(OrtTensors.elemType(t.getInfo()))) {
+                        out.put(e.getKey(), OrtTensors.fromOrt(t));
                     }
                 }
             }

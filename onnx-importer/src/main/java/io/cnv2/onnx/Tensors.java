@@ -12,8 +12,14 @@ final class Tensors {
     static final int INT8 = 3;
     static final int INT32 = 6;
     static final int INT64 = 7;
+    static final int UINT16 = 4;
+    static final int INT16 = 5;
     static final int BOOL = 9;
+    static final int FLOAT16 = 10;
     static final int DOUBLE = 11;
+    static final int UINT32 = 12;
+    static final int UINT64 = 13;
+    static final int BFLOAT16 = 16;
 
     private Tensors() {
     }
@@ -44,9 +50,12 @@ final class Tensors {
             case FLOAT -> raw ? b.remaining() / 4 : t.getFloatDataCount();
             case DOUBLE -> raw ? b.remaining() / 8 : t.getDoubleDataCount();
             case INT64 -> raw ? b.remaining() / 8 : t.getInt64DataCount();
-            case INT32, INT8, UINT8, BOOL -> raw ? b.remaining() / width(type) : t.getInt32DataCount();
+            case UINT64 -> raw ? b.remaining() / 8 : t.getUint64DataCount();
+            case UINT32 -> raw ? b.remaining() / 4 : t.getUint64DataCount();
+            case INT32, INT8, UINT8, BOOL, INT16, UINT16, FLOAT16, BFLOAT16 -> raw ? b.remaining() / width(type)
+                    : t.getInt32DataCount();
             default -> throw new IllegalArgumentException("tensor '" + t.getName() + "' has data type " + type
-                    + ", which cnv2 does not read (float, double, int8/32/64, uint8, bool)");
+                    + ", which cnv2 does not read (float16/32/64, bfloat16, int8/16/32/64, uint8/16/32/64, bool)");
         };
         if (have != count) {
             throw new IllegalArgumentException("tensor '" + t.getName() + "' should hold " + count + " values but holds "
@@ -59,16 +68,82 @@ final class Tensors {
                 case FLOAT -> raw ? b.getFloat() : t.getFloatData(i);
                 case DOUBLE -> raw ? b.getDouble() : t.getDoubleData(i);
                 case INT64 -> raw ? b.getLong() : t.getInt64Data(i);
+                case UINT64 -> raw ? b.getLong() : t.getUint64Data(i);
+                case UINT32 -> raw ? Integer.toUnsignedLong(b.getInt()) : t.getUint64Data(i);
                 case INT32 -> raw ? b.getInt() : t.getInt32Data(i);
+                case INT16 -> raw ? b.getShort() : t.getInt32Data(i);
+                case UINT16 -> raw ? Short.toUnsignedInt(b.getShort()) : t.getInt32Data(i);
+                // fp16 and bf16 weights are widened to float32 exactly (every half value is a float)
+                case FLOAT16 -> ai.onnxruntime.platform.Fp16Conversions.fp16ToFloat(
+                        raw ? b.getShort() : (short) t.getInt32Data(i));
+                case BFLOAT16 -> ai.onnxruntime.platform.Fp16Conversions.bf16ToFloat(
+                        raw ? b.getShort() : (short) t.getInt32Data(i));
                 case INT8 -> raw ? b.get() : t.getInt32Data(i);
                 case UINT8, BOOL -> raw ? Byte.toUnsignedInt(b.get()) : t.getInt32Data(i);
                 default -> throw new AssertionError();
             };
         }
-        return new Const(dims, v, type != FLOAT && type != DOUBLE);
+        return new Const(dims, v, !isFloat(type));
+    }
+
+    static boolean isFloat(int type) {
+        return type == FLOAT || type == DOUBLE || type == FLOAT16 || type == BFLOAT16;
     }
 
     private static int width(int type) {
-        return type == INT32 ? 4 : 1;
+        return switch (type) {
+            case INT32 -> 4;
+            case INT16, UINT16, FLOAT16, BFLOAT16 -> 2;
+            default -> 1;
+        };
+    }
+
+    /** A constant as a TensorProto of ONNX element type {@code type} (for the host's sub-models). */
+    static TensorProto write(String name, Const c, int type) {
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type);
+        for (long d : c.dims()) {
+            t.addDims(d);
+        }
+        double[] v = c.data();
+        switch (type) {
+            case FLOAT -> {
+                for (double x : v) {
+                    t.addFloatData((float) x);
+                }
+            }
+            case DOUBLE -> {
+                for (double x : v) {
+                    t.addDoubleData(x);
+                }
+            }
+            case INT64 -> {
+                for (double x : v) {
+                    t.addInt64Data((long) x);
+                }
+            }
+            case UINT32, UINT64 -> {
+                for (double x : v) {
+                    t.addUint64Data((long) x);
+                }
+            }
+            case FLOAT16 -> {
+                for (double x : v) {
+                    t.addInt32Data(ai.onnxruntime.platform.Fp16Conversions.floatToFp16((float) x) & 0xffff);
+                }
+            }
+            case BFLOAT16 -> {
+                for (double x : v) {
+                    t.addInt32Data(ai.onnxruntime.platform.Fp16Conversions.floatToBf16((float) x) & 0xffff);
+                }
+            }
+            case INT32, INT16, UINT16, INT8, UINT8, BOOL -> {
+                for (double x : v) {
+                    t.addInt32Data((int) x);
+                }
+            }
+            default -> throw new IllegalArgumentException("constant '" + name + "' of element type " + type
+                    + " cannot be written");
+        }
+        return t.build();
     }
 }

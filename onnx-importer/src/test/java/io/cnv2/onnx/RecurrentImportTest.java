@@ -161,16 +161,30 @@ class RecurrentImportTest {
     }
 
     @Test
-    void unsupportedRecurrentAttributesAreRefusedNamingTheNode() throws Exception {
-        assertTrue(refused(model("LSTM", false, List.of(attr("direction", "bidirectional")), "bi"))
-                .contains("direction 'bidirectional'"));
-        assertTrue(refused(model("LSTM", false, List.of(AttributeProto.newBuilder().setName("clip")
-                .setType(AttributeProto.AttributeType.FLOAT).setF(3f).build()), "clip")).contains("'clip'"));
-        assertTrue(refused(model("GRU", false, List.of(AttributeProto.newBuilder().setName("activations")
-                .setType(AttributeProto.AttributeType.STRINGS).addStrings(ByteString.copyFromUtf8("Relu"))
-                .addStrings(ByteString.copyFromUtf8("Tanh")).build()), "acts")).contains("activations [Relu, Tanh]"));
-        assertTrue(refused(model("LSTM", false, List.of(attr("input_forget", 1)), "coupled")).contains("input_forget"));
-        // layout 1 says X is [batch, seq, input]; this graph feeds it time-major, batch on axis 1
-        assertTrue(refused(model("LSTM", false, List.of(attr("layout", 1)), "layout")).contains("batch on axis 1"));
+    void recurrentCellsCnv2DoesNotUnrollRunOnTheHostAndAgreeWithOnnxRuntime() throws Exception {
+        // clip, other activations, coupled gates: ONNX Runtime runs the cell in float on the host
+        for (Path m : List.of(
+                model("LSTM", false, List.of(AttributeProto.newBuilder().setName("clip")
+                        .setType(AttributeProto.AttributeType.FLOAT).setF(0.3f).build()), "clip"),
+                model("GRU", false, List.of(AttributeProto.newBuilder().setName("activations")
+                        .setType(AttributeProto.AttributeType.STRINGS).addStrings(ByteString.copyFromUtf8("Relu"))
+                        .addStrings(ByteString.copyFromUtf8("Tanh")).build()), "acts"),
+                model("LSTM", false, List.of(attr("input_forget", 1)), "coupled"))) {
+            Network net = ModelLoader.load(m);
+            assertTrue(net.nodes().stream().anyMatch(n -> n.op() instanceof io.cnv2.ir.HostGraph h
+                    && h.opTypes().contains(m.toString().contains("acts") ? "GRU" : "LSTM")), m + " on the host");
+            List<Map<String, Tensor>> inputs = new ArrayList<>();
+            float[] x = new float[T * I];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = random.nextFloat() * 4 - 2;
+            }
+            inputs.add(Map.of("x", new Tensor(Shape.of(1, T, I), x)));
+            OrtAgreementTest.compareEveryTensor(m, net, inputs);
+        }
+        // a cell ONNX Runtime itself refuses (a bidirectional cell with one direction's weights):
+        // refused at import, naming the file and the node
+        Path bi = model("LSTM", false, List.of(attr("direction", "bidirectional")), "bi");
+        BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(bi));
+        assertTrue(e.getMessage().contains("'cell'") && e.getMessage().contains(bi.toString()), e.getMessage());
     }
 }

@@ -71,11 +71,12 @@ record Job(EmulationRecipe recipe, List<String> runs, ImageSet images, boolean r
             floats[k] = step.floatClass();
             fixeds[k] = step.fixedClass();
             report.add(step.nodes(), floats[k], fixeds[k], s.label());
+            report.compare(step.floatOutputs(), step.fixedOutputs());
             int label = s.label();
             floatRanks[k] = label < 0 ? -1 : AccuracyRun.rank(step.floatOutput().data(), label);
             fixedRanks[k] = label < 0 ? -1 : AccuracyRun.rank(step.fixedOutput().data(), label);
             denseRanks[k] = label < 0 ? -1 : dense == null ? fixedRanks[k] : AccuracyRun.rank(dense
-                    .fixedExecutor().run(Map.of(in, s.input()), false).outputs().get(out).data(), label);
+                    .fixedExecutor().run(emu.inputs(s.input()), false).outputs().get(out).data(), label);
         }
         return new PartResult(report.tally(), sources, labels, floats, fixeds, floatRanks, fixedRanks, denseRanks,
                 floatRuns);

@@ -1,0 +1,23 @@
+package io.cnv2.ir;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The float authority for a network imported from a file a real runtime can run: for ONNX models,
+ * ONNX Runtime running the original file (docs/ARCHITECTURE.md). Runs report its outputs as the
+ * float column and calibration profiles its intermediate tensors, so both cost what the runtime
+ * costs; cnv2's own float execution ({@code FloatExecutor}) stays as the proof that the import is
+ * faithful ({@code cnv2 check}) and as the float path of networks no runtime holds (DJL block
+ * trees, TorchScript, pruned networks). Implementations are safe to call from many threads.
+ */
+public interface FloatReference {
+    /** Who computes ("ONNX Runtime"). */
+    String name();
+
+    /** True if {@link #run} can return the network tensor of this name. */
+    boolean computes(String tensor);
+
+    /** The tensors named in {@code wanted}, each as float32, for one sample's inputs. */
+    Map<String, Tensor> run(Map<String, Tensor> inputs, Set<String> wanted);
+}
