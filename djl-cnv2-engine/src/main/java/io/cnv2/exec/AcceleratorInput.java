@@ -25,8 +25,9 @@ final class AcceleratorInput {
             }
             return new QTensor(t.zeroInsertedShape(x.shape()), z, x.frac());
         }
-        if (op instanceof Dense && x.shape().rank() > 2) {
-            // [..., rows, C] -> [1, C, 1, rows]: the rows are the positions of a 1x1 conv
+        if (op instanceof Dense && (x.shape().rank() > 2 || Dense.rows(x.shape()) > 1)) {
+            // [..., rows, C] -> [1, C, 1, rows]: the rows (tokens, time steps, a Gemm's M) are the
+            // positions of a 1x1 conv, the same weights applied to each
             int c = x.shape().dim(-1);
             int rows = Dense.rows(x.shape());
             return new QTensor(Shape.of(1, c, 1, rows), transpose(x.data(), rows, c), x.frac());
@@ -35,7 +36,7 @@ final class AcceleratorInput {
     }
 
     static QTensor output(Op op, QTensor y, Shape irShape) {
-        if (op instanceof Dense && irShape.rank() > 2) {
+        if (op instanceof Dense && (irShape.rank() > 2 || Dense.rows(irShape) > 1)) {
             int k = irShape.dim(-1);
             int rows = Dense.rows(irShape);
             return new QTensor(irShape, transpose(y.data(), k, rows), y.frac());

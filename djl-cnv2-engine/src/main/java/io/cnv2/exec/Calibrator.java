@@ -5,7 +5,6 @@ import io.cnv2.fixed.Formats;
 import io.cnv2.fixed.RangeProfile;
 import io.cnv2.ir.Network;
 import io.cnv2.ir.Tensor;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +25,11 @@ public final class Calibrator {
         Set<String> wanted = new HashSet<>();
         Formats.calibratedTensors(net).forEach(wanted::add);
         RangeProfile profile = new RangeProfile();
-        samples.parallelStream().forEach(s -> profile.add(new HashMap<>(exec.run(s, wanted))));
+        // tensor by tensor: a large network's intermediate tensors need not fit the heap all at once
+        samples.parallelStream().forEach(s -> {
+            exec.stream(s, wanted, profile::addTensor);
+            profile.sampleDone();
+        });
         return new Calibration(source, profile.fractions());
     }
 }

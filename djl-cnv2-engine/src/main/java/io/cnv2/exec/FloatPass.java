@@ -41,6 +41,20 @@ public final class FloatPass {
         return r;
     }
 
+    /** The tensors in {@code wanted} for one sample, one at a time (see {@link FloatReference#stream}). */
+    public void stream(Map<String, Tensor> inputs, Set<String> wanted,
+                       java.util.function.BiConsumer<String, Tensor> each) {
+        FloatReference r = authority(wanted);
+        if (r != null) {
+            for (var in : network.inputs()) {
+                FloatExecutor.checkInput(in, inputs.get(in.name()));
+            }
+            r.stream(inputs, wanted, each);
+            return;
+        }
+        run(inputs, wanted).forEach(each);
+    }
+
     /** The tensors in {@code wanted} for one sample. */
     public Map<String, Tensor> run(Map<String, Tensor> inputs, Set<String> wanted) {
         FloatReference r = authority(wanted);

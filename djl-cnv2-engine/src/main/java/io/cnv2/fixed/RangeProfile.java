@@ -28,6 +28,24 @@ public final class RangeProfile {
         });
     }
 
+    /** One tensor of a sample ({@link #sampleDone} counts the sample once all its tensors came). */
+    public synchronized void addTensor(String name, Tensor t) {
+        double[] r = ranges.computeIfAbsent(name, k -> new double[] {Double.POSITIVE_INFINITY,
+                Double.NEGATIVE_INFINITY});
+        for (float v : t.data()) {
+            if (v < r[0]) {
+                r[0] = v;
+            }
+            if (v > r[1]) {
+                r[1] = v;
+            }
+        }
+    }
+
+    public synchronized void sampleDone() {
+        samples++;
+    }
+
     public int samples() {
         return samples;
     }

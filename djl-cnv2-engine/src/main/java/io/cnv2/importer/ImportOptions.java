@@ -9,13 +9,26 @@ import java.util.TreeMap;
 
 /**
  * Options for reading a model. {@code inputShapes} fixes graph inputs whose dimensions are
- * symbolic in the file (the batch dimension is always fixed to 1: the IR is per sample).
+ * symbolic in the file (a symbolic leading dimension is the batch and becomes 1: the IR is per
+ * sample). {@code values} are real values for some inputs (a sample rate, a state), used where the
+ * importer must run the model once to learn its shapes; other inputs are tried with seeded random
+ * floats and integer zeros.
  */
-public record ImportOptions(Map<String, Shape> inputShapes) {
+public record ImportOptions(Map<String, Shape> inputShapes, Map<String, io.cnv2.ir.Tensor> values) {
     public static final ImportOptions DEFAULT = new ImportOptions(Map.of());
 
     public ImportOptions {
         inputShapes = Collections.unmodifiableSortedMap(new TreeMap<>(inputShapes)); // one order in every JVM
+        values = Collections.unmodifiableSortedMap(new TreeMap<>(values));
+    }
+
+    public ImportOptions(Map<String, Shape> inputShapes) {
+        this(inputShapes, Map.of());
+    }
+
+    /** These options with {@code v} as the values of some inputs. */
+    public ImportOptions withValues(Map<String, io.cnv2.ir.Tensor> v) {
+        return new ImportOptions(inputShapes, v);
     }
 
     /**
@@ -25,6 +38,10 @@ public record ImportOptions(Map<String, Shape> inputShapes) {
     public static ImportOptions parse(Map<String, String> specs, String option) {
         Map<String, Shape> m = new HashMap<>();
         specs.forEach((k, v) -> {
+            if (v.isBlank()) {
+                m.put(k, Shape.of()); // a scalar input (a sample rate, say)
+                return;
+            }
             try {
                 String[] parts = v.split(",");
                 int[] d = new int[parts.length];

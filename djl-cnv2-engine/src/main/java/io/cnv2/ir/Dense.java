@@ -32,13 +32,15 @@ public record Dense(Tensor weight, Tensor bias) implements Op {
 
     /** Rows the layer is applied to: every position of the input but the last axis (1 for [1, C]). */
     public static int rows(Shape input) {
-        return input.rank() == 2 ? 1 : input.size() / input.dim(-1);
+        return input.size() / input.dim(-1);
     }
 
     /** The accelerator's geometry on this input: fully connected, or a 1x1 conv over a 1 x rows image. */
     public ConvGeometry geometry(Shape input) {
         int rows = rows(input);
-        return input.rank() == 2 ? geometry()
+        // a [1, C] vector is a fully connected layer; any other shape (rows after a Transpose, tokens,
+        // time steps) runs as a 1x1 conv over its rows, as ranks above 2 always did
+        return input.rank() == 2 && rows == 1 ? geometry()
                 : new ConvGeometry(inputs(), 1, rows, outputs(), 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1);
     }
 

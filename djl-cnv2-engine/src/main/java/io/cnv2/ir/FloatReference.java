@@ -20,4 +20,13 @@ public interface FloatReference {
 
     /** The tensors named in {@code wanted}, each as float32, for one sample's inputs. */
     Map<String, Tensor> run(Map<String, Tensor> inputs, Set<String> wanted);
+
+    /**
+     * The same tensors handed to {@code each} one at a time, so that a caller that only reduces them
+     * (calibration keeps a range) never holds them all in the Java heap at once.
+     */
+    default void stream(Map<String, Tensor> inputs, Set<String> wanted,
+                        java.util.function.BiConsumer<String, Tensor> each) {
+        run(inputs, wanted).forEach(each);
+    }
 }

@@ -53,6 +53,64 @@ final class InputTensors {
         return feeds;
     }
 
+    /** Seeded values for an input: uniform in [0, 1) (integer inputs take the integer part, 0). */
+    static Tensor randomTensor(Input in, long seed) {
+        java.util.Random r = new java.util.Random(seed);
+        float[] v = new float[in.shape().size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = r.nextFloat();
+        }
+        return new Tensor(in.shape(), v);
+    }
+
+    /** {@code n} seeded random samples of the first input. */
+    static List<Sample> random(Input in, int n) {
+        List<Sample> s = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            s.add(new Sample(i, randomTensor(in, 1000 + i), -1, "random-" + i));
+        }
+        return s;
+    }
+
+    /** The given tensors, and seeded random values for every other input after the first. */
+    static Map<String, Tensor> randomFeeds(Network net, Map<String, Path> given) {
+        Map<String, Path> known = new LinkedHashMap<>(given);
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        for (Input in : net.inputs().subList(1, net.inputs().size())) {
+            if (!known.containsKey(in.name())) {
+                m.put(in.name(), randomTensor(in, in.name().hashCode()));
+            }
+        }
+        Map<String, Path> rest = new LinkedHashMap<>(known);
+        m.keySet().forEach(rest::remove);
+        Map<String, Tensor> read = feedsOf(net, rest);
+        read.putAll(m);
+        return read;
+    }
+
+    private static Map<String, Tensor> feedsOf(Network net, Map<String, Path> given) {
+        Map<String, Tensor> feeds = new LinkedHashMap<>();
+        for (Input in : net.inputs()) {
+            Path f = given.get(in.name());
+            if (f != null) {
+                Tensor t = read(in.name(), f);
+                if (t.shape().size() != in.shape().size()) {
+                    throw new BadInputException("option --input-tensor " + in.name() + "=" + f + ": the model's input "
+                            + "has shape " + in.shape() + ", the file " + t.shape());
+                }
+                feeds.put(in.name(), t.reshape(in.shape()));
+            }
+        }
+        return feeds;
+    }
+
+    /** Every given tensor as it is in its file (checked against the model later), for the importer's one try. */
+    static Map<String, Tensor> preview(Map<String, Path> given) {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        given.forEach((k, f) -> m.put(k, read(k, f)));
+        return m;
+    }
+
     /** Samples for the first input: the file's shape is the input's, or N of them along a new leading axis. */
     static List<Sample> samples(Input in, Path file, int limit) {
         Tensor t = read(in.name(), file);

@@ -129,6 +129,12 @@ final class SessionOptions {
                    ImportOptions imports, Calibration calibration, Dataset dataset) {
     }
 
+    /**
+     * When set ({@code cnv2 check}), a model given no inputs gets seeded random ones (uniform in [0, 1)
+     * for floats, zeros for integers) instead of the shipped Fashion-MNIST sample.
+     */
+    int randomSamples;
+
     /** Reads and checks everything; a user error is a {@link BadInputException} naming the option. */
     Session open() {
         if (!images.isEmpty() && dataset != null) {
@@ -145,7 +151,9 @@ final class SessionOptions {
 
         boolean shipped = model == null;
         Path modelPath = shipped ? ShippedModels.fashionMnistOnnx() : model;
-        ImportOptions imports = ImportOptions.parse(inputShapes, "option --input-shape");
+        // values given for inputs are what the importer tries the model on, where it must run it once
+        ImportOptions imports = ImportOptions.parse(inputShapes, "option --input-shape")
+                .withValues(InputTensors.preview(inputTensors));
         Network net = Pruning.magnitude(ModelLoader.load(modelPath, imports), run.prune(),
                 run.pruneScope().equals("global"));
         String modelName = shipped ? "fashion_cnn.onnx (shipped)" : model.toString();
@@ -156,9 +164,15 @@ final class SessionOptions {
         List<Sample> samples;
         String datasetName;
         Dataset ds = null;
-        Map<String, io.cnv2.ir.Tensor> feeds = InputTensors.feeds(net, modelName, inputTensors);
+        boolean random = randomSamples > 0 && images.isEmpty() && dataset == null
+                && !inputTensors.containsKey(net.inputs().get(0).name());
+        Map<String, io.cnv2.ir.Tensor> feeds = random ? InputTensors.randomFeeds(net, inputTensors)
+                : InputTensors.feeds(net, modelName, inputTensors);
         String first = net.inputs().get(0).name();
-        if (inputTensors.containsKey(first)) {
+        if (random) {
+            samples = InputTensors.random(net.inputs().get(0), randomSamples);
+            datasetName = randomSamples + " seeded random input(s)";
+        } else if (inputTensors.containsKey(first)) {
             if (!images.isEmpty() || dataset != null) {
                 throw new BadInputException("option --input-tensor " + first + "=... gives the model's first input; "
                         + "it excludes --input and --dataset");
@@ -192,6 +206,8 @@ final class SessionOptions {
                     + "' expects shape " + expected + ", but " + datasetName + " gives " + samples.get(0).input().shape());
         }
 
+        // the memory a run needs is known from the network alone: refuse before any calibration
+        io.cnv2.exec.MemoryBudget.check(net, run.effectiveThreads(), modelName);
         Calibration cal;
         if (calibrationFile != null) {
             cal = ConfigFiles.loadCalibration(calibrationFile);

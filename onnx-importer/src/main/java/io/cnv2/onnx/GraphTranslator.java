@@ -349,7 +349,8 @@ final class GraphTranslator {
         for (String r : OnnxGraphs.references(n)) {
             if (!known(r)) {
                 int t = elemType(resolve(r));
-                if (t != Tensors.FLOAT) {
+                // float16, bfloat16 and double tensors are widened to float32, as their weights are
+                if (!Tensors.isFloat(t)) {
                     return "input '" + r + "' is " + OrtTensors.typeName(t);
                 }
             }
@@ -372,8 +373,26 @@ final class GraphTranslator {
     }
 
     /** The node goes to the host in float: its outputs get ONNX Runtime's types and shapes. */
+    /**
+     * Ops whose output shape is a function of input values: with these, a shape ONNX Runtime's
+     * inference leaves open really changes from sample to sample.
+     */
+    private static final Set<String> VALUE_SHAPED = Set.of("NonZero", "NonMaxSuppression", "Unique", "Compress",
+            "Loop", "Scan", "If", "TopK", "StringSplit", "RegexFullMatch", "SequenceAt", "ConcatFromSequence",
+            "SplitToSequence");
+
+    /** Host outputs whose shape depends on the input values (never handed to cnv2's IR). */
+    private final Set<String> valueShaped = new HashSet<>();
+
     private void host(int index, NodeProto n, String why) {
         hostReasons.put(index, why);
+        // a shape inference left open is data-dependent only if the op makes it so (NonZero...), a
+        // computed integer input (a shape, sizes, repeats) steers it, or an input already is
+        boolean steered = VALUE_SHAPED.contains(n.getOpType());
+        for (String r : OnnxGraphs.references(n)) {
+            String rr = resolve(r);
+            steered |= valueShaped.contains(rr) || !known(r) && !Tensors.isFloat(elemType(rr));
+        }
         if (Boolean.getBoolean("cnv2.debug.placement")) {
             System.err.println("host: " + n.getOpType() + " '" + n.getName() + "': " + why);
         }
@@ -382,6 +401,11 @@ final class GraphTranslator {
             TypeProbe.ValueType t = types.get(o);
             if (o.isEmpty() || t == null) {
                 continue;
+            }
+            t = t.withDataDependent(t.open() && steered);
+            types.put(o, t);
+            if (t.dataDependent()) {
+                valueShaped.add(o);
             }
             elemTypes.put(o, t.elemType());
             if (t.known() && !t.dataDependent()) {
@@ -395,7 +419,7 @@ final class GraphTranslator {
             Map<String, Integer> types = new HashMap<>();
             inputShapes.keySet().forEach(k -> types.put(k, elemTypes.get(k)));
             try {
-                probe = TypeProbe.of(file, model, inputShapes, types);
+                probe = TypeProbe.of(file, model, inputShapes, types, options.values());
             } catch (BadInputException e) {
                 // say why the host was asked at all: the first node cnv2 did not claim
                 var first = hostReasons.entrySet().iterator().next();
@@ -523,8 +547,11 @@ final class GraphTranslator {
                 if (s == null) {
                     return probe().get(tensor);
                 }
-                return new TypeProbe.ValueType(elemType(t), java.util.Arrays.stream(s.dims()).asLongStream()
-                        .toArray());
+                // the element type the ONNX graph gives the name (a half-precision tensor cnv2 holds in
+                // float32 is handed back to ONNX Runtime in half precision), the shape cnv2 holds
+                TypeProbe.ValueType onnx = inputShapes.containsKey(t) ? null : probe().get(tensor);
+                return new TypeProbe.ValueType(onnx != null ? onnx.elemType() : elemType(t),
+                        java.util.Arrays.stream(s.dims()).asLongStream().toArray());
             }
 
             @Override
@@ -539,13 +566,22 @@ final class GraphTranslator {
         switch (op) {
             case "Identity", "Dropout" -> alias.put(n.getOutput(0), x);
             case "Cast" -> {
-                if (at.integer("to", 0) != Tensors.FLOAT) {
-                    throw error(name, n, "Cast of a computed tensor to type " + at.integer("to", 0)
-                            + " is not supported (only to float)");
+                // to float32 or double cnv2 keeps float32 (it widens half precision): the same tensor; a
+                // cast to half precision rounds, so ONNX Runtime does it on the host
+                int to = (int) at.integer("to", 0);
+                if (to != Tensors.FLOAT && to != Tensors.DOUBLE) {
+                    throw error(name, n, "Cast of a computed tensor to " + OrtTensors.typeName(to)
+                            + " (cnv2 carries float32 tensors)");
                 }
                 alias.put(n.getOutput(0), x);
             }
-            case "Conv" -> add(name, n, conv(n, at), List.of(x));
+            case "Conv" -> {
+                if (dynamicShape(n, 0).rank() == 3) {
+                    oneDimensional(name, n, x);
+                } else {
+                    add(name, n, conv(n, at), List.of(x));
+                }
+            }
             case "ConvTranspose" -> add(name, n, OnnxOps.convTranspose(at, dynamicShape(n, 0), required(n, 1, "weight"),
                     constant(n, 2, "bias")), List.of(x));
             case "Resize", "Upsample" -> resize(name, n, at, x);
@@ -573,7 +609,9 @@ final class GraphTranslator {
             case "Pow" -> eltwise(name, n);
             case "Gemm" -> add(name, n, gemm(n, at), List.of(x));
             case "MatMul" -> {
-                if (known(n.getInput(1))) {
+                if (known(n.getInput(0)) && !known(n.getInput(1))) {
+                    constantLeft(name, n, x);
+                } else if (known(n.getInput(1))) {
                     add(name, n, matmul(n), List.of(x));
                 } else {
                     add(name, n, new MatMul(), operands(n));
@@ -594,14 +632,20 @@ final class GraphTranslator {
             case "HardSigmoid" -> add(name, n, Activation.hardSigmoid(at.real("alpha", 0.2f), at.real("beta", 0.5f)),
                     List.of(x));
             case "Clip" -> add(name, n, clip(n, at), List.of(x));
-            case "MaxPool" -> {
+            case "MaxPool", "AveragePool" -> {
+                if (dynamicShape(n, 0).rank() == 3) {
+                    oneDimensional(name, n, x);
+                    return;
+                }
+                if (op.equals("AveragePool")) {
+                    add(name, n, new AvgPool(window(n, at), at.integer("count_include_pad", 0) != 0), List.of(x));
+                    return;
+                }
                 if (at.integer("storage_order", 0) != 0) {
                     throw error(name, n, "storage_order=1 is not supported");
                 }
                 add(name, n, new MaxPool(window(n, at)), List.of(x));
             }
-            case "AveragePool" -> add(name, n, new AvgPool(window(n, at), at.integer("count_include_pad", 0) != 0),
-                    List.of(x));
             case "GlobalAveragePool" -> add(name, n, new GlobalAvgPool(), List.of(x));
             case "Add", "Sub", "Mul", "Div" -> eltwise(name, n);
             case "Concat" -> add(name, n, new Concat(sampleAxis(at.integer("axis", 1), x, dynamicShape(n, 0).rank())),
@@ -620,6 +664,96 @@ final class GraphTranslator {
             default -> throw new IllegalArgumentException("op type '" + op + "' is not one cnv2 models with "
                     + "computed inputs");
         }
+    }
+
+    /**
+     * A 1-D Conv or pool ([N, C, L]) as the 2-D one over [N, C, 1, L] that computes the same values: the
+     * accelerator's convolution engine has two spatial axes, and a length-L signal is a 1 x L image
+     * (kernel 1 x k, strides 1 x s, pads 0 and p, dilations 1 x d). Reshapes on either side keep the
+     * ONNX tensor names and shapes; the conv or pool keeps the node's name.
+     */
+    private void oneDimensional(String name, NodeProto n, String x) {
+        Shape s = dynamicShape(n, 0);
+        String flat = n.getOutput(0);
+        String x2 = flat + "/as2d";
+        add(name + "/as2d", n, new Reshape(Shape.of(s.dim(0), s.dim(1), 1, s.dim(2))), List.of(x), x2);
+        NodeProto.Builder b = n.toBuilder().clearInput().clearAttribute().addInput(x2);
+        for (int i = 1; i < n.getInputCount(); i++) {
+            String in = n.getInput(i);
+            if (i == 1 && n.getOpType().equals("Conv") && known(in)) {
+                Const w = consts.get(resolve(in));
+                if (w.rank() != 3) {
+                    throw new IllegalArgumentException("a 1-D Conv weight must have rank 3, has "
+                            + Arrays.toString(w.dims()));
+                }
+                String w2 = resolve(in) + "/as2d";
+                consts.put(w2, new Const(new long[] {w.dims()[0], w.dims()[1], 1, w.dims()[2]}, w.data(), false));
+                in = w2;
+            }
+            b.addInput(in);
+        }
+        for (var a : n.getAttributeList()) {
+            var nb = a.toBuilder();
+            switch (a.getName()) {
+                case "kernel_shape", "strides", "dilations" -> {
+                    if (a.getIntsCount() != 1) {
+                        throw new IllegalArgumentException(a.getName() + " of a 1-D " + n.getOpType()
+                                + " must have one value");
+                    }
+                    nb.clearInts().addInts(1).addInts(a.getInts(0));
+                }
+                case "pads" -> {
+                    if (a.getIntsCount() != 2) {
+                        throw new IllegalArgumentException("pads of a 1-D " + n.getOpType() + " must have two values");
+                    }
+                    nb.clearInts().addInts(0).addInts(a.getInts(0)).addInts(0).addInts(a.getInts(1));
+                }
+                default -> {
+                }
+            }
+            b.addAttribute(nb);
+        }
+        NodeProto n2 = b.build();
+        Attributes at2 = new Attributes(n2);
+        String y2 = flat + "/2d";
+        Op op = switch (n.getOpType()) {
+            case "Conv" -> conv(n2, at2);
+            case "MaxPool" -> {
+                if (at2.integer("storage_order", 0) != 0) {
+                    throw new IllegalArgumentException("storage_order=1 is not supported");
+                }
+                yield new MaxPool(window(n2, at2));
+            }
+            default -> new AvgPool(window(n2, at2), at2.integer("count_include_pad", 0) != 0);
+        };
+        add(name, n2, op, List.of(x2), y2);
+        Shape out = shapes.get(y2);
+        add(name + "/as1d", n, new Reshape(Shape.of(out.dim(0), out.dim(1), out.dim(3))), List.of(y2), flat);
+    }
+
+    /**
+     * MatMul of a constant [K, C] by a computed [..., C, L] (PyTorch's {@code W @ x}): the same weights
+     * applied to each of the L columns, so a fully connected layer over the transposed input,
+     * transposed back: x^T W^T = (W x)^T.
+     */
+    private void constantLeft(String name, NodeProto n, String x) {
+        Shape s = dynamicShape(n, 1);
+        Const w = required(n, 0, "A");
+        if (w.rank() != 2 || s.rank() < 2 || s.dim(-2) != w.dims()[1]) {
+            throw new IllegalArgumentException("MatMul of a constant " + Arrays.toString(w.dims()) + " by " + s
+                    + " is not one cnv2 runs as a fully connected layer");
+        }
+        String b = resolve(n.getInput(1));
+        int[] perm = new int[s.rank()];
+        for (int i = 0; i < perm.length; i++) {
+            perm[i] = i;
+        }
+        perm[perm.length - 1] = perm.length - 2;
+        perm[perm.length - 2] = perm.length - 1;
+        String out = n.getOutput(0);
+        add(name + "/columns", n, new io.cnv2.ir.Transpose(perm.clone()), List.of(b), out + "/columns");
+        add(name, n, new Dense(w.tensor(), null), List.of(out + "/columns"), out + "/rows");
+        add(name + "/back", n, new io.cnv2.ir.Transpose(perm.clone()), List.of(out + "/rows"), out);
     }
 
     private int batchAxis(String tensor) {

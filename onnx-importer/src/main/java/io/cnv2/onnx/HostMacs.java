@@ -15,8 +15,8 @@ final class HostMacs {
     static long of(NodeProto n, Function<String, TypeProbe.ValueType> types) {
         try {
             return switch (n.getOpType()) {
-                case "Conv" -> {
-                    long[] w = dims(types, n.getInput(1));
+                case "Conv", "ConvInteger", "QLinearConv" -> {
+                    long[] w = dims(types, n.getInput(n.getOpType().equals("QLinearConv") ? 3 : 1));
                     yield w == null ? 0 : product(dims(types, n.getOutput(0)), 0) * product(w, 1);
                 }
                 case "ConvTranspose" -> {
@@ -24,7 +24,7 @@ final class HostMacs {
                     long[] x = dims(types, n.getInput(0));
                     yield w == null || x == null ? 0 : product(x, 0) * product(w, 1);
                 }
-                case "MatMul", "Gemm" -> {
+                case "MatMul", "Gemm", "MatMulInteger", "QLinearMatMul" -> {
                     long[] a = dims(types, n.getInput(0));
                     long[] out = dims(types, n.getOutput(0));
                     if (a == null || out == null || a.length == 0) {

@@ -187,6 +187,14 @@ final class HostSegments {
         ModelProto m = ModelProto.newBuilder().setIrVersion(model.getIrVersion())
                 .addAllOpsetImport(model.getOpsetImportList()).addAllFunctions(model.getFunctionsList())
                 .setProducerName("cnv2").setGraph(sub).build();
+        if (System.getProperty("cnv2.debug.segments") != null) {
+            try {
+                java.nio.file.Files.write(java.nio.file.Path.of(System.getProperty("cnv2.debug.segments"),
+                        "segment-" + Math.abs(sub.getName().hashCode()) + ".onnx"), m.toByteArray());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         OrtHost host = new OrtHost(m.toByteArray(), List.copyOf(inputs.keySet()), types, outputs, what);
         String name = members.size() == 1 ? g.nodeName(members.get(0))
                 : g.nodeName(members.get(0)) + "..+" + (members.size() - 1);
@@ -205,8 +213,9 @@ final class HostSegments {
     static ValueInfoProto valueInfo(String name, TypeProbe.ValueType t) {
         TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
         for (long d : t.dims()) {
+            // an unknown dimension stays unnamed: one shared name would tell ONNX Runtime they are equal
             s.addDim(d >= 0 ? TensorShapeProto.Dimension.newBuilder().setDimValue(d)
-                    : TensorShapeProto.Dimension.newBuilder().setDimParam("d"));
+                    : TensorShapeProto.Dimension.newBuilder());
         }
         return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
                 TypeProto.Tensor.newBuilder().setElemType(t.elemType()).setShape(s))).build();

@@ -70,19 +70,26 @@ final class OrtFloatReference implements FloatReference {
 
     @Override
     public Map<String, Tensor> run(Map<String, Tensor> inputs, Set<String> wanted) {
+        Map<String, Tensor> result = new HashMap<>();
+        stream(inputs, wanted, result::put);
+        return result;
+    }
+
+    @Override
+    public void stream(Map<String, Tensor> inputs, Set<String> wanted,
+                       java.util.function.BiConsumer<String, Tensor> each) {
         Set<String> outs = new TreeSet<>(wanted);
         outs.removeAll(graphInputs);
-        Map<String, Tensor> result = new HashMap<>();
         for (String w : wanted) {
             if (graphInputs.contains(w)) {
-                result.put(w, inputs.get(w));
+                each.accept(w, inputs.get(w));
             }
         }
         if (outs.isEmpty()) {
-            return result;
+            return;
         }
         OrtSession session = sessions.computeIfAbsent(Set.copyOf(outs), this::session);
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OrtHost.env();
         Map<String, OnnxTensor> feed = new HashMap<>();
         try {
             for (String in : graphInputs) {
@@ -91,11 +98,10 @@ final class OrtFloatReference implements FloatReference {
             try (OrtSession.Result r = session.run(feed)) {
                 for (Map.Entry<String, OnnxValue> e : r) {
                     if (e.getValue() instanceof OnnxTensor t) {
-                        result.put(e.getKey(), OrtTensors.fromOrt(t));
+                        each.accept(e.getKey(), OrtTensors.fromOrt(t));
                     }
                 }
             }
-            return result;
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed on " + file + ": " + OrtHost.firstLine(e.getMessage()),
                     e);
@@ -109,6 +115,6 @@ final class OrtFloatReference implements FloatReference {
         for (String o : new TreeSet<>(outputs)) {
             g.addOutput(ValueInfoProto.newBuilder().setName(o));
         }
-        return OrtHost.session(model.toBuilder().setGraph(g).build().toByteArray(), "model file " + file, false);
+        return OrtHost.optimisedOrPlain(model.toBuilder().setGraph(g).build().toByteArray(), "model file " + file);
     }
 }

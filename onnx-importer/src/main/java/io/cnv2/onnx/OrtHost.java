@@ -25,7 +25,7 @@ final class OrtHost implements HostFunction {
     static final String RUNTIME = "ONNX Runtime";
     private static final Cleaner CLEANER = Cleaner.create();
 
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = OrtHost.env();
     private final OrtSession session;
     private final List<String> inputs;
     private final int[] inputTypes;
@@ -39,7 +39,7 @@ final class OrtHost implements HostFunction {
         this.inputs = List.copyOf(inputs);
         this.inputTypes = inputTypes.clone();
         this.outputs = List.copyOf(outputs);
-        this.session = session(model, what, false);
+        this.session = optimisedOrPlain(model, what);
         OrtSession s = session;
         CLEANER.register(this, () -> {
             try {
@@ -57,6 +57,14 @@ final class OrtHost implements HostFunction {
      * on a thread of {@value #SESSION_STACK_MB} MB.
      */
     static final int SESSION_STACK_MB = 256;
+
+    /**
+     * The process's ONNX Runtime environment, logging errors only: its warnings (unused initializers
+     * in third-party files, say) are not the user's business, and cnv2 reports failures itself.
+     */
+    static OrtEnvironment env() {
+        return OrtEnvironment.getEnvironment(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "cnv2");
+    }
 
     static OrtSession session(byte[] model, String what, boolean noOpt) {
         OrtSession[] made = new OrtSession[1];
@@ -82,7 +90,7 @@ final class OrtHost implements HostFunction {
     }
 
     private static OrtSession createSession(byte[] model, String what, boolean noOpt) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OrtHost.env();
         try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
             o.setIntraOpNumThreads(1);
             o.setInterOpNumThreads(1);
@@ -93,6 +101,19 @@ final class OrtHost implements HostFunction {
             return env.createSession(model, o);
         } catch (OrtException e) {
             throw new BadInputException(what + ": ONNX Runtime refuses it: " + firstLine(e.getMessage()));
+        }
+    }
+
+    /**
+     * A session with ONNX Runtime's graph optimisations, or without them where they fail: its
+     * optimiser re-infers shapes inside control flow and refused a sub-model of Silero VAD v5 (an If
+     * whose branches hold LSTMs) that it runs unoptimised.
+     */
+    static OrtSession optimisedOrPlain(byte[] model, String what) {
+        try {
+            return session(model, what, false);
+        } catch (BadInputException optimiserFailed) {
+            return session(model, what, true);
         }
     }
 

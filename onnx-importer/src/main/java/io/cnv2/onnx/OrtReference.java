@@ -25,7 +25,7 @@ import java.util.Set;
  * before the session is made). Used by tests and by anyone checking an import.
  */
 public final class OrtReference implements AutoCloseable {
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = OrtHost.env();
     private final OrtSession session;
     private final Map<String, Integer> inputTypes = new HashMap<>();
 

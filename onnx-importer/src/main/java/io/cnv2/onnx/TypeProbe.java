@@ -35,7 +35,20 @@ import java.util.Set;
  */
 final class TypeProbe {
     /** One tensor's ONNX element type and shape (dimensions -1 where unknown). */
-    record ValueType(int elemType, long[] dims, boolean dataDependent) {
+    /**
+     * @param dataDependent the importer's verdict that the shape depends on the input values (set by
+     *                      {@link GraphTranslator}; the probe itself only says where inference left it open)
+     * @param open          ONNX Runtime's shape inference could not fix this shape (the run did)
+     */
+    record ValueType(int elemType, long[] dims, boolean dataDependent, boolean open) {
+        ValueType(int elemType, long[] dims, boolean dataDependent) {
+            this(elemType, dims, dataDependent, dataDependent);
+        }
+
+        ValueType withDataDependent(boolean d) {
+            return new ValueType(elemType, dims, d, open);
+        }
+
         ValueType(int elemType, long[] dims) {
             this(elemType, dims, false);
         }
@@ -66,7 +79,7 @@ final class TypeProbe {
      * element types {@code inputTypes}.
      */
     static Map<String, ValueType> of(String file, ModelProto model, Map<String, Shape> inputShapes,
-                                     Map<String, Integer> inputTypes) {
+                                     Map<String, Integer> inputTypes, Map<String, Tensor> values) {
         GraphProto.Builder g = fixInputs(model.getGraph(), inputShapes).toBuilder();
         Set<String> outs = new LinkedHashSet<>();
         g.getOutputList().forEach(o -> outs.add(o.getName()));
@@ -98,7 +111,7 @@ final class TypeProbe {
         } catch (OrtException e) {
             throw new BadInputException("model file " + file + ": ONNX Runtime: " + OrtHost.firstLine(e.getMessage()));
         }
-        Map<String, ValueType> ran = run(file, model, g, inputShapes, inputTypes, open);
+        Map<String, ValueType> ran = run(file, model, g, inputShapes, inputTypes, open, values);
         ran.forEach((k, v) -> {
             ValueType inferred = types.get(k);
             boolean dependent = inferred == null || !inferred.known() || inferred.dims().length != v.dims().length;
@@ -109,7 +122,7 @@ final class TypeProbe {
 
     private static Map<String, ValueType> run(String file, ModelProto model, GraphProto.Builder all,
                                               Map<String, Shape> inputShapes, Map<String, Integer> inputTypes,
-                                              List<String> wanted) {
+                                              List<String> wanted, Map<String, Tensor> values) {
         GraphProto.Builder g = all.clone();
         Set<String> keep = new HashSet<>(wanted);
         model.getGraph().getOutputList().forEach(o -> keep.add(o.getName()));
@@ -117,7 +130,7 @@ final class TypeProbe {
         g.clearOutput();
         outs.stream().filter(o -> keep.contains(o.getName())).forEach(g::addOutput);
         byte[] bytes = model.toBuilder().setGraph(g).build().toByteArray();
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OrtHost.env();
         Map<String, ValueType> types = new HashMap<>();
         Map<String, OnnxTensor> feed = new HashMap<>();
         Random rnd = new Random(17);
@@ -130,7 +143,9 @@ final class TypeProbe {
                         v[i] = rnd.nextFloat();
                     }
                 }
-                feed.put(e.getKey(), OrtTensors.toOrt(env, new Tensor(e.getValue(), v), type));
+                Tensor given = values.get(e.getKey());
+                feed.put(e.getKey(), OrtTensors.toOrt(env, given != null && given.shape().size() == v.length
+                        ? given.reshape(e.getValue()) : new Tensor(e.getValue(), v), type));
             }
             try (OrtSession.Result r = s.run(feed)) {
                 for (Map.Entry<String, OnnxValue> e : r) {

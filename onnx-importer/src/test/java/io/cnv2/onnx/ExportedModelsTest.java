@@ -28,6 +28,20 @@ class ExportedModelsTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void oneDimensionalConvsAndConstantLeftMatMulsRunOnTheAccelerator() throws Exception {
+        Path dir = Path.of(System.getProperty("cnv2.repo.root", "..")).resolve("models/exports");
+        // Conv1d as a 1 x L conv: all three layers, and the classifier, are the accelerator's
+        Network audio = ModelLoader.load(dir.resolve("conv1d_audio.onnx"));
+        assertTrue(audio.acceleratorLayers().size() == 4, audio.acceleratorLayers().toString());
+        assertTrue(audio.nodes().stream().filter(n -> n.op() instanceof io.cnv2.ir.Conv)
+                .allMatch(n -> ((io.cnv2.ir.Conv) n.op()).weight().shape().dim(2) == 1), "kernels 1 x k");
+        // W @ x with W a parameter: a fully connected layer over x's columns
+        Network misc = ModelLoader.load(dir.resolve("misc_ops.onnx"));
+        assertTrue(misc.acceleratorLayers().stream().anyMatch(n -> n.op() instanceof io.cnv2.ir.Dense d
+                && d.outputs() == 4 && d.inputs() == 8), misc.acceleratorLayers().toString());
+    }
+
     @ParameterizedTest
     @MethodSource("models")
     void importsAndAgreesWithOnnxRuntime(Path model) throws Exception {
