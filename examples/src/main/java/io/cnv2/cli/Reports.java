@@ -82,9 +82,18 @@ final class Reports {
                             + "(difference %+.2f points); predictions agree on %.2f%%%n", a.labelled(),
                     100 * a.floatTop1(), 100 * a.fixedTop1(), 100 * (a.fixedTop1() - a.floatTop1()),
                     100 * a.agreement()));
-        } else {
+        } else if (r.outputs().isEmpty() || r.outputs().get(0).classVector()) {
             sb.append(String.format(Locale.ROOT, "float and fixed-point predictions agree on %.2f%% of images%n",
                     100 * a.agreement()));
+        }
+        // every output, float reference against the 16-bit emulation (issue: outputs that are not classes)
+        for (io.cnv2.stats.OutputReport o : r.outputs()) {
+            if (o.compared() == 0) {
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "output %s %s: 16-bit vs float, max relative error %.2e%s%n", o.name(),
+                    o.shape(), o.maxRelativeError(), o.classVector() ? String.format(Locale.ROOT,
+                            ", same top-1 on %.2f%% of inputs", 100 * o.top1Agreement()) : ""));
         }
         return sb.toString();
     }
