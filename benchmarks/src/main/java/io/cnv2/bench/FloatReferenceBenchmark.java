@@ -41,7 +41,8 @@ import org.openjdk.jmh.annotations.TearDown;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g"})
+// -Xss: ONNX Runtime's session set-up recurses deeper than the JVM's default 1 MB stack
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g", "-Xss64m"})
 public class FloatReferenceBenchmark {
     @Param("models/exports/.cache/resnet18.onnx")
     public String model;

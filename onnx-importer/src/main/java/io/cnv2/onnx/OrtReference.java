@@ -43,12 +43,9 @@ public final class OrtReference implements AutoCloseable {
             }
         }
         byte[] bytes = m.toBuilder().setGraph(g).build().toByteArray();
-        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-            opts.setIntraOpNumThreads(1);
-            // no graph rewrites, so every intermediate tensor is the one the file names
-            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
-            session = env.createSession(bytes, opts);
-        }
+        // no graph rewrites, so every intermediate tensor is the one the file names; made on a thread
+        // with a stack deep enough for ONNX Runtime's set-up (OrtHost.session)
+        session = OrtHost.session(bytes, "model file " + model, true);
     }
 
     /**
