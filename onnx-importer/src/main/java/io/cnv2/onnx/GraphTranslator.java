@@ -8,25 +8,12 @@ import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import io.cnv2.BadInputException;
 import io.cnv2.importer.ImportOptions;
-import io.cnv2.ir.Activation;
-import io.cnv2.ir.AvgPool;
-import io.cnv2.ir.BatchNorm;
-import io.cnv2.ir.Concat;
-import io.cnv2.ir.Conv;
-import io.cnv2.ir.Dense;
-import io.cnv2.ir.Eltwise;
-import io.cnv2.ir.GlobalAvgPool;
 import io.cnv2.ir.IrException;
-import io.cnv2.ir.MatMul;
-import io.cnv2.ir.MaxPool;
 import io.cnv2.ir.Network;
 import io.cnv2.ir.Node;
 import io.cnv2.ir.Op;
-import io.cnv2.ir.PoolWindow;
 import io.cnv2.ir.Reshape;
 import io.cnv2.ir.Shape;
-import io.cnv2.ir.LayerNorm;
-import io.cnv2.ir.Softmax;
 import io.cnv2.ir.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,13 +34,9 @@ import java.util.TreeSet;
  * the fixed-point host; every other node goes to the host in float, where {@link HostSegments}
  * groups them into ONNX Runtime sub-models.
  */
-final class GraphTranslator {
-    /** Op types that become IR nodes (plus the foldable ones when their inputs are known). */
-    static final Set<String> TRANSLATED = Set.of("Conv", "Gemm", "MatMul", "BatchNormalization", "Relu", "Clip",
-            "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Sub",
-            "Mul", "Div", "Concat", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Softmax", "Identity", "Dropout",
-            "Cast", "Constant", "ConvTranspose", "Resize", "Upsample", "Transpose", "Slice", "ReduceMean", "Pow",
-            "Sqrt", "LSTM", "GRU", "LayerNormalization");
+final class GraphTranslator implements Translation {
+    /** Op types that become IR nodes (plus the foldable ones when their inputs are known): {@link Translators}. */
+    static final Set<String> TRANSLATED = Translators.ops();
 
     private final String file;
     private final ModelProto model;
@@ -172,7 +155,8 @@ final class GraphTranslator {
         return name;
     }
 
-    private BadInputException error(String name, NodeProto n, String what) {
+    @Override
+    public BadInputException error(String name, NodeProto n, String what) {
         return new BadInputException("model file " + file + ": node '" + name + "' (" + n.getOpType() + "): " + what);
     }
 
@@ -231,7 +215,8 @@ final class GraphTranslator {
                 : d.getDimParam().isEmpty() ? "?" : d.getDimParam()).toList().toString();
     }
 
-    private String resolve(String tensor) {
+    @Override
+    public String resolve(String tensor) {
         String t = tensor;
         while (alias.containsKey(t)) {
             t = alias.get(t);
@@ -239,11 +224,13 @@ final class GraphTranslator {
         return t;
     }
 
-    private boolean known(String tensor) {
+    @Override
+    public boolean known(String tensor) {
         return tensor.isEmpty() || consts.containsKey(resolve(tensor));
     }
 
-    private Const constant(NodeProto n, int i, String what) {
+    @Override
+    public Const constant(NodeProto n, int i, String what) {
         if (i >= n.getInputCount() || n.getInput(i).isEmpty()) {
             return null;
         }
@@ -256,7 +243,8 @@ final class GraphTranslator {
     }
 
     /** A constant input the op cannot do without: its absence is a clear error naming it. */
-    private Const required(NodeProto n, int i, String what) {
+    @Override
+    public Const required(NodeProto n, int i, String what) {
         Const c = constant(n, i, what);
         if (c == null) {
             throw new IllegalArgumentException(what + " (input " + i + ") is missing");
@@ -264,7 +252,8 @@ final class GraphTranslator {
         return c;
     }
 
-    private Shape dynamicShape(NodeProto n, int i) {
+    @Override
+    public Shape dynamicShape(NodeProto n, int i) {
         String t = resolve(n.getInput(i));
         if (consts.containsKey(t)) {
             return consts.get(t).shape();
@@ -314,7 +303,7 @@ final class GraphTranslator {
         if (why == null) {
             Attributes at = new Attributes(n);
             try {
-                translate(name, n, at, op);
+                Translators.of(op).translate(this, name, n, at);
                 return placeOf(n);
             } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException
                      | BadInputException e) {
@@ -561,287 +550,89 @@ final class GraphTranslator {
         };
     }
 
-    private void translate(String name, NodeProto n, Attributes at, String op) {
-        String x = n.getInputCount() > 0 ? resolve(n.getInput(0)) : "";
-        switch (op) {
-            case "Identity", "Dropout" -> alias.put(n.getOutput(0), x);
-            case "Cast" -> {
-                // to float32 or double cnv2 keeps float32 (it widens half precision): the same tensor; a
-                // cast to half precision rounds, so ONNX Runtime does it on the host
-                int to = (int) at.integer("to", 0);
-                if (to != Tensors.FLOAT && to != Tensors.DOUBLE) {
-                    throw error(name, n, "Cast of a computed tensor to " + OrtTensors.typeName(to)
-                            + " (cnv2 carries float32 tensors)");
-                }
-                alias.put(n.getOutput(0), x);
-            }
-            case "Conv" -> {
-                if (dynamicShape(n, 0).rank() == 3) {
-                    oneDimensional(name, n, x);
-                } else {
-                    add(name, n, conv(n, at), List.of(x));
-                }
-            }
-            case "ConvTranspose" -> add(name, n, OnnxOps.convTranspose(at, dynamicShape(n, 0), required(n, 1, "weight"),
-                    constant(n, 2, "bias")), List.of(x));
-            case "Resize", "Upsample" -> resize(name, n, at, x);
-            case "Transpose" -> {
-                var t = OnnxOps.transpose(at, dynamicShape(n, 0));
-                int b = batchAxis(x);
-                add(name, n, t, List.of(x));
-                for (int i = 0; i < t.perm().length; i++) {
-                    if (t.perm()[i] == b) {
-                        batchAxes.put(n.getOutput(0), i);
-                    }
-                }
-            }
-            case "Slice" -> slice(name, n, at, x);
-            case "LSTM", "GRU" -> recurrent(name, n, at, x);
-            case "ReduceMean" -> {
-                var r = OnnxOps.reduceMean(at, dynamicShape(n, 0),
-                        opset < 18 ? at.ints("axes", null) : optionalInts(n, 1));
-                for (int a : r.axes()) {
-                    sampleAxis(a, x, dynamicShape(n, 0).rank());
-                }
-                add(name, n, r, List.of(x));
-            }
-            case "Sqrt" -> add(name, n, Activation.sqrt(), List.of(x));
-            case "Pow" -> eltwise(name, n);
-            case "Gemm" -> add(name, n, gemm(n, at), List.of(x));
-            case "MatMul" -> {
-                if (known(n.getInput(0)) && !known(n.getInput(1))) {
-                    constantLeft(name, n, x);
-                } else if (known(n.getInput(1))) {
-                    add(name, n, matmul(n), List.of(x));
-                } else {
-                    add(name, n, new MatMul(), operands(n));
-                }
-            }
-            case "BatchNormalization" -> {
-                if (at.integer("training_mode", 0) != 0) {
-                    throw error(name, n, "training_mode=1 is not supported");
-                }
-                add(name, n, new BatchNorm(required(n, 1, "scale").tensor(), required(n, 2, "bias").tensor(),
-                        required(n, 3, "mean").tensor(), required(n, 4, "var").tensor(),
-                        at.real("epsilon", 1e-5f)), List.of(x));
-            }
-            case "Relu" -> add(name, n, Activation.relu(), List.of(x));
-            case "Sigmoid" -> add(name, n, Activation.sigmoid(), List.of(x));
-            case "Tanh" -> add(name, n, Activation.tanh(), List.of(x));
-            case "HardSwish" -> add(name, n, Activation.hardSwish(), List.of(x));
-            case "HardSigmoid" -> add(name, n, Activation.hardSigmoid(at.real("alpha", 0.2f), at.real("beta", 0.5f)),
-                    List.of(x));
-            case "Clip" -> add(name, n, clip(n, at), List.of(x));
-            case "MaxPool", "AveragePool" -> {
-                if (dynamicShape(n, 0).rank() == 3) {
-                    oneDimensional(name, n, x);
-                    return;
-                }
-                if (op.equals("AveragePool")) {
-                    add(name, n, new AvgPool(window(n, at), at.integer("count_include_pad", 0) != 0), List.of(x));
-                    return;
-                }
-                if (at.integer("storage_order", 0) != 0) {
-                    throw error(name, n, "storage_order=1 is not supported");
-                }
-                add(name, n, new MaxPool(window(n, at)), List.of(x));
-            }
-            case "GlobalAveragePool" -> add(name, n, new GlobalAvgPool(), List.of(x));
-            case "Add", "Sub", "Mul", "Div" -> eltwise(name, n);
-            case "Concat" -> add(name, n, new Concat(sampleAxis(at.integer("axis", 1), x, dynamicShape(n, 0).rank())),
-                    operands(n));
-            case "Reshape" -> add(name, n, new Reshape(reshaped(ConstantFolder.reshapeDims(name,
-                    dims(dynamicShape(n, 0)), required(n, 1, "shape").longs(), at.integer("allowzero", 0) != 0))),
-                    List.of(x));
-            case "Flatten" -> add(name, n, new Reshape(reshaped(ConstantFolder.flattenDims(dims(dynamicShape(n, 0)),
-                    (int) at.integer("axis", 1)))), List.of(x));
-            case "Squeeze" -> squeeze(name, n, at, x);
-            case "Unsqueeze" -> add(name, n, new Reshape(reshaped(ConstantFolder.unsqueezeDims(
-                    dims(dynamicShape(n, 0)), opset < 13 ? at.ints("axes", null) : required(n, 1, "axes").longs()))),
-                    List.of(x));
-            case "Softmax" -> add(name, n, softmax(n, at), List.of(x));
-            case "LayerNormalization" -> add(name, n, layerNorm(n, at), List.of(x));
-            default -> throw new IllegalArgumentException("op type '" + op + "' is not one cnv2 models with "
-                    + "computed inputs");
-        }
-    }
 
-    /**
-     * A 1-D Conv or pool ([N, C, L]) as the 2-D one over [N, C, 1, L] that computes the same values: the
-     * accelerator's convolution engine has two spatial axes, and a length-L signal is a 1 x L image
-     * (kernel 1 x k, strides 1 x s, pads 0 and p, dilations 1 x d). Reshapes on either side keep the
-     * ONNX tensor names and shapes; the conv or pool keeps the node's name.
-     */
-    private void oneDimensional(String name, NodeProto n, String x) {
-        Shape s = dynamicShape(n, 0);
-        String flat = n.getOutput(0);
-        String x2 = flat + "/as2d";
-        add(name + "/as2d", n, new Reshape(Shape.of(s.dim(0), s.dim(1), 1, s.dim(2))), List.of(x), x2);
-        NodeProto.Builder b = n.toBuilder().clearInput().clearAttribute().addInput(x2);
-        for (int i = 1; i < n.getInputCount(); i++) {
-            String in = n.getInput(i);
-            if (i == 1 && n.getOpType().equals("Conv") && known(in)) {
-                Const w = consts.get(resolve(in));
-                if (w.rank() != 3) {
-                    throw new IllegalArgumentException("a 1-D Conv weight must have rank 3, has "
-                            + Arrays.toString(w.dims()));
-                }
-                String w2 = resolve(in) + "/as2d";
-                consts.put(w2, new Const(new long[] {w.dims()[0], w.dims()[1], 1, w.dims()[2]}, w.data(), false));
-                in = w2;
-            }
-            b.addInput(in);
-        }
-        for (var a : n.getAttributeList()) {
-            var nb = a.toBuilder();
-            switch (a.getName()) {
-                case "kernel_shape", "strides", "dilations" -> {
-                    if (a.getIntsCount() != 1) {
-                        throw new IllegalArgumentException(a.getName() + " of a 1-D " + n.getOpType()
-                                + " must have one value");
-                    }
-                    nb.clearInts().addInts(1).addInts(a.getInts(0));
-                }
-                case "pads" -> {
-                    if (a.getIntsCount() != 2) {
-                        throw new IllegalArgumentException("pads of a 1-D " + n.getOpType() + " must have two values");
-                    }
-                    nb.clearInts().addInts(0).addInts(a.getInts(0)).addInts(0).addInts(a.getInts(1));
-                }
-                default -> {
-                }
-            }
-            b.addAttribute(nb);
-        }
-        NodeProto n2 = b.build();
-        Attributes at2 = new Attributes(n2);
-        String y2 = flat + "/2d";
-        Op op = switch (n.getOpType()) {
-            case "Conv" -> conv(n2, at2);
-            case "MaxPool" -> {
-                if (at2.integer("storage_order", 0) != 0) {
-                    throw new IllegalArgumentException("storage_order=1 is not supported");
-                }
-                yield new MaxPool(window(n2, at2));
-            }
-            default -> new AvgPool(window(n2, at2), at2.integer("count_include_pad", 0) != 0);
-        };
-        add(name, n2, op, List.of(x2), y2);
-        Shape out = shapes.get(y2);
-        add(name + "/as1d", n, new Reshape(Shape.of(out.dim(0), out.dim(1), out.dim(3))), List.of(y2), flat);
-    }
 
-    /**
-     * MatMul of a constant [K, C] by a computed [..., C, L] (PyTorch's {@code W @ x}): the same weights
-     * applied to each of the L columns, so a fully connected layer over the transposed input,
-     * transposed back: x^T W^T = (W x)^T.
-     */
-    private void constantLeft(String name, NodeProto n, String x) {
-        Shape s = dynamicShape(n, 1);
-        Const w = required(n, 0, "A");
-        if (w.rank() != 2 || s.rank() < 2 || s.dim(-2) != w.dims()[1]) {
-            throw new IllegalArgumentException("MatMul of a constant " + Arrays.toString(w.dims()) + " by " + s
-                    + " is not one cnv2 runs as a fully connected layer");
-        }
-        String b = resolve(n.getInput(1));
-        int[] perm = new int[s.rank()];
-        for (int i = 0; i < perm.length; i++) {
-            perm[i] = i;
-        }
-        perm[perm.length - 1] = perm.length - 2;
-        perm[perm.length - 2] = perm.length - 1;
-        String out = n.getOutput(0);
-        add(name + "/columns", n, new io.cnv2.ir.Transpose(perm.clone()), List.of(b), out + "/columns");
-        add(name, n, new Dense(w.tensor(), null), List.of(out + "/columns"), out + "/rows");
-        add(name + "/back", n, new io.cnv2.ir.Transpose(perm.clone()), List.of(out + "/rows"), out);
-    }
 
-    private int batchAxis(String tensor) {
+
+
+    @Override
+    public int batchAxis(String tensor) {
         return batchAxes.getOrDefault(tensor, 0);
     }
 
-    /** Squeeze of a computed tensor; the batch axis may not go, and the axes before it shift it. */
-    private void squeeze(String name, NodeProto n, Attributes at, String x) {
-        Shape s = dynamicShape(n, 0);
-        long[] axes = opset < 13 ? at.ints("axes", null) : optionalInts(n, 1);
-        int b = batchAxis(x);
-        if (axes == null) {
-            throw new IllegalArgumentException("Squeeze without axes would remove the batch axis");
-        }
-        int before = 0;
-        for (long a : axes) {
-            int ax = sampleAxis(a, x, s.rank());
-            before += ax < b ? 1 : 0;
-        }
-        add(name, n, new Reshape(reshaped(ConstantFolder.squeezeDims(dims(s), axes))), List.of(x));
-        if (b - before != 0) {
-            batchAxes.put(n.getOutput(0), b - before);
-        }
-    }
 
-    /** LSTM or GRU unrolled over the sequence ({@link Recurrent}); only the outputs the graph reads are made. */
-    private void recurrent(String name, NodeProto n, Attributes at, String x) {
-        boolean lstm = n.getOpType().equals("LSTM");
-        List<String> outs = new ArrayList<>();
-        boolean[] read = new boolean[3];
-        for (int i = 0; i < 3; i++) {
-            String o = i < n.getOutputCount() ? n.getOutput(i) : "";
-            outs.add(o);
-            read[i] = !o.isEmpty() && readers.containsKey(o);
-        }
-        var node = new Recurrent.Cell(name, at, x, dynamicShape(n, 0), batchAxis(x), required(n, 1, "W"),
-                required(n, 2, "R"), constant(n, 3, "B"), constant(n, 4, "sequence_lens"),
-                constant(n, 5, "initial_h"), lstm ? constant(n, 6, "initial_c") : null,
-                lstm ? constant(n, 7, "P") : null, outs, read);
-        Recurrent.Unrolled u = lstm ? Recurrent.lstm(node) : Recurrent.gru(node);
-        consts.putAll(u.constants());
-        for (Recurrent.Step s : u.steps()) {
-            add(s.name(), n, s.op(), s.inputs(), s.output());
-        }
-        batchAxes.putAll(u.batchAxes());
-    }
 
-    private void slice(String name, NodeProto n, Attributes at, String x) {
-        Shape s = dynamicShape(n, 0);
-        long[] starts = opset < 10 ? at.ints("starts", null) : required(n, 1, "starts").longs();
-        long[] ends = opset < 10 ? at.ints("ends", null) : required(n, 2, "ends").longs();
-        long[] axes = opset < 10 ? at.ints("axes", null) : optionalInts(n, 3);
-        long[] steps = opset < 10 || n.getInputCount() <= 4 ? null : optionalInts(n, 4);
-        io.cnv2.ir.Slice op = OnnxOps.slice(s, starts, ends, axes, steps);
-        int b = batchAxis(x);
-        for (int i = 0; i < starts.length; i++) {
-            long a = axes == null ? i : axes[i] < 0 ? axes[i] + s.rank() : axes[i];
-            // on the batch axis only "everything" is per sample: from 0, to the end, step 1
-            if (a == b && (starts[i] != 0 || ends[i] < Integer.MAX_VALUE || steps != null && steps[i] != 1)) {
-                throw new IllegalArgumentException("slicing the batch axis (" + b + ") is not supported; cnv2's IR "
-                        + "runs one sample at a time");
-            }
-        }
-        add(name, n, op, List.of(x));
-    }
 
-    private void resize(String name, NodeProto n, Attributes at, String x) {
-        String op = n.getOpType();
-        Const scales;
-        Const sizes = null;
-        if (op.equals("Upsample")) {
-            scales = opset < 9 ? Const.ints(new long[0]) : constant(n, 1, "scales");
-            if (opset < 9) {
-                List<Float> f = at.raw("scales").getFloatsList();
-                scales = new Const(new long[] {f.size()}, f.stream().mapToDouble(Float::doubleValue).toArray(), false);
-            }
-        } else if (opset < 11) {
-            scales = constant(n, 1, "scales");
-        } else {
-            scales = constant(n, 2, "scales");
-            sizes = constant(n, 3, "sizes");
-        }
-        add(name, n, OnnxOps.resize(op, opset, at, dynamicShape(n, 0), scales, sizes), List.of(x));
-    }
 
-    private long[] optionalInts(NodeProto n, int i) {
+
+
+
+
+    @Override
+    public long[] optionalInts(NodeProto n, int i) {
         Const c = constant(n, i, "axes");
         return c == null ? null : c.longs();
+    }
+
+    @Override
+    public int opset() {
+        return opset;
+    }
+
+    @Override
+    public void alias(String tensor, String source) {
+        alias.put(tensor, source);
+    }
+
+    @Override
+    public void setBatchAxis(String tensor, int axis) {
+        batchAxes.put(tensor, axis);
+    }
+
+    @Override
+    public void setBatchAxes(Map<String, Integer> axes) {
+        batchAxes.putAll(axes);
+    }
+
+    @Override
+    public Const constantValue(String tensor) {
+        return consts.get(tensor);
+    }
+
+    @Override
+    public void putConstant(String tensor, Const value) {
+        consts.put(tensor, value);
+    }
+
+    @Override
+    public void putConstants(Map<String, Const> values) {
+        consts.putAll(values);
+    }
+
+    @Override
+    public Shape shape(String tensor) {
+        return shapes.get(tensor);
+    }
+
+    @Override
+    public Node producer(String tensor) {
+        return nodes.get(tensor);
+    }
+
+    @Override
+    public void removeNode(String tensor) {
+        nodes.remove(tensor);
+        shapes.remove(tensor);
+    }
+
+    @Override
+    public int readerCount(String tensor) {
+        return readers.getOrDefault(tensor, 0);
+    }
+
+    @Override
+    public boolean isRead(String tensor) {
+        return readers.containsKey(tensor);
     }
 
     private static long[] dims(Shape s) {
@@ -861,7 +652,8 @@ final class GraphTranslator {
     }
 
     /** An axis of computed tensor {@code t}; its batch axis (0 unless moved) is one the per-sample IR cannot mix. */
-    private int sampleAxis(long a, String t, int rank) {
+    @Override
+    public int sampleAxis(long a, String t, int rank) {
         int ax = axis(a, rank);
         if (ax == batchAxis(t)) {
             throw new IllegalArgumentException("axis " + ax + " is the batch axis; cnv2's IR runs one sample at a time");
@@ -891,11 +683,13 @@ final class GraphTranslator {
                 + "' has no value cnv2 reads (value, value_float(s), value_int(s))");
     }
 
-    private void add(String name, NodeProto n, Op op, List<String> inputs) {
+    @Override
+    public void add(String name, NodeProto n, Op op, List<String> inputs) {
         add(name, n, op, inputs, n.getOutput(0));
     }
 
-    private void add(String name, NodeProto n, Op op, List<String> inputs, String output) {
+    @Override
+    public void add(String name, NodeProto n, Op op, List<String> inputs, String output) {
         for (String i : inputs) {
             if (consts.containsKey(i)) {
                 usedConstants.add(i);
@@ -919,201 +713,33 @@ final class GraphTranslator {
         }
     }
 
-    private List<String> operands(NodeProto n) {
+    @Override
+    public List<String> operands(NodeProto n) {
         return n.getInputList().stream().map(this::resolve).toList();
     }
 
-    private void eltwise(String name, NodeProto n) {
-        Eltwise.Kind kind = Eltwise.Kind.valueOf(n.getOpType().toUpperCase(java.util.Locale.ROOT));
-        List<String> in = operands(n);
-        // MatMul followed by Add of a [K] constant is a fully connected layer with a bias
-        Node producer = nodes.get(in.get(0));
-        Const b = consts.get(in.get(1));
-        if (kind == Eltwise.Kind.ADD && producer != null && producer.op() instanceof Dense d && d.bias() == null
-                && b != null && b.data().length == d.outputs() && readers.getOrDefault(in.get(0), 0) == 1
-                && !isGraphOutput(in.get(0))) {
-            nodes.remove(in.get(0));
-            Dense withBias = new Dense(d.weight(), new Tensor(Shape.of(d.outputs()), b.tensor().data()));
-            shapes.remove(in.get(0));
-            add(producer.name(), n, withBias, producer.inputs());
-            return;
-        }
-        add(name, n, new Eltwise(kind), in);
-    }
 
-    private boolean isGraphOutput(String t) {
+
+    @Override
+    public boolean isGraphOutput(String t) {
         return graph.getOutputList().stream().anyMatch(o -> resolve(o.getName()).equals(t));
     }
 
-    private Conv conv(NodeProto n, Attributes at) {
-        Shape x = dynamicShape(n, 0);
-        if (x.rank() != 4) {
-            throw new IllegalArgumentException("only 2-D convolutions (input rank 4) are supported, input is " + x);
-        }
-        Const w = required(n, 1, "weight");
-        if (w.rank() != 4) {
-            throw new IllegalArgumentException("weight must have rank 4, has shape " + Arrays.toString(w.dims()));
-        }
-        Const b = constant(n, 2, "bias");
-        int ky = (int) w.dims()[2];
-        int kx = (int) w.dims()[3];
-        long[] strides = at.ints("strides", new long[] {1, 1});
-        long[] dil = at.ints("dilations", new long[] {1, 1});
-        int[] pads = pads(at, x, new int[] {ky, kx}, strides, dil);
-        return new Conv((int) at.integer("group", 1), (int) strides[0], (int) strides[1], pads[0], pads[1], pads[2],
-                pads[3], (int) dil[0], (int) dil[1], w.tensor(), b == null ? null : b.tensor());
-    }
 
-    /** Explicit pads (top, left, bottom, right) from pads or auto_pad (ONNX Conv and pooling rules). */
-    private static int[] pads(Attributes at, Shape x, int[] kernel, long[] strides, long[] dil) {
-        String auto = at.string("auto_pad", "NOTSET");
-        switch (auto) {
-            case "NOTSET" -> {
-                long[] p = at.ints("pads", new long[4]);
-                if (p.length != 4) {
-                    throw new IllegalArgumentException("pads must have 4 values for a 2-D op, has " + p.length);
-                }
-                return new int[] {(int) p[0], (int) p[1], (int) p[2], (int) p[3]};
-            }
-            case "VALID" -> {
-                return new int[4];
-            }
-            case "SAME_UPPER", "SAME_LOWER" -> {
-                int[] r = new int[4];
-                for (int a = 0; a < 2; a++) {
-                    int in = x.dim(2 + a);
-                    int s = (int) strides[a];
-                    int out = (in + s - 1) / s;
-                    int total = Math.max(0, (out - 1) * s + (kernel[a] - 1) * (int) dil[a] + 1 - in);
-                    int small = total / 2;
-                    r[a] = auto.equals("SAME_UPPER") ? small : total - small;
-                    r[a + 2] = total - r[a];
-                }
-                return r;
-            }
-            default -> throw new IllegalArgumentException("auto_pad '" + auto + "' is not an ONNX value");
-        }
-    }
 
-    private PoolWindow window(NodeProto n, Attributes at) {
-        Shape x = dynamicShape(n, 0);
-        if (x.rank() != 4) {
-            throw new IllegalArgumentException("only 2-D pooling (input rank 4) is supported, input is " + x);
-        }
-        long[] k = at.ints("kernel_shape", null);
-        if (k == null || k.length != 2) {
-            throw new IllegalArgumentException("kernel_shape must give 2 values");
-        }
-        long[] dil = at.ints("dilations", new long[] {1, 1});
-        if (dil[0] != 1 || dil[1] != 1) {
-            throw new IllegalArgumentException("pooling dilations other than 1 are not supported");
-        }
-        long[] s = at.ints("strides", new long[] {1, 1});
-        int[] p = pads(at, x, new int[] {(int) k[0], (int) k[1]}, s, dil);
-        return new PoolWindow((int) k[0], (int) k[1], (int) s[0], (int) s[1], p[0], p[1], p[2], p[3],
-                at.integer("ceil_mode", 0) != 0);
-    }
 
-    private Dense gemm(NodeProto n, Attributes at) {
-        if (at.integer("transA", 0) != 0) {
-            throw new IllegalArgumentException("transA=1 is not supported");
-        }
-        Const b = required(n, 1, "B");
-        Const c = constant(n, 2, "C");
-        float alpha = at.real("alpha", 1f);
-        float beta = at.real("beta", 1f);
-        Tensor w = at.integer("transB", 0) != 0 ? b.tensor() : transpose(b);
-        int k = w.shape().dim(0);
-        float[] wd = w.data().clone();
-        for (int i = 0; i < wd.length; i++) {
-            wd[i] *= alpha;
-        }
-        Tensor bias = null;
-        if (c != null) {
-            float[] bd = new float[k];
-            for (int i = 0; i < k; i++) {
-                bd[i] = beta * (float) c.data()[c.data().length == 1 ? 0 : i % c.data().length];
-            }
-            if (c.data().length != 1 && c.data().length != k) {
-                throw new IllegalArgumentException("C of " + c.data().length + " values does not broadcast to " + k
-                        + " outputs");
-            }
-            bias = new Tensor(Shape.of(k), bd);
-        }
-        return new Dense(new Tensor(w.shape(), wd), bias);
-    }
 
-    private Dense matmul(NodeProto n) {
-        Shape a = dynamicShape(n, 0);
-        if (a.rank() < 2) {
-            throw new IllegalArgumentException("MatMul of a rank-" + a.rank() + " tensor by a constant is not "
-                    + "supported (only [..., C] x constant [C, K])");
-        }
-        Const b = required(n, 1, "B");
-        if (b.rank() != 2) {
-            throw new IllegalArgumentException("MatMul weight must have rank 2, has " + Arrays.toString(b.dims()));
-        }
-        return new Dense(transpose(b), null);
-    }
 
-    private static Tensor transpose(Const b) {
-        int rows = (int) b.dims()[0];
-        int cols = (int) b.dims()[1];
-        float[] t = new float[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                t[c * rows + r] = (float) b.data()[r * cols + c];
-            }
-        }
-        return new Tensor(Shape.of(cols, rows), t);
-    }
 
-    private Activation clip(NodeProto n, Attributes at) {
-        float lo = -Float.MAX_VALUE;
-        float hi = Float.MAX_VALUE;
-        if (opset < 11) {
-            lo = at.real("min", lo);
-            hi = at.real("max", hi);
-        } else {
-            Const min = constant(n, 1, "min");
-            Const max = constant(n, 2, "max");
-            lo = min == null ? lo : (float) min.scalar();
-            hi = max == null ? hi : (float) max.scalar();
-        }
-        return Activation.clip(lo, hi);
-    }
 
-    /** ONNX LayerNormalization: float stash type, only output Y (Mean and InvStdDev are training outputs). */
-    private LayerNorm layerNorm(NodeProto n, Attributes at) {
-        if (at.integer("stash_type", 1) != 1) {
-            throw new IllegalArgumentException("LayerNormalization stash_type " + at.integer("stash_type", 1)
-                    + " is not supported (1, float, is)");
-        }
-        for (int i = 1; i < n.getOutputCount(); i++) {
-            if (!n.getOutput(i).isEmpty()) {
-                throw new IllegalArgumentException("LayerNormalization output " + i + " (Mean/InvStdDev) is not "
-                        + "supported; cnv2 computes Y only");
-            }
-        }
-        Shape x = dynamicShape(n, 0);
-        int a = sampleAxis(at.integer("axis", -1), resolve(n.getInput(0)), x.rank());
-        Const b = constant(n, 2, "bias");
-        return new LayerNorm(a, at.real("epsilon", 1e-5f), required(n, 1, "scale").tensor(),
-                b == null ? null : b.tensor());
-    }
 
-    private Softmax softmax(NodeProto n, Attributes at) {
-        Shape x = dynamicShape(n, 0);
-        int a = sampleAxis(at.integer("axis", opset < 13 ? 1 : -1), resolve(n.getInput(0)), x.rank());
-        if (opset < 13) {
-            // before opset 13 Softmax flattens to 2-D at axis: the same as one axis only if the dims after it are 1
-            for (int i = a + 1; i < x.rank(); i++) {
-                if (x.dim(i) != 1) {
-                    throw new IllegalArgumentException("Softmax (opset " + opset + ") over axes " + a + ".. of " + x
-                            + " is not supported");
-                }
-            }
-        }
-        return new Softmax(a);
-    }
+
+
+
+
+
+
+
+
+
 }
