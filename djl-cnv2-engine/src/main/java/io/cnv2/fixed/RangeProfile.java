@@ -13,19 +13,8 @@ public final class RangeProfile {
     private int samples;
 
     public synchronized void add(Map<String, Tensor> tensors) {
-        samples++;
-        tensors.forEach((name, t) -> {
-            double[] r = ranges.computeIfAbsent(name, k -> new double[] {Double.POSITIVE_INFINITY,
-                    Double.NEGATIVE_INFINITY});
-            for (float v : t.data()) {
-                if (v < r[0]) {
-                    r[0] = v;
-                }
-                if (v > r[1]) {
-                    r[1] = v;
-                }
-            }
-        });
+        tensors.forEach(this::addTensor);
+        sampleDone();
     }
 
     /** One tensor of a sample ({@link #sampleDone} counts the sample once all its tensors came). */

@@ -11,20 +11,15 @@ final class ActivationOps {
     private ActivationOps() {
     }
 
-    /** The node's first input as cnv2 holds it. */
-    private static String x(Translation t, NodeProto n) {
-        return n.getInputCount() > 0 ? t.resolve(n.getInput(0)) : "";
-    }
-
     static void register(Translators.Registry r) {
-        r.add((t, name, n, at) -> t.add(name, n, Activation.relu(), List.of(x(t, n))), "Relu");
-        r.add((t, name, n, at) -> t.add(name, n, Activation.sigmoid(), List.of(x(t, n))), "Sigmoid");
-        r.add((t, name, n, at) -> t.add(name, n, Activation.tanh(), List.of(x(t, n))), "Tanh");
-        r.add((t, name, n, at) -> t.add(name, n, Activation.hardSwish(), List.of(x(t, n))), "HardSwish");
+        r.add((t, name, n, at) -> t.add(name, n, Activation.relu(), List.of(t.first(n))), "Relu");
+        r.add((t, name, n, at) -> t.add(name, n, Activation.sigmoid(), List.of(t.first(n))), "Sigmoid");
+        r.add((t, name, n, at) -> t.add(name, n, Activation.tanh(), List.of(t.first(n))), "Tanh");
+        r.add((t, name, n, at) -> t.add(name, n, Activation.hardSwish(), List.of(t.first(n))), "HardSwish");
         r.add((t, name, n, at) -> t.add(name, n, Activation.hardSigmoid(at.real("alpha", 0.2f), at.real("beta", 0.5f)),
-                List.of(x(t, n))), "HardSigmoid");
-        r.add((t, name, n, at) -> t.add(name, n, Activation.sqrt(), List.of(x(t, n))), "Sqrt");
-        r.add((t, name, n, at) -> t.add(name, n, clip(t, n, at), List.of(x(t, n))), "Clip");
+                List.of(t.first(n))), "HardSigmoid");
+        r.add((t, name, n, at) -> t.add(name, n, Activation.sqrt(), List.of(t.first(n))), "Sqrt");
+        r.add((t, name, n, at) -> t.add(name, n, clip(t, n, at), List.of(t.first(n))), "Clip");
     }
 
     static Activation clip(Translation t, NodeProto n, Attributes at) {

@@ -17,18 +17,13 @@ final class DenseOps {
     private DenseOps() {
     }
 
-    /** The node's first input as cnv2 holds it. */
-    private static String x(Translation t, NodeProto n) {
-        return n.getInputCount() > 0 ? t.resolve(n.getInput(0)) : "";
-    }
-
     static void register(Translators.Registry r) {
-        r.add((t, name, n, at) -> t.add(name, n, gemm(t, n, at), List.of(x(t, n))), "Gemm");
+        r.add((t, name, n, at) -> t.add(name, n, gemm(t, n, at), List.of(t.first(n))), "Gemm");
         r.add((t, name, n, at) -> {
             if (t.known(n.getInput(0)) && !t.known(n.getInput(1))) {
-                constantLeft(t, name, n, x(t, n));
+                constantLeft(t, name, n, t.first(n));
             } else if (t.known(n.getInput(1))) {
-                t.add(name, n, matmul(t, n), List.of(x(t, n)));
+                t.add(name, n, matmul(t, n), List.of(t.first(n)));
             } else {
                 t.add(name, n, new io.cnv2.ir.MatMul(), t.operands(n));
             }

@@ -17,11 +17,6 @@ final class EltwiseOps {
     private EltwiseOps() {
     }
 
-    /** The node's first input as cnv2 holds it. */
-    private static String x(Translation t, NodeProto n) {
-        return n.getInputCount() > 0 ? t.resolve(n.getInput(0)) : "";
-    }
-
     static void register(Translators.Registry r) {
         r.add((t, name, n, at) -> eltwise(t, name, n), "Add", "Sub", "Mul", "Div", "Pow");
     }

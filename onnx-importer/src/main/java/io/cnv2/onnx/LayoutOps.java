@@ -15,23 +15,18 @@ final class LayoutOps {
     private LayoutOps() {
     }
 
-    /** The node's first input as cnv2 holds it. */
-    private static String x(Translation t, NodeProto n) {
-        return n.getInputCount() > 0 ? t.resolve(n.getInput(0)) : "";
-    }
-
     static void register(Translators.Registry r) {
         r.add((t, name, n, at) -> t.add(name, n, new Reshape(Translation.reshaped(ConstantFolder.reshapeDims(name,
                 Translation.dims(t.dynamicShape(n, 0)), t.required(n, 1, "shape").longs(),
-                at.integer("allowzero", 0) != 0))), List.of(x(t, n))), "Reshape");
+                at.integer("allowzero", 0) != 0))), List.of(t.first(n))), "Reshape");
         r.add((t, name, n, at) -> t.add(name, n, new Reshape(Translation.reshaped(ConstantFolder.flattenDims(
-                Translation.dims(t.dynamicShape(n, 0)), (int) at.integer("axis", 1)))), List.of(x(t, n))), "Flatten");
-        r.add((t, name, n, at) -> squeeze(t, name, n, at, x(t, n)), "Squeeze");
+                Translation.dims(t.dynamicShape(n, 0)), (int) at.integer("axis", 1)))), List.of(t.first(n))), "Flatten");
+        r.add((t, name, n, at) -> squeeze(t, name, n, at, t.first(n)), "Squeeze");
         r.add((t, name, n, at) -> t.add(name, n, new Reshape(Translation.reshaped(ConstantFolder.unsqueezeDims(
                 Translation.dims(t.dynamicShape(n, 0)), t.opset() < 13 ? at.ints("axes", null)
-                        : t.required(n, 1, "axes").longs()))), List.of(x(t, n))), "Unsqueeze");
+                        : t.required(n, 1, "axes").longs()))), List.of(t.first(n))), "Unsqueeze");
         r.add((t, name, n, at) -> {
-            String x = x(t, n);
+            String x = t.first(n);
             var tr = OnnxOps.transpose(at, t.dynamicShape(n, 0));
             int b = t.batchAxis(x);
             t.add(name, n, tr, List.of(x));
@@ -41,8 +36,8 @@ final class LayoutOps {
                 }
             }
         }, "Transpose");
-        r.add((t, name, n, at) -> slice(t, name, n, at, x(t, n)), "Slice");
-        r.add((t, name, n, at) -> t.add(name, n, new Concat(t.sampleAxis(at.integer("axis", 1), x(t, n),
+        r.add((t, name, n, at) -> slice(t, name, n, at, t.first(n)), "Slice");
+        r.add((t, name, n, at) -> t.add(name, n, new Concat(t.sampleAxis(at.integer("axis", 1), t.first(n),
                 t.dynamicShape(n, 0).rank())), t.operands(n)), "Concat");
     }
 

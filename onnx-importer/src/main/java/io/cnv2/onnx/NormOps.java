@@ -15,11 +15,6 @@ final class NormOps {
     private NormOps() {
     }
 
-    /** The node's first input as cnv2 holds it. */
-    private static String x(Translation t, NodeProto n) {
-        return n.getInputCount() > 0 ? t.resolve(n.getInput(0)) : "";
-    }
-
     static void register(Translators.Registry r) {
         r.add((t, name, n, at) -> {
             if (at.integer("training_mode", 0) != 0) {
@@ -27,12 +22,12 @@ final class NormOps {
             }
             t.add(name, n, new BatchNorm(t.required(n, 1, "scale").tensor(), t.required(n, 2, "bias").tensor(),
                     t.required(n, 3, "mean").tensor(), t.required(n, 4, "var").tensor(),
-                    at.real("epsilon", 1e-5f)), List.of(x(t, n)));
+                    at.real("epsilon", 1e-5f)), List.of(t.first(n)));
         }, "BatchNormalization");
-        r.add((t, name, n, at) -> t.add(name, n, layerNorm(t, n, at), List.of(x(t, n))), "LayerNormalization");
-        r.add((t, name, n, at) -> t.add(name, n, softmax(t, n, at), List.of(x(t, n))), "Softmax");
+        r.add((t, name, n, at) -> t.add(name, n, layerNorm(t, n, at), List.of(t.first(n))), "LayerNormalization");
+        r.add((t, name, n, at) -> t.add(name, n, softmax(t, n, at), List.of(t.first(n))), "Softmax");
         r.add((t, name, n, at) -> {
-            String x = x(t, n);
+            String x = t.first(n);
             // opset 18 moved the axes from an attribute to an input
             var red = OnnxOps.reduceMean(at, t.dynamicShape(n, 0),
                     t.opset() < 18 ? at.ints("axes", null) : t.optionalInts(n, 1));

@@ -11,13 +11,8 @@ final class RecurrentOps {
     private RecurrentOps() {
     }
 
-    /** The node's first input as cnv2 holds it. */
-    private static String x(Translation t, NodeProto n) {
-        return n.getInputCount() > 0 ? t.resolve(n.getInput(0)) : "";
-    }
-
     static void register(Translators.Registry r) {
-        r.add((t, name, n, at) -> recurrent(t, name, n, at, x(t, n)), "LSTM", "GRU");
+        r.add((t, name, n, at) -> recurrent(t, name, n, at, t.first(n)), "LSTM", "GRU");
     }
 
     /** LSTM or GRU unrolled over the sequence ({@link Recurrent}); only the outputs the graph reads are made. */

@@ -11,13 +11,8 @@ final class ResizeOps {
     private ResizeOps() {
     }
 
-    /** The node's first input as cnv2 holds it. */
-    private static String x(Translation t, NodeProto n) {
-        return n.getInputCount() > 0 ? t.resolve(n.getInput(0)) : "";
-    }
-
     static void register(Translators.Registry r) {
-        r.add((t, name, n, at) -> resize(t, name, n, at, x(t, n)), "Resize", "Upsample");
+        r.add((t, name, n, at) -> resize(t, name, n, at, t.first(n)), "Resize", "Upsample");
     }
 
     static void resize(Translation t, String name, NodeProto n, Attributes at, String x) {

@@ -37,6 +37,11 @@ interface Translation {
     /** Input {@code i} as integers (axes...), null when absent. */
     long[] optionalInts(NodeProto n, int i);
 
+    /** The node's first input as cnv2 holds it ("" when it has none). */
+    default String first(NodeProto n) {
+        return n.getInputCount() > 0 ? resolve(n.getInput(0)) : "";
+    }
+
     /** The node's inputs as cnv2 holds them. */
     List<String> operands(NodeProto n);
 

@@ -20,34 +20,29 @@ final class WindowOps {
     private WindowOps() {
     }
 
-    /** The node's first input as cnv2 holds it. */
-    private static String x(Translation t, NodeProto n) {
-        return n.getInputCount() > 0 ? t.resolve(n.getInput(0)) : "";
-    }
-
     static void register(Translators.Registry r) {
         r.add((t, name, n, at) -> {
             if (t.dynamicShape(n, 0).rank() == 3) {
-                oneDimensional(t, name, n, x(t, n));
+                oneDimensional(t, name, n, t.first(n));
             } else {
-                t.add(name, n, conv(t, n, at), List.of(x(t, n)));
+                t.add(name, n, conv(t, n, at), List.of(t.first(n)));
             }
         }, "Conv");
         r.add((t, name, n, at) -> t.add(name, n, OnnxOps.convTranspose(at, t.dynamicShape(n, 0),
-                t.required(n, 1, "weight"), t.constant(n, 2, "bias")), List.of(x(t, n))), "ConvTranspose");
+                t.required(n, 1, "weight"), t.constant(n, 2, "bias")), List.of(t.first(n))), "ConvTranspose");
         r.add((t, name, n, at) -> {
             if (t.dynamicShape(n, 0).rank() == 3) {
-                oneDimensional(t, name, n, x(t, n));
+                oneDimensional(t, name, n, t.first(n));
             } else if (n.getOpType().equals("AveragePool")) {
-                t.add(name, n, new AvgPool(window(t, n, at), at.integer("count_include_pad", 0) != 0), List.of(x(t, n)));
+                t.add(name, n, new AvgPool(window(t, n, at), at.integer("count_include_pad", 0) != 0), List.of(t.first(n)));
             } else {
                 if (at.integer("storage_order", 0) != 0) {
                     throw t.error(name, n, "storage_order=1 is not supported");
                 }
-                t.add(name, n, new MaxPool(window(t, n, at)), List.of(x(t, n)));
+                t.add(name, n, new MaxPool(window(t, n, at)), List.of(t.first(n)));
             }
         }, "MaxPool", "AveragePool");
-        r.add((t, name, n, at) -> t.add(name, n, new GlobalAvgPool(), List.of(x(t, n))), "GlobalAveragePool");
+        r.add((t, name, n, at) -> t.add(name, n, new GlobalAvgPool(), List.of(t.first(n))), "GlobalAveragePool");
     }
 
     static Conv conv(Translation t, NodeProto n, Attributes at) {
