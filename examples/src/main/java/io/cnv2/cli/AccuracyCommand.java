@@ -61,6 +61,7 @@ final class AccuracyCommand implements Callable<Integer> {
                 "accuracy");
         AccuracyRun.Result r;
         if (spark.enabled()) {
+            SparkOption.check(s);
             JavaSparkContext sc = spark.open("accuracy");
             try {
                 r = spark.emulation(sc, s, null).onImages(bar).accuracy();

@@ -57,6 +57,15 @@ final class SparkOption {
     }
 
     /** The session's run on Spark; {@code parts}: the folder of finished parts, or null. */
+    /** What Spark runs cannot carry yet, refused before a context starts. */
+    static void check(SessionOptions.Session s) {
+        if (!s.emulator().feeds().isEmpty()) {
+            throw new BadInputException("option --spark: model " + s.modelName() + " has inputs besides the first ("
+                    + String.join(", ", s.emulator().feeds().keySet()) + "), and Spark executors do not receive "
+                    + "--input-tensor values yet; run it without --spark");
+        }
+    }
+
     SparkEmulation emulation(JavaSparkContext sc, SessionOptions.Session s, Path parts) {
         ImageSet images;
         if (data.equals("shared")) {

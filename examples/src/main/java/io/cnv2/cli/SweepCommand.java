@@ -111,6 +111,7 @@ final class SweepCommand implements Callable<Integer> {
             return run(o, s, all, ts, layers, new ThresholdSweep(s.emulator(), s.modelName(), s.datasetName(), points)
                     .onPoint(bar), bar);
         }
+        SparkOption.check(s);
         JavaSparkContext sc = spark.open("sweep");
         try {
             // the parts of each point next to the points: a killed sweep loses only the parts running

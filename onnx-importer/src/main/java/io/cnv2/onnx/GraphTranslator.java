@@ -106,6 +106,25 @@ final class GraphTranslator implements Translation {
                         + String.join(", ", inputNames) + ")");
             }
         }
+        // every input's problem in one message: a model with three symbolic inputs takes one round, not three
+        List<String> problems = new ArrayList<>();
+        for (ValueInfoProto in : graph.getInputList()) {
+            if (!consts.containsKey(in.getName())) {
+                try {
+                    inputShape(in);
+                } catch (BadInputException e) {
+                    problems.add(e.getMessage().replace("model file " + file + ": ", ""));
+                }
+            }
+        }
+        if (problems.size() == 1) {
+            throw new BadInputException((problems.get(0).startsWith("--input-shape") ? "" : "model file " + file + ": ")
+                    + problems.get(0));
+        }
+        if (problems.size() > 1) {
+            throw new BadInputException("model file " + file + ": " + problems.size() + " inputs need attention: "
+                    + String.join("; ", problems));
+        }
         for (ValueInfoProto in : graph.getInputList()) {
             if (!consts.containsKey(in.getName())) {
                 Shape s = inputShape(in);
@@ -204,7 +223,9 @@ final class GraphTranslator implements Translation {
                 d[i] = Math.toIntExact(dim.getDimValue());
             } else {
                 throw new BadInputException("model file " + file + ": input '" + in.getName() + "' has symbolic "
-                        + "dimensions " + describe(dims) + "; give them with --input-shape " + in.getName() + "=1,...");
+                        + "dimensions " + describe(dims) + "; give them with --input-shape " + in.getName() + "="
+                        + String.join(",", dims.stream().map(x -> x.hasDimValue() && x.getDimValue() > 0
+                        ? String.valueOf(x.getDimValue()) : "?").toList()) + " (each ? a number)");
             }
         }
         return new Shape(d);

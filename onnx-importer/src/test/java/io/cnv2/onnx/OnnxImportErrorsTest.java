@@ -137,6 +137,16 @@ class OnnxImportErrorsTest {
     }
 
     @Test
+    void everyInputThatNeedsAShapeIsNamedInOneMessage() throws Exception {
+        GraphProto g = GraphProto.newBuilder().setName("g").addInput(tensor("a", "N", "H")).addInput(tensor("b", 2, "T"))
+                .addOutput(tensor("y", 1, 4))
+                .addNode(NodeProto.newBuilder().setName("s").setOpType("Add").addInput("a").addInput("b").addOutput("y"))
+                .build();
+        String m = message(write(tmp, "two.onnx", g, 13), ImportOptions.DEFAULT);
+        assertTrue(m.contains("'a'") && m.contains("'b'") && m.contains("--input-shape b=2,?") && m.contains("2 inputs"), m);
+    }
+
+    @Test
     void opsetOutsideTheSupportedRangeIsNamed() throws Exception {
         String m = message(write(tmp, "old.onnx", reluGraph(), 3), ImportOptions.DEFAULT);
         assertTrue(m.contains("opset 3"), m);
