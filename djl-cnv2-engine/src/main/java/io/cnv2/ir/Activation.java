@@ -7,7 +7,7 @@ import java.util.List;
  * {@code a} and {@code b} are the parameters: Clip min/max, HardSigmoid alpha/beta; unused otherwise.
  */
 public record Activation(Function function, float a, float b) implements Op {
-    public enum Function { RELU, CLIP, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH, SQRT }
+    public enum Function { RELU, CLIP, SIGMOID, HARD_SIGMOID, HARD_SWISH, TANH, SQRT, LEAKY_RELU }
 
     public static Activation relu() {
         return new Activation(Function.RELU, 0, 0);
@@ -35,6 +35,11 @@ public record Activation(Function function, float a, float b) implements Op {
     }
 
     /** ONNX Sqrt (NaN below zero, as ONNX; the fixed-point rule turns NaN into 0, FIXED-POINT.md rule 1). */
+    /** ONNX LeakyRelu: x for x >= 0, alpha x below (the slope kept in {@code a}). */
+    public static Activation leakyRelu(float alpha) {
+        return new Activation(Function.LEAKY_RELU, alpha, 0);
+    }
+
     public static Activation sqrt() {
         return new Activation(Function.SQRT, 0, 0);
     }
@@ -49,6 +54,7 @@ public record Activation(Function function, float a, float b) implements Op {
             case HARD_SWISH -> "HardSwish";
             case TANH -> "Tanh";
             case SQRT -> "Sqrt";
+            case LEAKY_RELU -> "LeakyRelu";
         };
     }
 
@@ -72,6 +78,7 @@ public record Activation(Function function, float a, float b) implements Op {
             case HARD_SWISH -> x * Math.max(0.0, Math.min(1.0, x / 6.0 + 0.5));
             case TANH -> Math.tanh(x);
             case SQRT -> Math.sqrt(x);
+            case LEAKY_RELU -> x >= 0 ? x : (double) a * x;
         };
     }
 
@@ -95,6 +102,7 @@ public record Activation(Function function, float a, float b) implements Op {
             case HARD_SWISH -> x * Math.max(0f, Math.min(1f, x / 6f + 0.5f));
             case TANH -> (float) Math.tanh(x);
             case SQRT -> (float) Math.sqrt(x);
+            case LEAKY_RELU -> x >= 0 ? x : a * x;
         };
     }
 }

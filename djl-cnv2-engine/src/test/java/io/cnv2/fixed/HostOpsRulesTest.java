@@ -125,5 +125,9 @@ class HostOpsRulesTest {
         QTensor hs = HostOps.smooth(Activation.hardSwish(), q(8, 768), 8, sat); // hardswish(3) = 3
         assertArrayEquals(new int[] {768}, ints(hs));
         assertEquals(0, sat[0]);
+        // leaky ReLU (alpha 0.1): -1 -> -0.1, rounded to nearest in the output format; positives pass
+        QTensor lr = HostOps.smooth(Activation.leakyRelu(0.1f), x, 10, sat);
+        assertArrayEquals(new int[] {0, 1024, Fixed.quantize(-0.1 * (double) 0.1f / 0.1, 10)}, ints(lr));
+        assertEquals(-102, ints(lr)[2], "-0.1 x 2^10 = -102.4 rounds to -102");
     }
 }

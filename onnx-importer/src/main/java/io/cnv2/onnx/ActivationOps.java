@@ -19,6 +19,8 @@ final class ActivationOps {
         r.add((t, name, n, at) -> t.add(name, n, Activation.hardSigmoid(at.real("alpha", 0.2f), at.real("beta", 0.5f)),
                 List.of(t.first(n))), "HardSigmoid");
         r.add((t, name, n, at) -> t.add(name, n, Activation.sqrt(), List.of(t.first(n))), "Sqrt");
+        r.add((t, name, n, at) -> t.add(name, n, Activation.leakyRelu(at.real("alpha", 0.01f)), List.of(t.first(n))),
+                "LeakyRelu");
         r.add((t, name, n, at) -> t.add(name, n, clip(t, n, at), List.of(t.first(n))), "Clip");
     }
 
