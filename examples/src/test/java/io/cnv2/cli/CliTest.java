@@ -200,6 +200,51 @@ class CliTest {
         assertTrue(r.get("hostFloatLayers").toString().contains("odd_one"), r.toString());
     }
 
+    private static Path export(String name) {
+        return Path.of(System.getProperty("cnv2.repo.root", "..")).resolve("models/exports/" + name);
+    }
+
+    @Test
+    void checkComparesEveryOutputAndTensorWithOnnxRuntime() throws Exception {
+        Path json = dir.resolve("check.json");
+        Outcome o = cli("check", "--model", export("tiny_vit.onnx").toString(), "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("against ONNX Runtime") && o.out().contains("host-float"), o.out());
+        JsonNode r = Json.MAPPER.readTree(json.toFile());
+        JsonNode out = r.get("outputs").get(0);
+        assertEquals("logits", out.get("name").asText());
+        assertTrue(out.get("maxRelativeError").asDouble() < 1e-4, out.toString());
+        assertTrue(out.get("fixedPointRelativeError").asDouble() < 1e-2, out.toString());
+        assertTrue(r.get("tensors").size() > 50, "intermediate tensors compared");
+        for (JsonNode t : r.get("tensors")) {
+            assertTrue(t.has("name") && t.has("placement") && t.has("maxRelativeError"), t.toString());
+        }
+    }
+
+    @Test
+    void inputTensorsFeedANonImageModelAndEveryInputNeedsOne() throws Exception {
+        // 3 stacked samples of a [1, 40, 100] mel spectrogram, written as NumPy float64
+        int per = 40 * 100;
+        float[] v = new float[3 * per];
+        java.util.Random r = new java.util.Random(4);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = r.nextFloat();
+        }
+        Path mel = dir.resolve("mel.npy");
+        Files.write(mel, io.cnv2.trace.Npy.encode(new io.cnv2.trace.Npy.Array(new int[] {3, 1, 40, 100}, v)));
+        Path json = dir.resolve("mel.json");
+        Outcome o = cli("run", "--model", export("conv1d_audio.onnx").toString(), "--input-tensor", "mel=" + mel,
+                "--arch", "cnv2", "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        JsonNode rep = Json.MAPPER.readTree(json.toFile());
+        assertEquals(3, rep.get("images").asInt());
+        assertEquals(3, rep.get("outputs").get(0).get("compared").asInt());
+        assertTrue(o.out().contains("16-bit vs float"), o.out());
+        // a model with inputs besides the first: each needs a value, all named in one line
+        assertUserError(cli("run", "--model", export("misc_ops.onnx").toString(), "--input-tensor", "nope=" + mel,
+                "--json", dir.resolve("out.json").toString()), "nope");
+    }
+
     @Test
     void anOpOnnxRuntimeRefusesIsAUserErrorNamingTheFileAndOp() throws Exception {
         assertUserError(cli("run", "--model", withFirstReluAs("NoSuchOp", "bad.onnx").toString(), "--json",
