@@ -431,6 +431,9 @@ final class GraphTranslator implements Translation {
             try {
                 probe = TypeProbe.of(file, model, inputShapes, types, options.values());
             } catch (BadInputException e) {
+                if (hostReasons.isEmpty()) {
+                    throw e; // asked for a constant's type (a fold), not for a host node
+                }
                 // say why the host was asked at all: the first node cnv2 did not claim
                 var first = hostReasons.entrySet().iterator().next();
                 NodeProto n = order.get(first.getKey());
