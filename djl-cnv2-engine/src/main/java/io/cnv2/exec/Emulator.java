@@ -62,6 +62,18 @@ public final class Emulator {
         this.fixedExec = new FixedExecutor(network, this.calibration, accelerator, machine.accumulatorBits());
     }
 
+    /** {@code e} with other feeds: the same executors, so weights are not quantised again. */
+    private Emulator(Emulator e, Map<String, Tensor> feeds) {
+        this.feeds = Map.copyOf(feeds);
+        this.energy = e.energy;
+        this.network = e.network;
+        this.machine = e.machine;
+        this.run = e.run;
+        this.calibration = e.calibration;
+        this.floatPass = e.floatPass;
+        this.fixedExec = e.fixedExec;
+    }
+
     /**
      * The emulator of a run as cnv2's front ends build it: the thresholds each layer really
      * skips with ({@link Thresholds#resolve}: per consumer at fetch, per producer at output)
@@ -115,7 +127,7 @@ public final class Emulator {
                             + e.getKey() + "' (inputs: " + network.inputs().stream().map(i -> i.name()).toList() + ")"));
             FloatExecutor.checkInput(in, e.getValue());
         }
-        return new Emulator(network, machine, run, calibration, fixedExec.accelerator(), energy, values);
+        return values.equals(feeds) ? this : new Emulator(this, values);
     }
 
     /** The fixed values of the inputs after the first ({@link #feeding}). */

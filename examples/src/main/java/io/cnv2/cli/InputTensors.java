@@ -31,21 +31,15 @@ final class InputTensors {
                         + "named '" + k + "' (inputs: " + String.join(", ", names) + ")");
             }
         }
-        Map<String, Tensor> feeds = new LinkedHashMap<>();
         List<String> missing = new ArrayList<>();
         for (Input in : net.inputs().subList(1, net.inputs().size())) {
-            Path f = given.get(in.name());
-            if (f == null) {
+            if (!given.containsKey(in.name())) {
                 missing.add(in.name() + " " + in.shape());
-                continue;
             }
-            Tensor t = read(in.name(), f);
-            if (t.shape().size() != in.shape().size()) {
-                throw new BadInputException("option --input-tensor " + in.name() + "=" + f + ": the model's input has "
-                        + "shape " + in.shape() + ", the file " + t.shape());
-            }
-            feeds.put(in.name(), t.reshape(in.shape()));
         }
+        Map<String, Path> rest = new LinkedHashMap<>(given);
+        rest.remove(names.get(0));
+        Map<String, Tensor> feeds = feedsOf(net, rest);
         if (!missing.isEmpty()) {
             throw new BadInputException("model " + model + " has inputs besides '" + names.get(0) + "' that need a "
                     + "value: " + String.join(", ", missing) + " (give each with --input-tensor NAME=FILE.npy)");

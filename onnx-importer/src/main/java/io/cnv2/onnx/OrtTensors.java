@@ -144,8 +144,15 @@ final class OrtTensors {
             d[i] = Math.toIntExact(s[i]);
         }
         Shape shape = new Shape(d);
-        float[] f = new float[shape.size()];
         int type = elemType(t.getInfo());
+        if (type == 1) {
+            // getFloatBuffer already copies out of native memory: keep its array rather than copy twice
+            FloatBuffer b = t.getFloatBuffer();
+            if (b.hasArray() && b.arrayOffset() == 0 && b.array().length == shape.size()) {
+                return new Tensor(shape, b.array());
+            }
+        }
+        float[] f = new float[shape.size()];
         switch (type) {
             case 1 -> t.getFloatBuffer().get(f);
             case 10 -> Fp16Conversions.convertFp16BufferToFloatBuffer(t.getShortBuffer()).get(f);
