@@ -29,8 +29,19 @@ public final class ConfigFiles {
         }
         MachineConfig m = Json.overlay(MachineConfig.DEFAULT, root.get("machine"), MachineConfig.class,
                 "config file " + file + ", section machine");
-        RunConfig r = Json.overlay(RunConfig.DEFAULT, root.get("run"), RunConfig.class,
-                "config file " + file + ", section run");
+        JsonNode runNode = root.get("run");
+        RunConfig base = RunConfig.DEFAULT;
+        if (runNode != null && runNode.isObject() && runNode.has("preset")) {
+            // a preset sets several keys (CNV2-MODEL.md section 7); keys given beside it win
+            String where = "config file " + file + ", section run";
+            JsonNode p = runNode.get("preset");
+            try {
+                base = base.withPreset(p.asText());
+            } catch (BadInputException e) {
+                throw new BadInputException(where + ": " + e.getMessage());
+            }
+        }
+        RunConfig r = Json.overlay(base, runNode, RunConfig.class, "config file " + file + ", section run");
         EnergyTable e = Json.overlay(EnergyTable.DEFAULT, root.get("energy"), EnergyTable.class,
                 "config file " + file + ", section energy");
         return new Config(m, r, e);

@@ -56,7 +56,23 @@ public final class Json {
                 throw new BadInputException(where + ": unknown key '" + e.getKey() + "' (known: "
                         + String.join(", ", (Iterable<String>) base::fieldNames) + ")");
             }
-            base.set(e.getKey(), e.getValue());
+            JsonNode old = base.get(e.getKey());
+            if (old.isObject() && !old.isEmpty() && e.getValue().isObject()) {
+                // a nested section (run.isca2016) given in part keeps its other defaults; maps such as
+                // thresholds are empty by default and replaced whole
+                ObjectNode merged = ((ObjectNode) old).deepCopy();
+                for (Iterator<Map.Entry<String, JsonNode>> in = e.getValue().fields(); in.hasNext(); ) {
+                    Map.Entry<String, JsonNode> f = in.next();
+                    if (!merged.has(f.getKey())) {
+                        throw new BadInputException(where + ": unknown key '" + e.getKey() + "." + f.getKey()
+                                + "' (known: " + String.join(", ", (Iterable<String>) merged::fieldNames) + ")");
+                    }
+                    merged.set(f.getKey(), f.getValue());
+                }
+                base.set(e.getKey(), merged);
+            } else {
+                base.set(e.getKey(), e.getValue());
+            }
         }
         try {
             return MAPPER.treeToValue(base, type);

@@ -18,16 +18,24 @@ import java.util.List;
  * @param weightSkip     cnv2: none, filter-lanes or lookahead(h,d[,T|L])
  * @param prune          fraction of the weights pruned by magnitude
  * @param pruneScope     layer or global
+ * @param timing         timing profile: isca2016 or ideal (CNV2-MODEL.md section 4a)
+ * @param preset         cnv2 or dnnsim (section 7); applied first, so the other settings given win
  */
 public record Overrides(String arch, String implementation, Integer threads, Double threshold, Path thresholdsFile,
                         List<String> denseLayers, String encoding, String detect, String weightSkip, Double prune,
-                        String pruneScope) {
+                        String pruneScope, String timing, String preset) {
     public static final Overrides NONE = new Overrides(null, null, null, null, null, null, null, null, null, null,
-            null);
+            null, null, null);
 
     /** {@code run} with every given setting applied. */
     public RunConfig apply(RunConfig run) {
         RunConfig r = run;
+        if (preset != null) {
+            r = r.withPreset(preset);
+        }
+        if (timing != null) {
+            r = r.withTiming(timing);
+        }
         if (arch != null) {
             r = r.withArch(arch);
         }

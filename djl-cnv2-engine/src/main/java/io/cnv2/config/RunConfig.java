@@ -32,12 +32,22 @@ import java.util.TreeMap;
  *                            weights set to zero before quantising, 0 to 1 [chosen: 0]
  * @param pruneScope          "layer" (every layer to the fraction) or "global" (the smallest weights of the
  *                            whole network, so layers end at different sparsities) [chosen: layer]
+ * @param timing              timing profile (CNV2-MODEL.md section 4a): "isca2016" (the Cnvlutin authors'
+ *                            simulator, the default) or "ideal" (section 4: lanes fed brick by brick, no
+ *                            overheads; {@code laneSync}, {@code minStepCycles} and {@code brickPolicy} are its rules)
+ * @param isca2016            the rules of the isca2016 profile
+ * @param preset              "cnv2" (our counting rules) or "dnnsim" (section 7: DNNsim's rules for the
+ *                            four options below and the ideal profile); informational once applied
+ * @param booth               Booth terms of the potentials: "naf" or "dnnsim" (section 7)
+ * @param dynamicPrecision    dynamic Ap: "brick" (16 values share their widest) or "value" (DNNsim)
+ * @param kernelOrder         Bit-Tactical weight rows: "ky-kx" (row-major) or "kx-ky" (DNNsim's column-major)
  */
 public record RunConfig(String arch, String implementation, int calibrationSamples,
                         Map<String, Integer> pinnedFormats, int threads, double threshold,
                         Map<String, Double> thresholds, List<String> denseLayers, String laneSync,
                         int minStepCycles, String brickPolicy, String encoding, String detect, String weightSkip,
-                        double prune, String pruneScope) {
+                        double prune, String pruneScope, String timing, Isca2016Profile isca2016, String preset,
+                        String booth, String dynamicPrecision, String kernelOrder) {
 
     public static final Set<String> ARCHS = Set.of("dadn", "cnv", "cnv2");
     public static final Set<String> ENCODINGS = Set.of("raw", "zfnaf", "roe", "viai", "compressed-viai",
@@ -47,8 +57,11 @@ public record RunConfig(String arch, String implementation, int calibrationSampl
     public static final Set<String> IMPLEMENTATIONS = Set.of("fast", "reference");
     public static final Set<String> LANE_SYNCS = Set.of("step", "window");
     public static final Set<String> BRICK_POLICIES = Set.of("consecutive");
+    public static final Set<String> TIMINGS = Set.of("isca2016", "ideal");
+    public static final Set<String> PRESETS = Set.of("cnv2", "dnnsim");
     public static final RunConfig DEFAULT = new RunConfig("dadn", "fast", 100, Map.of(), 0, 0.0, Map.of(), List.of(),
-            "step", 1, "consecutive", "zfnaf", "output", "filter-lanes", 0.0, "layer");
+            "step", 1, "consecutive", "zfnaf", "output", "filter-lanes", 0.0, "layer", "isca2016",
+            Isca2016Profile.DEFAULT, "cnv2", "naf", "brick", "ky-kx");
 
     public RunConfig {
         oneOf("arch", arch, ARCHS);
@@ -59,6 +72,17 @@ public record RunConfig(String arch, String implementation, int calibrationSampl
         oneOf("detect", detect, DETECTS);
         weightSkip = WeightSkip.parse(weightSkip).toString();
         oneOf("pruneScope", pruneScope, PRUNE_SCOPES);
+        oneOf("timing", timing, TIMINGS);
+        isca2016 = isca2016 == null ? Isca2016Profile.DEFAULT : isca2016;
+        oneOf("preset", preset, PRESETS);
+        oneOf("booth", booth, Set.of("naf", "dnnsim"));
+        oneOf("dynamicPrecision", dynamicPrecision, Set.of("brick", "value"));
+        oneOf("kernelOrder", kernelOrder, Set.of("ky-kx", "kx-ky"));
+        if (timing.equals("isca2016") && WeightSkip.parse(weightSkip).lookahead() && arch.equals("cnv2")) {
+            // Bit-Tactical's schedule is timed as DNNsim times it, whose dense baseline is section 3's
+            throw new BadInputException("run option weightSkip " + weightSkip + " is Bit-Tactical's schedule, timed "
+                    + "as DNNsim times it: it runs under timing ideal only (--timing ideal or --preset dnnsim)");
+        }
         if (!(prune >= 0 && prune <= 1)) {
             throw new BadInputException("run option prune must be a fraction from 0 to 1, got " + prune);
         }
@@ -109,44 +133,52 @@ public record RunConfig(String arch, String implementation, int calibrationSampl
 
     public RunConfig withArch(String a) {
         return new RunConfig(a, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope);
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope, timing, isca2016,
+                preset, booth, dynamicPrecision, kernelOrder);
     }
 
     public RunConfig withImplementation(String i) {
         return new RunConfig(arch, i, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope);
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope, timing, isca2016,
+                preset, booth, dynamicPrecision, kernelOrder);
     }
 
     public RunConfig withThreads(int t) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, t, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope);
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope, timing, isca2016,
+                preset, booth, dynamicPrecision, kernelOrder);
     }
 
     public RunConfig withCalibrationSamples(int n) {
         return new RunConfig(arch, implementation, n, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope);
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope, timing, isca2016,
+                preset, booth, dynamicPrecision, kernelOrder);
     }
 
     /** Sets the default threshold and, when {@code perLayer} is not null, the per-layer table. */
     public RunConfig withThresholds(double t, Map<String, Double> perLayer) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, t,
-                perLayer == null ? thresholds : perLayer, denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope);
+                perLayer == null ? thresholds : perLayer, denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope, timing, isca2016,
+                preset, booth, dynamicPrecision, kernelOrder);
     }
 
     public RunConfig withDenseLayers(List<String> layers) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                layers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope);
+                layers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope, timing, isca2016,
+                preset, booth, dynamicPrecision, kernelOrder);
     }
 
     public RunConfig withLaneSync(String sync) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, sync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope);
+                denseLayers, sync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope, timing, isca2016,
+                preset, booth, dynamicPrecision, kernelOrder);
     }
 
     /** The CNV2 settings (section 5): encoding, detection point, weight skipping. */
     public RunConfig withCnv2(String enc, String det, String skip) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy, enc, det, skip, prune, pruneScope);
+                denseLayers, laneSync, minStepCycles, brickPolicy, enc, det, skip, prune, pruneScope, timing, isca2016, preset, booth,
+                dynamicPrecision, kernelOrder);
     }
 
     public RunConfig withPrune(double fraction) {
@@ -156,7 +188,48 @@ public record RunConfig(String arch, String implementation, int calibrationSampl
     /** Magnitude pruning to {@code fraction} zero weights, per "layer" or over the "global" network. */
     public RunConfig withPrune(double fraction, String scope) {
         return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
-                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, fraction, scope);
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, fraction, scope, timing, isca2016, preset, booth,
+                dynamicPrecision, kernelOrder);
+    }
+
+    /** The timing profile {@code t} ("isca2016" or "ideal"), its rules unchanged. */
+    public RunConfig withTiming(String t) {
+        return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope, t,
+                isca2016, preset, booth, dynamicPrecision, kernelOrder);
+    }
+
+    public RunConfig withIsca2016(Isca2016Profile p) {
+        return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope, timing,
+                p, preset, booth, dynamicPrecision, kernelOrder);
+    }
+
+    /** DNNsim's counting rules (CNV2-MODEL.md section 7). */
+    public RunConfig withCounting(String boothRule, String dynamic, String order) {
+        return new RunConfig(arch, implementation, calibrationSamples, pinnedFormats, threads, threshold, thresholds,
+                denseLayers, laneSync, minStepCycles, brickPolicy, encoding, detect, weightSkip, prune, pruneScope, timing,
+                isca2016, preset, boothRule, dynamic, order);
+    }
+
+    /**
+     * Preset {@code p}: "dnnsim" sets every rule where DNNsim counts differently (section 7: Booth
+     * terms, dynamic precision, Bit-Tactical's kernel order) to DNNsim's, and the ideal profile,
+     * whose DaDN cycles are the ones DNNsim reports (section 3); "cnv2" sets cnv2's own defaults.
+     */
+    public RunConfig withPreset(String p) {
+        oneOf("preset", p, PRESETS);
+        boolean d = p.equals("dnnsim");
+        RunConfig r = withCounting(d ? "dnnsim" : "naf", d ? "value" : "brick", d ? "kx-ky" : "ky-kx")
+                .withTiming(d ? "ideal" : "isca2016");
+        return new RunConfig(r.arch, r.implementation, r.calibrationSamples, r.pinnedFormats, r.threads, r.threshold,
+                r.thresholds, r.denseLayers, r.laneSync, r.minStepCycles, r.brickPolicy, r.encoding, r.detect,
+                r.weightSkip, r.prune, r.pruneScope, r.timing, r.isca2016, p, r.booth, r.dynamicPrecision,
+                r.kernelOrder);
+    }
+
+    public boolean usesIsca2016() {
+        return timing.equals("isca2016");
     }
 
     public int effectiveThreads() {

@@ -23,14 +23,15 @@ import java.util.Set;
  *       model; required;</li>
  *   <li>{@code arch}, {@code impl}, {@code threads}, {@code threshold}, {@code thresholds}
  *       (file), {@code dense} (comma-separated layers), {@code encoding}, {@code detect},
- *       {@code weightSkip}, {@code prune}: as on the command line;</li>
+ *       {@code weightSkip}, {@code prune}, {@code timing} (isca2016 or ideal), {@code preset} (cnv2 or
+ *       dnnsim): as on the command line;</li>
  *   <li>{@code inputShape}: for models with symbolic input dimensions, e.g. {@code x=1,3,48,192}.</li>
  * </ul>
  */
 record ModelOptions(Path config, Path calibration, Overrides overrides, ImportOptions imports) {
     static final Set<String> KNOWN = Set.of("config", "calibration", "arch", "impl", "threads", "threshold",
             "thresholds", "dense", "inputShape", "encoding", "detect", "weightSkip", "prune",
-            "pruneScope");
+            "pruneScope", "timing", "preset");
 
     static ModelOptions parse(Map<String, ?> options, Path modelDir, String modelName, String fileName) {
         Map<String, ?> o = options == null ? Map.of() : options;
@@ -57,7 +58,7 @@ record ModelOptions(Path config, Path calibration, Overrides overrides, ImportOp
         Double prune = o.containsKey("prune") ? number(o, "prune") : null;
         Overrides overrides = new Overrides(optional(o, "arch"), optional(o, "impl"), threads, threshold, thresholds,
                 dense, optional(o, "encoding"), optional(o, "detect"), optional(o, "weightSkip"), prune,
-                optional(o, "pruneScope"));
+                optional(o, "pruneScope"), optional(o, "timing"), optional(o, "preset"));
         ImportOptions imports = o.containsKey("inputShape") ? shapes(o) : ImportOptions.DEFAULT;
         return new ModelOptions(config, calibration, overrides, imports);
     }

@@ -11,7 +11,7 @@ public final class Accelerators {
     public static Accelerator create(RunConfig run, MachineConfig machine) {
         boolean reference = run.implementation().equals("reference");
         return switch (run.arch()) {
-            case "dadn" -> reference ? new DaDianNaoReference(machine) : new DaDianNaoFast(machine);
+            case "dadn" -> reference ? new DaDianNaoReference(machine, run) : new DaDianNaoFast(machine, run);
             case "cnv" -> reference ? new CnvlutinReference(machine, run) : new CnvlutinFast(machine, run);
             case "cnv2" -> reference ? new Cnvlutin2Reference(machine, run) : new Cnvlutin2Fast(machine, run);
             default -> throw new IllegalArgumentException("no accelerator model named " + run.arch());

@@ -3,6 +3,7 @@ package io.cnv2.hw;
 import io.cnv2.config.MachineConfig;
 import io.cnv2.config.RunConfig;
 import io.cnv2.fixed.QTensor;
+import io.cnv2.hw.timing.Isca2016Chunks;
 import io.cnv2.ir.ConvGeometry;
 import java.util.Arrays;
 
@@ -19,7 +20,7 @@ import java.util.Arrays;
  */
 public final class Cnvlutin2Fast extends SkippingAccelerator {
     public Cnvlutin2Fast(MachineConfig machine, RunConfig run) {
-        super("cnv2", machine, run, new DaDianNaoFast(machine));
+        super("cnv2", machine, run, new DaDianNaoFast(machine, run));
     }
 
     @Override
@@ -96,17 +97,24 @@ public final class Cnvlutin2Fast extends SkippingAccelerator {
                         }
                     }
                 }
-                cycles += pm.repeat * passCycles;
+                cycles += pm.repeat * passCycles; // the ideal profile's (section 4)
                 if (fixedSlots) {
                     // every window fetches every slot of its bricks, whatever they hold
                     nmRead += (long) pm.repeat * g.outY() * g.outX() * nb * nm.brickRead(0);
                 }
             }
         }
+        if (run.usesIsca2016()) {
+            // section 4a: chunks of channel-slice streams; the passes inner read each brick once per window
+            cycles = Isca2016Chunks.cycles(layer, input.data(), t, lanes, perPass, run.isca2016(), skipWeights);
+            if (run.isca2016().passesInner()) {
+                nmRead /= passes;
+            }
+        }
         QTensor out = outputs.tensor(input.shape());
         long[] in = t.count(input.data());
         long[] fp = nm.footprint(input, t);
-        return new LayerRun(out, new LayerStats(cycles, DaDianNaoTiming.cycles(g, machine), g.macs(),
+        return new LayerRun(out, new LayerStats(cycles, baselineCycles(g), g.macs(),
                 outputs.saturations(), weightReads * machine.dataBits(), nmRead, nm.written(out), effectual,
                 cycles * lanes - effectual, in[0], in[1], in[2], fp[0], fp[1]));
     }

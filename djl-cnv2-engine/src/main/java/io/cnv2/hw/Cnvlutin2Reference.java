@@ -1,6 +1,9 @@
 package io.cnv2.hw;
 
+import io.cnv2.config.Isca2016Profile;
 import io.cnv2.config.MachineConfig;
+import io.cnv2.hw.timing.Isca2016Lanes;
+import io.cnv2.hw.timing.LaneStreams;
 import io.cnv2.config.RunConfig;
 import io.cnv2.fixed.Fixed;
 import io.cnv2.fixed.QTensor;
@@ -20,13 +23,16 @@ import java.util.List;
  */
 public final class Cnvlutin2Reference extends SkippingAccelerator {
     public Cnvlutin2Reference(MachineConfig machine, RunConfig run) {
-        super("cnv2", machine, run, new DaDianNaoReference(machine));
+        super("cnv2", machine, run, new DaDianNaoReference(machine, run));
     }
 
     @Override
     protected LayerRun skipping(QLayer layer, QTensor input, Threshold t) {
         if (weightSkip.lookahead()) {
             return TacticalReference.run(layer, input, t, machine, new NeuronMemory(machine, run), weightSkip);
+        }
+        if (run.usesIsca2016()) {
+            return isca2016(layer, input, t);
         }
         ConvGeometry g = layer.geometry();
         int lanes = machine.neuronLanes();
@@ -102,9 +108,126 @@ public final class Cnvlutin2Reference extends SkippingAccelerator {
         QTensor out = outputs.tensor(input.shape());
         long[] in = t.count(input.data());
         long[] fp = nm.footprint(input, t);
-        return new LayerRun(out, new LayerStats(cycles, DaDianNaoTiming.cycles(g, machine), g.macs(),
+        return new LayerRun(out, new LayerStats(cycles, baselineCycles(g), g.macs(),
                 outputs.saturations(), weightReads * machine.dataBits(), nmRead, nm.written(out), effectual,
                 cycles * lanes - effectual, in[0], in[1], in[2], fp[0], fp[1]));
+    }
+
+    /**
+     * Cnvlutin and Cnvlutin2 under the isca2016 profile (CNV2-MODEL.md section 4a), literally:
+     * per group and window, each neuron lane's stream of its channel slice (rule 1) is read from
+     * the input, cut into chunks (rule 2), and every chunk's effectual entries queued per pass for
+     * each filter lane: all of them, or with {@code filter-lanes} those whose weight for that
+     * filter is not zero (section 4a: a chunk's work is then its busiest filter lane's queue).
+     * {@link Isca2016Lanes} spends the cycles and calls back for every product, which is
+     * accumulated here (rules 2 and 3). NM events: the window's bricks as stored, read once per
+     * window with the passes inner (rule 3), once per pass with them outer.
+     */
+    private LayerRun isca2016(QLayer layer, QTensor input, Threshold t) {
+        ConvGeometry g = layer.geometry();
+        Isca2016Profile p = run.isca2016();
+        int lanes = machine.neuronLanes();
+        int perPass = machine.filtersPerPass();
+        int cg = g.channelsPerGroup();
+        int kg = g.filtersPerGroup();
+        int nb = Bricks.perWindow(g, lanes);
+        int perPos = Bricks.ceilDiv(cg, lanes);
+        int passes = DaDianNaoTiming.passes(g, machine);
+        int bits = machine.accumulatorBits();
+        boolean skipWeights = weightSkip.filterLanes();
+        LaneStreams s = new LaneStreams(g, lanes, p);
+        NeuronMemory nm = new NeuronMemory(machine, run);
+        short[] a = input.data();
+        short[] w = layer.weights();
+        OutputStage outputs = new OutputStage(layer, bits);
+        long cycles = 0;
+        long effectual = 0;
+        long nmRead = 0;
+        long[] weightReads = new long[1];
+        long[] acc = new long[kg];
+        short[][] value = new short[lanes][s.length];
+        int[][] weightAt = new int[lanes][s.length]; // weight index of the entry for the group's filter 0
+        int filterStride = cg * g.kernelY() * g.kernelX();
+        for (int group = 0; group < g.groups(); group++) {
+            Zfnaf stored = Zfnaf.encode(input, group * cg, cg, lanes, t);
+            for (int oy = 0; oy < g.outY(); oy++) {
+                for (int ox = 0; ox < g.outX(); ox++) {
+                    for (int b = 0; b < nb; b++) {
+                        int iy = oy * g.strideY() - g.padTop() + Bricks.kernelY(g, b, lanes) * g.dilationY();
+                        int ix = ox * g.strideX() - g.padLeft() + Bricks.kernelX(g, b, lanes) * g.dilationX();
+                        boolean inside = iy >= 0 && iy < g.height() && ix >= 0 && ix < g.width();
+                        int n = inside ? stored.brick(iy, ix, b % perPos).size() : 0;
+                        nmRead += (p.passesInner() ? 1 : passes) * nm.brickRead(n);
+                        effectual += (long) passes * n;
+                    }
+                    Isca2016Lanes.LaneChunk[][] chunks = new Isca2016Lanes.LaneChunk[lanes][s.chunks];
+                    for (int l = 0; l < lanes; l++) {
+                        for (int i = 0; i < s.length; i++) {
+                            int c = s.channel(l, i);
+                            int iy = oy * g.strideY() - g.padTop() + s.kernelY(i) * g.dilationY();
+                            int ix = ox * g.strideX() - g.padLeft() + s.kernelX(i) * g.dilationX();
+                            boolean real = c < cg && iy >= 0 && iy < g.height() && ix >= 0 && ix < g.width();
+                            short v = real ? a[((group * cg + c) * g.height() + iy) * g.width() + ix] : 0;
+                            value[l][i] = t.ineffectual(v) ? 0 : v;
+                            weightAt[l][i] = real ? DaDianNaoReference.weightIndex(g, group * kg, c, s.kernelY(i),
+                                    s.kernelX(i)) : -1;
+                        }
+                        for (int j = 0; j < s.chunks; j++) {
+                            int from = j * s.chunkValues;
+                            int ll = l;
+                            int[] entries = java.util.stream.IntStream.range(from, from + s.chunkLength(j))
+                                    .filter(i -> value[ll][i] != 0).toArray();
+                            int[][][] queues = new int[passes][][];
+                            for (int pass = 0; pass < passes; pass++) {
+                                int filters = Math.min(perPass, kg - pass * perPass);
+                                queues[pass] = new int[filters][];
+                                for (int f = 0; f < filters; f++) {
+                                    int offset = (pass * perPass + f) * filterStride;
+                                    queues[pass][f] = !skipWeights ? entries : java.util.Arrays.stream(entries)
+                                            .filter(i -> w[weightAt[ll][i] + offset] != 0).toArray();
+                                }
+                            }
+                            chunks[l][j] = new Isca2016Lanes.LaneChunk(entries.length == 0, queues);
+                        }
+                    }
+                    java.util.Arrays.fill(acc, 0);
+                    int gr = group;
+                    if (p.passesInner()) {
+                        cycles += Isca2016Lanes.window(chunks, passes, p, (l, pass, f, i) -> {
+                            int k = pass * perPass + f;
+                            acc[k] = Fixed.wrap(acc[k] + (long) value[l][i] * w[weightAt[l][i] + k * filterStride], bits);
+                            weightReads[0]++;
+                        });
+                    } else {
+                        for (int pass = 0; pass < passes; pass++) {
+                            Isca2016Lanes.LaneChunk[][] one = new Isca2016Lanes.LaneChunk[lanes][s.chunks];
+                            for (int l = 0; l < lanes; l++) {
+                                for (int j = 0; j < s.chunks; j++) {
+                                    one[l][j] = new Isca2016Lanes.LaneChunk(chunks[l][j].empty(),
+                                            new int[][][] {chunks[l][j].queues()[pass]});
+                                }
+                            }
+                            int only = pass;
+                            cycles += Isca2016Lanes.window(one, 1, p, (l, zero, f, i) -> {
+                                int k = only * perPass + f;
+                                acc[k] = Fixed.wrap(acc[k] + (long) value[l][i] * w[weightAt[l][i] + k * filterStride],
+                                        bits);
+                                weightReads[0]++;
+                            });
+                        }
+                    }
+                    for (int k = 0; k < kg; k++) {
+                        outputs.finish(gr * kg + k, oy, ox, acc[k]);
+                    }
+                }
+            }
+        }
+        QTensor out = outputs.tensor(input.shape());
+        long[] in = t.count(input.data());
+        long[] fp = nm.footprint(input, t);
+        return new LayerRun(out, new LayerStats(cycles, baselineCycles(g), g.macs(), outputs.saturations(),
+                weightReads[0] * machine.dataBits(), nmRead, nm.written(out), effectual, cycles * lanes - effectual,
+                in[0], in[1], in[2], fp[0], fp[1]));
     }
 
     /**

@@ -15,7 +15,7 @@ import io.cnv2.fixed.QTensor;
  */
 public final class CnvlutinFast extends SkippingAccelerator {
     public CnvlutinFast(MachineConfig machine, RunConfig run) {
-        super("cnv", machine, run, new DaDianNaoFast(machine));
+        super("cnv", machine, run, new DaDianNaoFast(machine, run));
     }
 
     /**

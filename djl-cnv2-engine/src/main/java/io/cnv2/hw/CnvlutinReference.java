@@ -19,7 +19,7 @@ import io.cnv2.fixed.QTensor;
  */
 public final class CnvlutinReference extends SkippingAccelerator {
     public CnvlutinReference(MachineConfig machine, RunConfig run) {
-        super("cnv", machine, run, new DaDianNaoReference(machine));
+        super("cnv", machine, run, new DaDianNaoReference(machine, run));
     }
 
     /**

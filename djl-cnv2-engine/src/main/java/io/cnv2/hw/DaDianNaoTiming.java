@@ -32,6 +32,15 @@ public final class DaDianNaoTiming {
     }
 
     /**
+     * The same under a timing profile: with the isca2016 profile's filter passes inner
+     * (section 4a rule 3) a window's bricks are read once for all passes; {@code isca2016} null
+     * is the ideal profile.
+     */
+    public static long nmBitsRead(ConvGeometry g, MachineConfig m, io.cnv2.config.Isca2016Profile isca2016) {
+        return isca2016 != null && isca2016.passesInner() ? nmBitsRead(g, m) / passes(g, m) : nmBitsRead(g, m);
+    }
+
+    /**
      * Weight memory bits read: every cycle, each filter lane holding a real filter reads the
      * brickSize weights that meet the cycle's brick. Over a pass that is the filters of the pass
      * times the window's bricks, so over the layer every filter's padded window, once per window.

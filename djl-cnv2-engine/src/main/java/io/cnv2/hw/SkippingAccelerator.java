@@ -40,6 +40,16 @@ abstract class SkippingAccelerator implements Accelerator {
         return skipping(layer, input, new Threshold(run.thresholdOf(layer.name()), layer.inputFrac()));
     }
 
+    /**
+     * DaDianNao's cycles of the layer under the run's timing profile: the baseline every speedup
+     * is taken against (CNV2-MODEL.md section 4a: both under the same profile).
+     */
+    protected final long baselineCycles(io.cnv2.ir.ConvGeometry g) {
+        return run.usesIsca2016()
+                ? io.cnv2.hw.timing.Isca2016Dense.cycles(g, machine.neuronLanes(), machine.filtersPerPass(), run.isca2016())
+                : DaDianNaoTiming.cycles(g, machine);
+    }
+
     /** A layer that skips what {@code t} calls ineffectual. */
     protected abstract LayerRun skipping(QLayer layer, QTensor input, Threshold t);
 }

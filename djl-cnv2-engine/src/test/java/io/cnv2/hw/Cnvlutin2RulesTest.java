@@ -18,7 +18,7 @@ class Cnvlutin2RulesTest {
     /** A small machine: several passes and partial bricks on tiny layers. */
     private static final MachineConfig SMALL = new MachineConfig(2, 3, 4, 16, 2, 64, 32, 1 << 20, 1 << 20, 980);
     /** Cnvlutin2 without weight skipping; tests that skip weights say so. */
-    private static final RunConfig CNV2 = RunConfig.DEFAULT.withArch("cnv2").withCnv2("zfnaf", "output", "none");
+    private static final RunConfig CNV2 = RunConfig.DEFAULT.withTiming("ideal").withArch("cnv2").withCnv2("zfnaf", "output", "none");
     private static final List<String> ENCODINGS = List.of("raw", "zfnaf", "roe", "viai", "compressed-viai",
             "compressed-zfnaf");
 
@@ -98,7 +98,7 @@ class Cnvlutin2RulesTest {
     @Test
     void weightSkipNoneTimesExactlyLikeCnvlutin() {
         Random r = new Random(11);
-        RunConfig cnv = RunConfig.DEFAULT.withArch("cnv");
+        RunConfig cnv = RunConfig.DEFAULT.withTiming("ideal").withArch("cnv");
         for (int i = 0; i < 100; i++) {
             RandomLayers.Case c = RandomLayers.next(r, i);
             assertEquals(new CnvlutinFast(M, cnv).run(c.layer(), c.input()).stats().cycles(),

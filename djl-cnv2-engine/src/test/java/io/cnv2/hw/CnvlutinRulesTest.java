@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class CnvlutinRulesTest {
     private static final MachineConfig M = MachineConfig.DEFAULT;
     private static final MachineConfig SMALL = new MachineConfig(2, 3, 4, 16, 2, 64, 32, 1 << 20, 1 << 20, 980);
-    private static final RunConfig CNV = RunConfig.DEFAULT.withArch("cnv");
+    private static final RunConfig CNV = RunConfig.DEFAULT.withTiming("ideal").withArch("cnv");
 
     private static LayerRun fast(MachineConfig m, RunConfig r, QLayer l, QTensor in) {
         return new CnvlutinFast(m, r).run(l, in);
@@ -40,7 +40,7 @@ class CnvlutinRulesTest {
             RunConfig run = CNV.withThresholds(t, null).withLaneSync(i % 5 == 4 ? "window" : "step");
             if (i % 7 == 6) {
                 run = new RunConfig("cnv", "fast", 100, Map.of(), 0, t, Map.of(), List.of(), run.laneSync(), 2,
-                        "consecutive", "zfnaf", "output", "none", 0.0, "layer");
+                        "consecutive", "zfnaf", "output", "none", 0.0, "layer", "ideal", null, "cnv2", "naf", "brick", "ky-kx");
             }
             LayerRun ref = reference(m, run, c.layer(), c.input());
             LayerRun fast = fast(m, run, c.layer(), c.input());
@@ -112,7 +112,7 @@ class CnvlutinRulesTest {
         QLayer layer = new QLayer("zeros", g, new short[32 * 9], 0, null, 0, 0, 0);
         QTensor in = new QTensor(new Shape(1, 32, 3, 3), new short[32 * 9], 0);
         RunConfig two = new RunConfig("cnv", "fast", 100, Map.of(), 0, 0, Map.of(), List.of(), "step", 2,
-                "consecutive", "zfnaf", "output", "none", 0.0, "layer");
+                "consecutive", "zfnaf", "output", "none", 0.0, "layer", "ideal", null, "cnv2", "naf", "brick", "ky-kx");
         assertEquals(2, fast(M, CNV, layer, in).stats().cycles());
         assertEquals(4, fast(M, two, layer, in).stats().cycles());
         assertEquals(4, reference(M, two, layer, in).stats().cycles());

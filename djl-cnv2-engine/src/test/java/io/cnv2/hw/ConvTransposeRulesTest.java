@@ -136,7 +136,7 @@ class ConvTransposeRulesTest {
             Calibration cal = Calibrator.profile(net, xs, "random");
             FixedExecutor.Result dadn = null;
             for (String arch : List.of("dadn", "cnv", "cnv2")) {
-                RunConfig run = RunConfig.DEFAULT.withArch(arch);
+                RunConfig run = RunConfig.DEFAULT.withTiming("ideal").withArch(arch);
                 FixedExecutor fast = new FixedExecutor(net, cal, Accelerators.create(run, M), 48);
                 FixedExecutor ref = new FixedExecutor(net, cal,
                         Accelerators.create(run.withImplementation("reference"), M), 48);

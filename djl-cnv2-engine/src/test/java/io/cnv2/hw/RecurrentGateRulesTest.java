@@ -66,7 +66,7 @@ class RecurrentGateRulesTest {
             MachineConfig m = i % 4 == 3 ? SMALL : M;
             for (RandomLayers.Case c : cell(r, i)) {
                 double t = i % 3 == 0 ? 0 : r.nextDouble() * Math.scalb(3000.0, -c.layer().inputFrac());
-                RunConfig run = RunConfig.DEFAULT.withArch("cnv").withThresholds(t, null)
+                RunConfig run = RunConfig.DEFAULT.withTiming("ideal").withArch("cnv").withThresholds(t, null)
                         .withLaneSync(i % 5 == 4 ? "window" : "step");
                 LayerRun ref = new CnvlutinReference(m, run).run(c.layer(), c.input());
                 agree(ref, new CnvlutinFast(m, run).run(c.layer(), c.input()), c.layer().name() + " " + c.layer().geometry()
@@ -83,7 +83,7 @@ class RecurrentGateRulesTest {
         for (int i = 0; i < 60; i++) {
             MachineConfig m = i % 4 == 3 ? SMALL : M;
             for (RandomLayers.Case c : cell(r, i)) {
-                RunConfig run = RunConfig.DEFAULT.withArch("cnv2")
+                RunConfig run = RunConfig.DEFAULT.withTiming("ideal").withArch("cnv2")
                         .withCnv2(ENCODINGS.get(r.nextInt(ENCODINGS.size())), r.nextBoolean() ? "output" : "fetch",
                                 i % 3 == 0 ? "none" : "filter-lanes")
                         .withThresholds(r.nextInt(3) == 0 ? r.nextDouble() * 0.05 : 0, null)

@@ -24,7 +24,7 @@ class TacticalRulesTest {
     private static final MachineConfig M = MachineConfig.DEFAULT;
     /** 2 tiles of 3 filters, 4-lane bricks: several tiles and passes on tiny layers. */
     private static final MachineConfig SMALL = new MachineConfig(2, 3, 4, 16, 2, 64, 32, 1 << 20, 1 << 20, 980);
-    private static final RunConfig CNV2 = RunConfig.DEFAULT.withArch("cnv2");
+    private static final RunConfig CNV2 = RunConfig.DEFAULT.withTiming("ideal").withArch("cnv2");
     private static final List<String> MODES = List.of("lookahead", "lookahead(1,0)", "lookahead(3,8,T)",
             "lookahead(2,4,L)");
 

@@ -106,6 +106,16 @@ final class SessionOptions {
     @Option(names = "--weight-skip", paramLabel = "MODE", description = "cnv2: none, filter-lanes, or lookahead(h,d[,T|L]) (Bit-Tactical's static weight schedule; lookahead = lookahead(2,5,T)).")
     String weightSkip;
 
+    @Option(names = "--timing", paramLabel = "PROFILE",
+            description = "Timing profile: isca2016 (the Cnvlutin authors' simulator, the default) or ideal (lanes fed "
+                    + "brick by brick, no overheads: the upper bound). docs/ACCELERATORS.md.")
+    String timing;
+
+    @Option(names = "--preset", paramLabel = "NAME",
+            description = "cnv2 (the default rules) or dnnsim: count as DNNsim does (Booth terms, dynamic precision, "
+                    + "Bit-Tactical's kernel order, the ideal profile). Options given beside it win.")
+    String preset;
+
     @Option(names = "--prune", paramLabel = "F",
             description = "Magnitude-prune each conv and fully connected layer to this fraction of zero weights (0-1).")
     Double prune;
@@ -147,7 +157,7 @@ final class SessionOptions {
         MachineConfig machine = cfg.machine();
         RunConfig run = cfg.run();
         run = new Overrides(arch, impl, threads, threshold, thresholdsFile, denseLayers, encoding, detect, weightSkip,
-                prune, pruneScope).apply(run);
+                prune, pruneScope, timing, preset).apply(run);
 
         boolean shipped = model == null;
         Path modelPath = shipped ? ShippedModels.fashionMnistOnnx() : model;
