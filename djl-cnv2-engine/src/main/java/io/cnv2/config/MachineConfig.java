@@ -12,7 +12,7 @@ import io.cnv2.BadInputException;
  * @param neuronLanes       neuron lanes per tile = activations per brick [rtl]
  * @param dataBits          activation and weight width; only 16 is modelled [rtl]
  * @param offsetBits        ZFNAf offset width, log2(brick size) [rtl]
- * @param nbinEntries       NBin entries per lane [rtl]
+ * @param nbinEntries       NBin entries per lane [rtl]; bounds the isca2016 profile's chunkValues (a lane holds one chunk)
  * @param accumulatorBits   width of the accumulator register [chosen]
  * @param nmBytes           central activation memory NM [chosen]
  * @param sbBytesPerTile    weight memory SB per tile [chosen]

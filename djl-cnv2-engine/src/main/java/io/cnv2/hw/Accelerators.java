@@ -10,6 +10,11 @@ public final class Accelerators {
 
     public static Accelerator create(RunConfig run, MachineConfig machine) {
         boolean reference = run.implementation().equals("reference");
+        if (run.usesIsca2016() && run.isca2016().chunkValues() > machine.nbinEntries()) {
+            // a lane holds one chunk in its NBin (CNV2-MODEL.md section 4a rule 2)
+            throw new io.cnv2.BadInputException("run option isca2016.chunkValues " + run.isca2016().chunkValues()
+                    + " does not fit the NBin: machine option nbinEntries is " + machine.nbinEntries());
+        }
         return switch (run.arch()) {
             case "dadn" -> reference ? new DaDianNaoReference(machine, run) : new DaDianNaoFast(machine, run);
             case "cnv" -> reference ? new CnvlutinReference(machine, run) : new CnvlutinFast(machine, run);

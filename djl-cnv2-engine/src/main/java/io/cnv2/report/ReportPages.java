@@ -28,9 +28,11 @@ public final class ReportPages {
     /** One run: totals, per-layer speedup and sparsity, the layer table and the configuration. */
     public static HtmlReport run(RunReport r) {
         HtmlReport h = new HtmlReport("cnv2 " + r.run().arch() + ": " + r.model());
-        h.paragraph(String.format(Locale.ROOT, "%d image(s) of %s on %s; speedup over DaDianNao %.2f (ideal %.2f), "
+        h.paragraph(String.format(Locale.ROOT, "%d image(s) of %s on %s, timing profile %s (counting rules: %s); "
+                        + "speedup over DaDianNao under the same profile %.2f (%.2f if lanes never waited), "
                         + "lane utilisation %.1f %%, %.2f uJ per image (indicative), input footprint %.3f x raw.",
-                r.images(), r.dataset(), r.run().arch(), r.totals().speedup(), r.totals().idealSpeedup(),
+                r.images(), r.dataset(), r.run().arch(), r.run().timing(), r.run().preset(), r.totals().speedup(),
+                r.totals().idealSpeedup(),
                 100 * r.totals().laneUtilisation(), r.totals().energyPicojoules() / 1e6 / Math.max(1, r.images()),
                 r.totals().footprintRelativeToRaw()));
         if (r.accuracy() != null && r.accuracy().labelled() > 0) {

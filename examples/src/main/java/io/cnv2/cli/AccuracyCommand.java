@@ -73,8 +73,8 @@ final class AccuracyCommand implements Callable<Integer> {
         }
         boolean reuse = r.denseReused();
         double secs = r.seconds();
-        out.printf("cnv2 accuracy: model %s, %d image(s) of %s, arch %s, %s%n", s.modelName(),
-                samples.size(), s.datasetName(), run.arch(), spark.enabled() ? "on Spark"
+        out.printf("cnv2 accuracy: model %s, %d image(s) of %s, arch %s, timing %s, %s%n", s.modelName(),
+                samples.size(), s.datasetName(), run.arch(), Reports.timing(run), spark.enabled() ? "on Spark"
                         : run.effectiveThreads() + " thread(s)");
         Table t = new Table("path", "top-1", "top-5").alignRight(1, 2);
         t.row("float reference", pct(r.floatReference().top1()), pct(r.floatReference().top5()));

@@ -44,17 +44,33 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "OUT", description = "Write every variant's report as JSON.")
     Path json;
 
-    /** The variants compared: name and how the run differs from the session's. */
-    private static List<Map.Entry<String, RunConfig>> variants(RunConfig base) {
+    @Option(names = "--timings", paramLabel = "PROFILE", split = ",",
+            description = "Timing profiles to put side by side, e.g. isca2016,ideal (default: the run's, --timing).")
+    List<String> timings;
+
+    /**
+     * The variants compared: name and how the run differs from the session's. Every encoding of
+     * CNV2-MODEL.md section 5 appears (raw at fetch, ZFNAf, RoE, VIAI and the two compressed ones),
+     * each weight-skipping mode, and all of them once per timing profile asked for. Bit-Tactical's
+     * lookahead is timed as DNNsim times it (ideal profile, the only one it runs under), and says so.
+     */
+    static List<Map.Entry<String, RunConfig>> variants(RunConfig base, List<String> profiles) {
         List<Map.Entry<String, RunConfig>> v = new ArrayList<>();
-        v.add(Map.entry("dadn", base.withArch("dadn")));
-        v.add(Map.entry("cnv (zfnaf)", base.withArch("cnv")));
-        for (String[] c : new String[][] {{"zfnaf", "output", "none"}, {"compressed-zfnaf", "output", "none"},
-                {"compressed-viai", "output", "none"}, {"raw", "fetch", "none"}, {"compressed-zfnaf", "output",
-                "filter-lanes"}, {"raw", "fetch", "filter-lanes"}, {"compressed-zfnaf", "output", "lookahead(2,5,T)"}}) {
-            v.add(Map.entry("cnv2 " + c[0] + ", at " + c[1] + ", skip weights " + c[2],
-                    base.withArch("cnv2").withCnv2(c[0], c[1], c[2])));
+        for (String profile : profiles) {
+            RunConfig p = base.withCnv2("zfnaf", "output", "none").withTiming(profile);
+            String tag = profiles.size() > 1 ? " [" + profile + "]" : "";
+            v.add(Map.entry("dadn" + tag, p.withArch("dadn")));
+            v.add(Map.entry("cnv (zfnaf)" + tag, p.withArch("cnv")));
+            for (String[] c : new String[][] {{"zfnaf", "output", "none"}, {"roe", "output", "none"},
+                    {"viai", "output", "none"}, {"compressed-zfnaf", "output", "none"},
+                    {"compressed-viai", "output", "none"}, {"raw", "fetch", "none"},
+                    {"compressed-zfnaf", "output", "filter-lanes"}, {"raw", "fetch", "filter-lanes"}}) {
+                v.add(Map.entry("cnv2 " + c[0] + ", at " + c[1] + ", skip weights " + c[2] + tag,
+                        p.withArch("cnv2").withCnv2(c[0], c[1], c[2])));
+            }
         }
+        v.add(Map.entry("cnv2 compressed-zfnaf, at output, skip weights lookahead(2,5,T) [ideal: DNNsim's timing]",
+                base.withTiming("ideal").withArch("cnv2").withCnv2("compressed-zfnaf", "output", "lookahead(2,5,T)")));
         return v;
     }
 
@@ -70,7 +86,16 @@ final class CompareCommand implements Callable<Integer> {
                 s.samples().size(), s.datasetName(), 100 * s.run().prune());
         out.flush();
         Map<String, RunReport> reports = new LinkedHashMap<>();
-        List<Map.Entry<String, RunConfig>> all = variants(s.run());
+        List<String> profiles = timings == null || timings.isEmpty() ? List.of(s.run().timing())
+                : timings.stream().distinct().toList();
+        for (String p : profiles) {
+            if (!RunConfig.TIMINGS.contains(p)) {
+                throw new io.cnv2.BadInputException("option --timings: unknown profile '" + p + "' (known: ideal, "
+                        + "isca2016)");
+            }
+        }
+        out.printf("timing: %s; counting rules: preset %s%n", String.join(" and ", profiles), s.run().preset());
+        List<Map.Entry<String, RunConfig>> all = variants(s.run(), profiles);
         Progress bar = progress.bar(spec.commandLine().getErr(), all.size() * s.samples().size(), "comparing");
         int done = 0;
         for (Map.Entry<String, RunConfig> v : all) {

@@ -10,9 +10,16 @@ final class Reports {
     private Reports() {
     }
 
+    /** The timing profile and counting rules of a run, as a reader quotes them (CNV2-MODEL.md 4a and 7). */
+    static String timing(io.cnv2.config.RunConfig run) {
+        String t = run.usesIsca2016() ? "isca2016 (as the Cnvlutin authors simulated it)"
+                : "ideal (lanes fed brick by brick, no overheads: the upper bound)";
+        return run.preset().equals("dnnsim") ? t + ", counted as DNNsim counts" : t;
+    }
+
     static String layerTable(RunReport r) {
         int n = Math.max(1, r.images());
-        Table t = new Table("layer", "op", "where", "output", "MACs", "cycles/img", "speedup", "ideal", "util",
+        Table t = new Table("layer", "op", "where", "output", "MACs", "cycles/img", "speedup", "no-wait", "util",
                 "in-zero", "cut", "sat", "fa/fw/fo").alignRight(4, 5, 6, 7, 8, 9, 10, 11);
         for (LayerReport l : r.layers()) {
             boolean acc = l.placement().equals("accelerator");

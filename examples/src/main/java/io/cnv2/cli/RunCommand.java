@@ -94,8 +94,9 @@ final class RunCommand implements Callable<Integer> {
         String modelName = s.modelName();
         String datasetName = s.datasetName();
         List<String> labels = s.labels();
-        out.printf("cnv2 run: model %s, %d image(s) of %s, arch %s (%s), %d thread(s)%n", modelName, samples.size(),
-                datasetName, run.arch(), run.implementation(), run.effectiveThreads());
+        out.printf("cnv2 run: model %s, %d image(s) of %s, arch %s (%s), timing %s, %d thread(s)%n", modelName,
+                samples.size(), datasetName, run.arch(), run.implementation(), Reports.timing(run),
+                run.effectiveThreads());
         out.printf("formats: %s%n", emu.calibration().source());
         out.flush();
         Progress bar = progress.bar(err, samples.size(), "emulating");

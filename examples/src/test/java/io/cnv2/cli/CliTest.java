@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -279,8 +280,12 @@ class CliTest {
         assertEquals("filter-lanes", r.get("run").get("weightSkip").asText());
         assertEquals(0.6, r.get("run").get("prune").asDouble());
         assertTrue(r.get("totals").get("cycles").asLong() < plainCycles, "skipping pruned weights saves cycles");
+        Files.delete(json);
+        // Bit-Tactical's schedule is timed as DNNsim times it: refused under the default isca2016 profile, by name
+        assertUserError(cli("run", "--arch", "cnv2", "--limit", "20", "--weight-skip", "lookahead", "--json",
+                json.toString()), "--timing ideal");
         o = cli("run", "--arch", "cnv2", "--limit", "20", "--prune", "0.6", "--weight-skip", "lookahead",
-                "--json", json.toString());
+                "--timing", "ideal", "--json", json.toString());
         assertEquals(0, o.code(), o.err());
         assertEquals("lookahead(2,5,T)", Json.MAPPER.readTree(json.toFile()).get("run").get("weightSkip").asText());
         Files.delete(json);
@@ -294,14 +299,23 @@ class CliTest {
         Outcome o = cli("compare", "--limit", "20", "--prune", "0.5", "--json", json.toString());
         assertEquals(0, o.code(), o.err());
         JsonNode r = Json.MAPPER.readTree(json.toFile());
-        assertEquals(9, r.size(), o.out());
+        assertEquals(11, r.size(), o.out());
+        for (String enc : List.of("raw", "zfnaf", "roe", "viai", "compressed-viai", "compressed-zfnaf")) {
+            assertTrue(o.out().contains("cnv2 " + enc + ","), "every encoding of section 5 is compared: " + enc);
+        }
+        assertEquals("isca2016", r.get("dadn").get("run").get("timing").asText(), "the JSON names the profile");
+        assertEquals("ideal", r.get("cnv2 compressed-zfnaf, at output, skip weights lookahead(2,5,T) [ideal: DNNsim's "
+                + "timing]").get("run").get("timing").asText(), "lookahead runs under DNNsim's timing and says so");
         long dadn = r.get("dadn").get("totals").get("cycles").asLong();
         JsonNode cnv = r.get("cnv (zfnaf)").get("totals");
         JsonNode same = r.get("cnv2 zfnaf, at output, skip weights none").get("totals");
         JsonNode skip = r.get("cnv2 compressed-zfnaf, at output, skip weights filter-lanes").get("totals");
         assertEquals(cnv.get("cycles").asLong(), same.get("cycles").asLong(), "cnv2 with CNV's settings is CNV");
         assertEquals(cnv.get("nmBitsRead").asLong(), same.get("nmBitsRead").asLong());
-        assertTrue(cnv.get("cycles").asLong() < dadn && skip.get("cycles").asLong() < cnv.get("cycles").asLong());
+        // under isca2016 CNV loses on this model (conv1 has one channel: 15 of 16 lanes own zero channels,
+        // section 4a), so only weight skipping is asked to save cycles here; the ideal profile below
+        assertTrue(skip.get("cycles").asLong() < cnv.get("cycles").asLong(), o.out());
+        assertTrue(dadn > 0);
         assertTrue(skip.get("nmBitsRead").asLong() < cnv.get("nmBitsRead").asLong(), "compressed ZFNAf reads less");
         assertTrue(skip.get("energyPicojoules").asDouble() < cnv.get("energyPicojoules").asDouble());
         for (JsonNode v : r) {
@@ -309,6 +323,24 @@ class CliTest {
             assertEquals(r.get("dadn").get("accuracy").get("fixedTop1").asDouble(),
                     v.get("accuracy").get("fixedTop1").asDouble(), "the same outputs whatever skips");
         }
+    }
+
+    @Test
+    void compareCanPutTimingProfilesSideBySide() throws Exception {
+        Path json = dir.resolve("profiles.json");
+        Outcome o = cli("compare", "--limit", "5", "--timings", "isca2016,ideal", "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        JsonNode r = Json.MAPPER.readTree(json.toFile());
+        assertEquals(21, r.size(), o.out());
+        JsonNode isca = r.get("cnv (zfnaf) [isca2016]");
+        JsonNode ideal = r.get("cnv (zfnaf) [ideal]");
+        assertEquals("isca2016", isca.get("run").get("timing").asText());
+        assertEquals("ideal", ideal.get("run").get("timing").asText());
+        assertTrue(isca.get("totals").get("cycles").asLong() > ideal.get("totals").get("cycles").asLong(),
+                "the authors' design pays overheads the ideal profile does not");
+        assertTrue(r.get("dadn [isca2016]").get("totals").get("cycles").asLong()
+                > r.get("dadn [ideal]").get("totals").get("cycles").asLong());
+        assertUserError(cli("compare", "--limit", "5", "--timings", "isca2016,fast"), "--timings");
     }
 
     @Test

@@ -92,13 +92,16 @@ class FashionMnistLstmTest {
         List<Sample> images = FashionMnist.testSet(ShippedModels.fashionMnistSampleDir(), "sample").load(100);
         String in = net.inputs().get(0).name();
         Calibration cal = calibrate(net, images);
-        RunConfig cnv = RunConfig.DEFAULT.withArch("cnv");
-        FixedExecutor dense = new FixedExecutor(net, cal, Accelerators.create(RunConfig.DEFAULT, M), 48);
+        RunConfig ideal = RunConfig.DEFAULT.withTiming("ideal");
+        RunConfig cnv = ideal.withArch("cnv");
+        FixedExecutor dense = new FixedExecutor(net, cal, Accelerators.create(ideal, M), 48);
+        FixedExecutor isca = new FixedExecutor(net, cal, Accelerators.create(RunConfig.DEFAULT, M), 48);
         FixedExecutor fast = new FixedExecutor(net, cal, Accelerators.create(cnv, M), 48);
         FixedExecutor reference = new FixedExecutor(net, cal,
                 Accelerators.create(cnv.withImplementation("reference"), M), 48);
         long dadnCycles = 0;
         long cnvCycles = 0;
+        long iscaCycles = 0;
         for (int i = 0; i < 30; i++) {
             Map<String, Tensor> x = Map.of(in, images.get(i).input());
             FixedExecutor.Result d = dense.run(x, true);
@@ -108,12 +111,16 @@ class FashionMnistLstmTest {
                 assertEquals(d.tensors(), reference.run(x, true).tensors(), "reference path, image " + i);
             }
             dadnCycles += cycles(d.nodes());
+            iscaCycles += cycles(isca.run(x, true).nodes());
             cnvCycles += cycles(c.nodes());
         }
         System.out.printf("Fashion-MNIST LSTM, 30 images: DaDN %d cycles, CNV %d cycles%n", dadnCycles, cnvCycles);
         // CNV2-MODEL.md section 3 per image: 28 W x_t layers of ceil(28/16) = 2 bricks, 27 R h layers of
         // ceil(64/16) = 4 bricks (one pass of 256 filters each) and the classifier's 4 bricks
         assertEquals(30L * (28 * 2 + 27 * 4 + 4), dadnCycles);
+        // section 4a rule 6 (isca2016, packed-256): one chunk per window, floor(values / 16) + 3 + 8:
+        // 28 inputs give 1 + 3 + 8 = 12, 64 give 4 + 3 + 8 = 15
+        assertEquals(30L * (28 * 12 + 27 * 15 + 15), iscaCycles);
         // a fully connected window has a few bricks, one partial step: each lane spends a cycle per
         // effectual activation of its brick where DaDN spends one per brick (section 4), so CNV is slower
         assertTrue(cnvCycles > dadnCycles, cnvCycles + " vs " + dadnCycles);

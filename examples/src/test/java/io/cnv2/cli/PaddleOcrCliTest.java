@@ -71,7 +71,7 @@ class PaddleOcrCliTest {
     private JsonNode run(Path model, String shape, Path image, String norm, String arch) throws Exception {
         Path json = dir.resolve(arch + ".json");
         CliTest.Outcome o = CliTest.cli("run", "--model", model.toString(), "--input-shape", shape, "--normalize",
-                norm, "--input", image.toString(), "--arch", arch, "--json", json.toString());
+                norm, "--input", image.toString(), "--arch", arch, "--timing", "ideal", "--json", json.toString());
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("total"), o.out());
         return Json.MAPPER.readTree(json.toFile());

@@ -40,12 +40,17 @@ class ShippedModelSkippingTest {
         List<Sample> images = FashionMnist.testSet(ShippedModels.fashionMnistSampleDir(), "sample").load(60);
         String in = net.inputs().get(0).name();
         Calibration cal = Calibrator.profile(net, images.stream().map(s -> Map.of(in, s.input())).toList(), "test");
-        RunConfig dadn = RunConfig.DEFAULT;
-        RunConfig cnv = RunConfig.DEFAULT.withArch("cnv");
+        // cycles under the ideal profile (section 4: the upper bound, where skipping zeros always pays);
+        // outputs under both profiles, the isca2016 one through its cycle-by-cycle reference as well
+        RunConfig dadn = RunConfig.DEFAULT.withTiming("ideal");
+        RunConfig cnv = dadn.withArch("cnv");
         FixedExecutor dense = new FixedExecutor(net, cal, Accelerators.create(dadn, M), 48);
         FixedExecutor fast = new FixedExecutor(net, cal, Accelerators.create(cnv, M), 48);
         FixedExecutor reference = new FixedExecutor(net, cal,
                 Accelerators.create(cnv.withImplementation("reference"), M), 48);
+        FixedExecutor isca = new FixedExecutor(net, cal, Accelerators.create(RunConfig.DEFAULT.withArch("cnv"), M), 48);
+        FixedExecutor iscaReference = new FixedExecutor(net, cal,
+                Accelerators.create(RunConfig.DEFAULT.withArch("cnv").withImplementation("reference"), M), 48);
         FixedExecutor skipping = new FixedExecutor(net, cal, Accelerators.create(cnv.withThresholds(0.25, null), M), 48);
         long dadnCycles = 0;
         long cnvCycles = 0;
@@ -55,8 +60,10 @@ class ShippedModelSkippingTest {
             FixedExecutor.Result d = dense.run(x, true);
             FixedExecutor.Result c = fast.run(x, true);
             assertEquals(d.tensors(), c.tensors(), "image " + i);
+            assertEquals(d.tensors(), isca.run(x, true).tensors(), "isca2016, image " + i);
             if (i < 3) {
                 assertEquals(d.tensors(), reference.run(x, true).tensors(), "reference path, image " + i);
+                assertEquals(d.tensors(), iscaReference.run(x, true).tensors(), "isca2016 reference, image " + i);
             }
             dadnCycles += cycles(d.nodes());
             cnvCycles += cycles(c.nodes());
@@ -84,14 +91,17 @@ class ShippedModelSkippingTest {
             inputs.add(Map.of("x", new Tensor(Shape.of(1, 3, 48, 192), x)));
         }
         Calibration cal = Calibrator.profile(net, inputs, "test");
-        FixedExecutor dense = new FixedExecutor(net, cal, Accelerators.create(RunConfig.DEFAULT, M), 48);
-        FixedExecutor fast = new FixedExecutor(net, cal, Accelerators.create(RunConfig.DEFAULT.withArch("cnv"), M), 48);
+        RunConfig ideal = RunConfig.DEFAULT.withTiming("ideal");
+        FixedExecutor dense = new FixedExecutor(net, cal, Accelerators.create(ideal, M), 48);
+        FixedExecutor fast = new FixedExecutor(net, cal, Accelerators.create(ideal.withArch("cnv"), M), 48);
+        FixedExecutor isca = new FixedExecutor(net, cal, Accelerators.create(RunConfig.DEFAULT.withArch("cnv"), M), 48);
         long dadnCycles = 0;
         long cnvCycles = 0;
         for (Map<String, Tensor> x : inputs) {
             FixedExecutor.Result d = dense.run(x, true);
             FixedExecutor.Result c = fast.run(x, true);
             assertEquals(d.tensors(), c.tensors());
+            assertEquals(d.tensors(), isca.run(x, true).tensors(), "isca2016");
             dadnCycles += cycles(d.nodes());
             cnvCycles += cycles(c.nodes());
         }

@@ -102,7 +102,7 @@ class Cnv2EngineTest {
     void imageClassificationThroughAStandardTranslatorGivesTheCoreClasses() throws Exception {
         List<String> labels = Files.readAllLines(DIR.resolve("labels.txt"));
         Criteria<Image, Classifications> criteria = Criteria.builder().setTypes(Image.class, Classifications.class)
-                .optModelPath(MODEL).optEngine("CNV2").optOption("arch", "cnv")
+                .optModelPath(MODEL).optEngine("CNV2").optOption("arch", "cnv").optOption("timing", "ideal")
                 .optTranslator(ImageClassificationTranslator.builder().addTransform(new ToTensor())
                         .optFlag(Image.Flag.GRAYSCALE).optSynset(labels).optApplySoftmax(true).build())
                 .build();
@@ -121,6 +121,7 @@ class Cnv2EngineTest {
             }
             RunReport total = Cnv2SymbolBlock.of(model).total();
             assertEquals(samples.size(), total.images());
+            assertEquals("ideal", total.run().timing(), "the engine option timing names the profile");
             assertTrue(total.totals().speedup() > 1.2, "Cnvlutin skips the zeros: " + total.totals().speedup());
             for (LayerReport l : total.layers()) {
                 if (l.placement().equals("accelerator")) {
