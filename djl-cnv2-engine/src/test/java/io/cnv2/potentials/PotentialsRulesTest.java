@@ -123,7 +123,8 @@ class PotentialsRulesTest {
         QLayer layer = new QLayer("fc", ConvGeometry.fullyConnected(1, 2), new short[] {91, -3}, 0, null, 0, 0, 0);
         QTensor in = new QTensor(Shape.of(1, 1), new short[] {27}, 0);
         Work naf = new LayerWork(layer, new CountingRules(Terms.Booth.NAF, false)).count(in, Threshold.zero(0), 16);
-        Work dnnsim = new LayerWork(layer, new CountingRules(Terms.Booth.DNNSIM, false)).count(in, Threshold.zero(0), 16);
+        Work dnnsim = new LayerWork(layer, new CountingRules(Terms.Booth.DNNSIM, false))
+                .count(in, Threshold.zero(0), 16);
         assertEquals(2 * 16 * 3, naf.aeBooth());
         assertEquals(2 * 16 * 4, dnnsim.aeBooth());
         assertEquals(3 * (4 + 2), naf.weAeBooth());
