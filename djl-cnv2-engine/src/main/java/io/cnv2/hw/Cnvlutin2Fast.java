@@ -26,7 +26,7 @@ public final class Cnvlutin2Fast extends SkippingAccelerator {
     @Override
     protected LayerRun skipping(QLayer layer, QTensor input, Threshold t) {
         if (weightSkip.lookahead()) {
-            return TacticalFast.run(layer, input, t, machine, new NeuronMemory(machine, run), weightSkip);
+            return TacticalFast.run(layer, input, t, machine, new NeuronMemory(machine, run), weightSkip, run.kernelOrder());
         }
         ConvGeometry g = layer.geometry();
         OutputStage outputs = new OutputStage(layer, machine.accumulatorBits()).finishAll(t.apply(input.data()));

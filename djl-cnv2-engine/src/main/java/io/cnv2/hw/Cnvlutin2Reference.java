@@ -29,7 +29,7 @@ public final class Cnvlutin2Reference extends SkippingAccelerator {
     @Override
     protected LayerRun skipping(QLayer layer, QTensor input, Threshold t) {
         if (weightSkip.lookahead()) {
-            return TacticalReference.run(layer, input, t, machine, new NeuronMemory(machine, run), weightSkip);
+            return TacticalReference.run(layer, input, t, machine, new NeuronMemory(machine, run), weightSkip, run.kernelOrder());
         }
         if (run.usesIsca2016()) {
             return isca2016(layer, input, t);

@@ -8,7 +8,8 @@ import io.cnv2.ir.ConvGeometry;
 /**
  * Cnvlutin2 with {@code weightSkip: lookahead(h,d)}, fast (CNV2-MODEL.md section 5.4). The
  * schedule depends only on the weights, so its cost is fixed per layer: every window of a pass
- * costs the rows of the pass's slowest tile ({@link TacticalSchedule}, built once per layer).
+ * costs the rows of the pass's slowest tile ({@link TacticalSchedule}, built once per layer, its
+ * weight rows in the run's {@code kernelOrder}).
  * Outputs are the exact window sums of {@link WindowSums}: a static schedule only reorders the
  * products. Agrees with {@link TacticalReference} bit for bit and cycle for cycle.
  */
@@ -17,7 +18,7 @@ final class TacticalFast {
     }
 
     static LayerRun run(QLayer layer, QTensor input, Threshold t, MachineConfig machine, NeuronMemory nm,
-                        WeightSkip ws) {
+                        WeightSkip ws, String kernelOrder) {
         ConvGeometry g = layer.geometry();
         int lanes = machine.neuronLanes();
         OutputStage outputs = new OutputStage(layer, machine.accumulatorBits()).finishAll(t.apply(input.data()));
@@ -27,7 +28,7 @@ final class TacticalFast {
         long busy = 0;
         long sbRead = 0;
         long nmRead = 0;
-        var schedule = TacticalSchedule.of(layer, ws, machine.tiles(), machine.filterLanes(), lanes);
+        var schedule = TacticalSchedule.of(layer, ws, kernelOrder, machine.tiles(), machine.filterLanes(), lanes);
         for (int group = 0; group < g.groups(); group++) {
             var passes = schedule.get(group);
             nmRead += passes.size() * windowReads(input, g, group, lanes, t, nm);

@@ -11,7 +11,9 @@ import java.util.List;
 /**
  * Cnvlutin2 with {@code weightSkip: lookahead(h,d)} done literally (CNV2-MODEL.md section 5.4):
  * the Bit-Tactical front end on DaDianNao's tiles, as DNNsim's BitTactical (DaDianNao + the
- * static schedule). Each tile's weight rows are scheduled slot by slot: a slot records the
+ * static schedule). A tile's weight rows are the window's bricks walked in the run's
+ * {@code kernelOrder}: row-major (ky, kx, channel-brick) or, as DNNsim, column-major (kx, ky,
+ * channel-brick) (section 7). Each tile's weight rows are scheduled slot by slot: a slot records the
  * (row, lane) its weight came from, so in a cycle a weight lane multiplies the activation its
  * select picks from the h + 1 rows of the activation window. Neuron lanes do not skip
  * activations here (the schedule fixes which activation every lane needs); activations below
@@ -26,7 +28,7 @@ final class TacticalReference {
     }
 
     static LayerRun run(QLayer layer, QTensor input, Threshold t, MachineConfig machine, NeuronMemory nm,
-                        WeightSkip ws) {
+                        WeightSkip ws, String kernelOrder) {
         ConvGeometry g = layer.geometry();
         int lanes = machine.neuronLanes();
         int tileFilters = machine.filterLanes();
@@ -40,6 +42,7 @@ final class TacticalReference {
         short[] a = input.data();
         short[] w = layer.weights();
         OutputStage outputs = new OutputStage(layer, bits);
+        int[] brickOf = rowOrder(g, lanes, kernelOrder);
         long cycles = 0;
         long busy = 0;
         long nmRead = 0;
@@ -49,7 +52,8 @@ final class TacticalReference {
                 int inPass = Math.min(perPass, kg - first);
                 List<Slots> tiles = new ArrayList<>();
                 for (int f0 = 0; f0 < inPass; f0 += tileFilters) {
-                    tiles.add(new Slots(layer, group, first + f0, Math.min(tileFilters, inPass - f0), nb, lanes, ws));
+                    tiles.add(new Slots(layer, group, first + f0, Math.min(tileFilters, inPass - f0), brickOf, lanes,
+                            ws));
                 }
                 Slots slowest = tiles.get(0);
                 for (Slots s : tiles) {
@@ -57,9 +61,9 @@ final class TacticalReference {
                 }
                 for (int oy = 0; oy < g.outY(); oy++) {
                     for (int ox = 0; ox < g.outX(); ox++) {
-                        short[][] act = new short[nb][lanes];
+                        short[][] act = new short[nb][lanes]; // by weight row: the brick the row multiplies
                         for (int b = 0; b < nb; b++) {
-                            Bricks.fetch(a, g, group, oy, ox, b, lanes, act[b]);
+                            Bricks.fetch(a, g, group, oy, ox, brickOf[b], lanes, act[b]);
                             int n = 0;
                             for (int l = 0; l < lanes; l++) {
                                 if (t.ineffectual(act[b][l])) {
@@ -91,9 +95,10 @@ final class TacticalReference {
                                         used |= 1 << lane;
                                         int rr = origin / lanes;
                                         int ll = origin % lanes;
-                                        int c = (rr % perPos) * lanes + ll;
+                                        int c = (brickOf[rr] % perPos) * lanes + ll;
                                         tree += (long) act[rr][ll] * w[DaDianNaoReference.weightIndex(g, k, c,
-                                                Bricks.kernelY(g, rr, lanes), Bricks.kernelX(g, rr, lanes))];
+                                                Bricks.kernelY(g, brickOf[rr], lanes),
+                                                Bricks.kernelX(g, brickOf[rr], lanes))];
                                     }
                                     acc[ti * tileFilters + f] = Fixed.wrap(acc[ti * tileFilters + f] + tree, bits);
                                     sbRead += slotBits;
@@ -120,6 +125,29 @@ final class TacticalReference {
     }
 
     /**
+     * The window's bricks (storage index, ky, kx, channel-brick) in weight-row order: the kernel
+     * walked row-major ("ky-kx") or column-major ("kx-ky"), the channel bricks of a position innermost.
+     */
+    private static int[] rowOrder(ConvGeometry g, int lanes, String kernelOrder) {
+        int perPos = Bricks.ceilDiv(g.channelsPerGroup(), lanes);
+        boolean columnMajor = kernelOrder.equals("kx-ky");
+        int outer = columnMajor ? g.kernelX() : g.kernelY();
+        int inner = columnMajor ? g.kernelY() : g.kernelX();
+        int[] order = new int[g.kernelY() * g.kernelX() * perPos];
+        int row = 0;
+        for (int i = 0; i < outer; i++) {
+            for (int j = 0; j < inner; j++) {
+                int ky = columnMajor ? j : i;
+                int kx = columnMajor ? i : j;
+                for (int cb = 0; cb < perPos; cb++) {
+                    order[row++] = (ky * g.kernelX() + kx) * perPos + cb;
+                }
+            }
+        }
+        return order;
+    }
+
+    /**
      * One tile's weight rows after scheduling: {@code slot[row][filter][lane]} is the
      * {@code row * lanes + lane} its weight came from, or -1 for an empty (zero) slot; and the
      * rows the tile spends a cycle on.
@@ -129,8 +157,9 @@ final class TacticalReference {
         final int filters;
         final List<Integer> processed = new ArrayList<>();
 
-        Slots(QLayer layer, int group, int firstFilter, int filters, int rows, int lanes, WeightSkip ws) {
+        Slots(QLayer layer, int group, int firstFilter, int filters, int[] brickOf, int lanes, WeightSkip ws) {
             ConvGeometry g = layer.geometry();
+            int rows = brickOf.length;
             int cg = g.channelsPerGroup();
             int perPos = Bricks.ceilDiv(cg, lanes);
             this.filters = filters;
@@ -139,9 +168,9 @@ final class TacticalReference {
                 for (int f = 0; f < filters; f++) {
                     int k = group * g.filtersPerGroup() + firstFilter + f;
                     for (int lane = 0; lane < lanes; lane++) {
-                        int c = (r % perPos) * lanes + lane;
+                        int c = (brickOf[r] % perPos) * lanes + lane;
                         boolean nonZero = c < cg && layer.weights()[DaDianNaoReference.weightIndex(g, k, c,
-                                Bricks.kernelY(g, r, lanes), Bricks.kernelX(g, r, lanes))] != 0;
+                                Bricks.kernelY(g, brickOf[r], lanes), Bricks.kernelX(g, brickOf[r], lanes))] != 0;
                         slot[r][f][lane] = nonZero ? r * lanes + lane : -1;
                     }
                 }

@@ -1,6 +1,7 @@
 package io.cnv2.hw;
 
 import io.cnv2.config.WeightSkip;
+import io.cnv2.ir.ConvGeometry;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -10,7 +11,9 @@ import java.util.WeakHashMap;
 /**
  * The Bit-Tactical static weight schedule (CNV2-MODEL.md section 5.4, {@code lookahead(h,d)}),
  * on 16-bit masks: the fast path's scheduler. A tile's filters hold one weight row per brick of
- * the window (storage order ky, kx, channel-brick), 16 lanes wide. Walking the rows in order,
+ * the window, 16 lanes wide, walking the kernel row-major (run option {@code kernelOrder: ky-kx},
+ * the storage order ky, kx, channel-brick) or column-major as DNNsim does ({@code kx-ky}: kx, ky,
+ * channel-brick; section 7, "Where DNNsim counts differently"). Walking the rows in order,
  * every zero weight slot of a filter may take a non-zero weight of the same filter from a later
  * row at one of the search map's (rows ahead, lanes aside) positions, lanes wrapping within the
  * filter; the slot with the most candidates goes first (the first lane on ties) and takes its
@@ -44,14 +47,31 @@ final class TacticalSchedule {
     private static final Map<QLayer, Map<String, List<List<Pass>>>> CACHE =
             Collections.synchronizedMap(new WeakHashMap<>());
 
-    /** [group][pass] of a layer under {@code ws}, built once per layer. */
-    static List<List<Pass>> of(QLayer layer, WeightSkip ws, int tiles, int tileFilters, int lanes) {
+    /** [group][pass] of a layer under {@code ws}, rows in {@code kernelOrder}, built once per layer. */
+    static List<List<Pass>> of(QLayer layer, WeightSkip ws, String kernelOrder, int tiles, int tileFilters,
+                               int lanes) {
         return CACHE.computeIfAbsent(layer, l -> Collections.synchronizedMap(new java.util.HashMap<>()))
-                .computeIfAbsent(ws + "/" + tiles + "x" + tileFilters + "x" + lanes,
-                        k -> build(layer, ws, tiles, tileFilters, lanes));
+                .computeIfAbsent(ws + "/" + kernelOrder + "/" + tiles + "x" + tileFilters + "x" + lanes,
+                        k -> build(layer, ws, kernelOrder.equals("kx-ky"), tiles, tileFilters, lanes));
     }
 
-    private static List<List<Pass>> build(QLayer layer, WeightSkip ws, int tiles, int tileFilters, int lanes) {
+    /**
+     * The storage-order brick (ky, kx, channel-brick) that weight row {@code row} holds: the row
+     * itself row-major; column-major the row counts kx slowest, then ky, then the channel brick.
+     */
+    static int brickOfRow(ConvGeometry g, int row, int lanes, boolean columnMajor) {
+        if (!columnMajor) {
+            return row;
+        }
+        int perPos = Bricks.ceilDiv(g.channelsPerGroup(), lanes);
+        int pos = row / perPos;
+        int kx = pos / g.kernelY();
+        int ky = pos % g.kernelY();
+        return (ky * g.kernelX() + kx) * perPos + row % perPos;
+    }
+
+    private static List<List<Pass>> build(QLayer layer, WeightSkip ws, boolean columnMajor, int tiles,
+                                          int tileFilters, int lanes) {
         int fg = layer.geometry().filtersPerGroup();
         int perPass = tiles * tileFilters;
         List<int[]> map = ws.searchMap();
@@ -64,8 +84,8 @@ final class TacticalSchedule {
                 int inPass = Math.min(perPass, fg - first);
                 for (int t = 0; t * tileFilters < inPass; t++) {
                     int count = Math.min(tileFilters, inPass - t * tileFilters);
-                    Tile tile = schedule(BrickMasks.weightMasks(layer, group, first + t * tileFilters, count, lanes),
-                            map, ws.h(), lanes);
+                    int[][] stored = BrickMasks.weightMasks(layer, group, first + t * tileFilters, count, lanes);
+                    Tile tile = schedule(inRowOrder(stored, layer.geometry(), lanes, columnMajor), map, ws.h(), lanes);
                     list.add(tile);
                     if (slowest == null || tile.rows() > slowest.rows()) {
                         slowest = tile;
@@ -76,6 +96,21 @@ final class TacticalSchedule {
             groups.add(List.copyOf(passes));
         }
         return List.copyOf(groups);
+    }
+
+    /** {@code stored[filter][brick]} with its rows in schedule order ({@link #brickOfRow}). */
+    private static int[][] inRowOrder(int[][] stored, ConvGeometry g, int lanes, boolean columnMajor) {
+        if (!columnMajor) {
+            return stored;
+        }
+        int[][] rows = new int[stored.length][];
+        for (int f = 0; f < stored.length; f++) {
+            rows[f] = new int[stored[f].length];
+            for (int r = 0; r < rows[f].length; r++) {
+                rows[f][r] = stored[f][brickOfRow(g, r, lanes, true)];
+            }
+        }
+        return rows;
     }
 
     /** Schedules one tile whose filters' non-zero weights are {@code masks[filter][row]} (overwritten). */

@@ -3,7 +3,8 @@ package io.cnv2.potentials;
 /**
  * Distributions a researcher plots, per layer over the run: how many of the layer's input
  * activations (each value once per image) and of its weights need p bits (index p, 0..16), hold
- * b effectual bits (0..16), or n Booth terms (0..16).
+ * b effectual bits (0..16), or n Booth terms (0..16) under the run's Booth rule (CNV2-MODEL.md
+ * section 7, run option {@code booth}).
  */
 public record Histograms(long[] activationPrecision, long[] activationEffectualBits, long[] activationBoothTerms,
                          long[] weightPrecision, long[] weightEffectualBits, long[] weightBoothTerms) {
@@ -14,8 +15,8 @@ public record Histograms(long[] activationPrecision, long[] activationEffectualB
                 new long[BINS]);
     }
 
-    /** Counts the values of {@code v} into the activation (or weight) histograms. */
-    void add(short[] v, boolean weights) {
+    /** Counts the values of {@code v} into the activation (or weight) histograms, terms under {@code booth}. */
+    void add(short[] v, boolean weights, Terms.Booth booth) {
         boolean signed = false;
         for (short x : v) {
             signed |= x < 0;
@@ -26,7 +27,7 @@ public record Histograms(long[] activationPrecision, long[] activationEffectualB
         for (short x : v) {
             p[Terms.precision(x, signed)]++;
             e[Terms.effectualBits(x)]++;
-            b[Terms.boothTerms(x)]++;
+            b[booth.terms(x)]++;
         }
     }
 

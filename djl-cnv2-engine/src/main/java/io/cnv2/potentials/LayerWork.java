@@ -11,7 +11,8 @@ import io.cnv2.ir.ConvGeometry;
  * padding reading activation 0. A metric that is a product f(a) x g(w) sums over filters first:
  * per (channel, ky, kx) the filters' g(w) are added once, so the cost is outputs x kernel x
  * channels, not x filters. Ap and Wp need the layer's precision over the whole run and are
- * filled in by {@link Potentials}.
+ * filled in by {@link Potentials}. Booth terms and dynamic Ap follow the run's
+ * {@link CountingRules} (section 7, "Where DNNsim counts differently").
  */
 final class LayerWork {
     /** Per group and (channel, ky, kx): non-zero weights, their effectual bits and Booth terms over the filters. */
@@ -19,9 +20,16 @@ final class LayerWork {
     private final long[][] bits;
     private final long[][] booth;
     private final QLayer layer;
+    private final CountingRules rules;
 
+    /** cnv2's own counting rules. */
     LayerWork(QLayer layer) {
+        this(layer, CountingRules.CNV2);
+    }
+
+    LayerWork(QLayer layer, CountingRules rules) {
         this.layer = layer;
+        this.rules = rules;
         ConvGeometry g = layer.geometry();
         int per = g.channelsPerGroup() * g.kernelY() * g.kernelX();
         nonZero = new int[g.groups()][per];
@@ -34,47 +42,20 @@ final class LayerWork {
                 short v = w[k * per + i];
                 nonZero[group][i] += v != 0 ? 1 : 0;
                 bits[group][i] += Terms.effectualBits(v);
-                booth[group][i] += Terms.boothTerms(v);
+                booth[group][i] += rules.booth().terms(v);
             }
         }
     }
 
     /** The layer's weight precision (two's complement bits of its widest weight). */
     int weightPrecision() {
-        return precision(layer.weights());
+        return Terms.precision(layer.weights());
     }
 
-    static int precision(short[] v) {
-        boolean signed = false;
-        for (short x : v) {
-            signed |= x < 0;
-        }
-        int p = 0;
-        for (short x : v) {
-            p = Math.max(p, Terms.precision(x, signed));
-        }
-        return p;
-    }
-
-    /** The work of {@code input} through this layer; ap and wp are left 0. */
-    Work count(QTensor input, Threshold t, int brick) {
-        ConvGeometry g = layer.geometry();
-        short[] in = input.data();
-        int plane = g.height() * g.width();
-        int cg = g.channelsPerGroup();
-        long fg = g.filtersPerGroup();
-        int kk = g.kernelY() * g.kernelX();
-        // per input element: effectual, effectual bits, Booth terms, its brick's precision
-        int n = in.length;
-        byte[] pop = new byte[n];
-        byte[] terms = new byte[n];
-        byte[] groupBits = new byte[n];
-        for (int i = 0; i < n; i++) {
-            pop[i] = (byte) Terms.effectualBits(in[i]);
-            terms[i] = (byte) Terms.boothTerms(in[i]);
-        }
-        for (int c0 = 0; c0 < g.channels(); c0 += brick) {
-            int cEnd = Math.min(g.channels(), c0 + brick);
+    /** Each input element's brick precision: the 16 channels at one (y, x) share their widest. */
+    private static void brickPrecisions(short[] in, int channels, int plane, int brick, byte[] out) {
+        for (int c0 = 0; c0 < channels; c0 += brick) {
+            int cEnd = Math.min(channels, c0 + brick);
             for (int p = 0; p < plane; p++) {
                 boolean signed = false;
                 for (int c = c0; c < cEnd; c++) {
@@ -85,9 +66,43 @@ final class LayerWork {
                     prec = Math.max(prec, Terms.precision(in[c * plane + p], signed));
                 }
                 for (int c = c0; c < cEnd; c++) {
-                    groupBits[c * plane + p] = (byte) prec;
+                    out[c * plane + p] = (byte) prec;
                 }
             }
+        }
+    }
+
+    /** The work of {@code input} through this layer; ap and wp are left 0. */
+    Work count(QTensor input, Threshold t, int brick) {
+        ConvGeometry g = layer.geometry();
+        short[] in = input.data();
+        int plane = g.height() * g.width();
+        int cg = g.channelsPerGroup();
+        long fg = g.filtersPerGroup();
+        int kk = g.kernelY() * g.kernelX();
+        // per input element: effectual, effectual bits, Booth terms, its dynamic precision
+        int n = in.length;
+        byte[] pop = new byte[n];
+        byte[] terms = new byte[n];
+        byte[] groupBits = new byte[n];
+        for (int i = 0; i < n; i++) {
+            pop[i] = (byte) Terms.effectualBits(in[i]);
+            terms[i] = (byte) rules.booth().terms(in[i]);
+        }
+        // dynamic Ap, section 7: "value" (DNNsim) sizes each activation alone and a padding position
+        // costs a zero's width; "brick" lets a brick share its widest and padding cost nothing
+        int paddingBits = 0;
+        if (rules.perValue()) {
+            boolean signedLayer = false;
+            for (short x : in) {
+                signedLayer |= x < 0;
+            }
+            paddingBits = Terms.valueWidth(0, signedLayer);
+            for (int i = 0; i < n; i++) {
+                groupBits[i] = (byte) Terms.valueWidth(in[i], signedLayer);
+            }
+        } else {
+            brickPrecisions(in, g.channels(), plane, brick, groupBits);
         }
         long dense = 0;
         long a = 0;
@@ -114,13 +129,14 @@ final class LayerWork {
                         for (int kx = 0; kx < g.kernelX(); kx++) {
                             int ix = ox * g.strideX() - g.padLeft() + kx * g.dilationX();
                             if (iy < 0 || iy >= g.height() || ix < 0 || ix >= g.width()) {
-                                continue; // padding: activation 0, only W counts (below)
+                                dyn += 16 * fg * cg * paddingBits;
+                                continue; // padding: activation 0, only W and dynamic Ap count
                             }
                             int base = (group * cg) * plane + iy * g.width() + ix;
                             for (int c = 0; c < cg; c++) {
                                 int e = base + c * plane;
                                 int q = in[e];
-                                // a zero still costs its group's precision: the group is processed together
+                                // a zero still costs its brick's precision (processed together) or, per value, 1 bit
                                 dyn += 16 * fg * groupBits[e];
                                 if (q == 0) {
                                     continue; // every other activation-side metric is 0 for a zero

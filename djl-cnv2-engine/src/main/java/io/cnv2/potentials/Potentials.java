@@ -16,7 +16,9 @@ import java.util.stream.IntStream;
  * Characterises the ineffectual computation of a network on a set of inputs (CNV2-MODEL.md
  * section 7; Nikolic et al., ISPASS 2019; Laconic, ISCA 2019): every conv and fully connected
  * layer's input, as the emulator quantised it, and its weights as run, counted per metric
- * ({@link Work}). Thresholds come from the emulator's run (0: only zeros are ineffectual).
+ * ({@link Work}). Thresholds come from the emulator's run (0: only zeros are ineffectual), and so
+ * do the counting rules where DNNsim differs (run options {@code booth} and
+ * {@code dynamicPrecision}; the report's run names them).
  */
 public final class Potentials {
     private Potentials() {
@@ -38,6 +40,7 @@ public final class Potentials {
         emulator.network().acceleratorLayers().forEach(n -> layers.put(n.name(), new Tally()));
         Work[] perImage = new Work[samples.size()];
         int brick = emulator.machine().neuronLanes();
+        CountingRules rules = CountingRules.of(emulator.run());
         AtomicInteger done = new AtomicInteger();
         emulator.parallel(() -> IntStream.range(0, samples.size()).parallel().forEach(i -> {
             List<LayerTap> taps = emulator.step(samples.get(i).input(), true).taps();
@@ -47,7 +50,7 @@ public final class Potentials {
                 LayerWork counter;
                 synchronized (t) {
                     if (t.counter == null) {
-                        t.counter = new LayerWork(tap.weights());
+                        t.counter = new LayerWork(tap.weights(), rules);
                         t.macs = tap.weights().geometry().macs();
                     }
                     counter = t.counter;
@@ -55,14 +58,14 @@ public final class Potentials {
                 Threshold th = new Threshold(emulator.run().thresholdOf(tap.layer()), tap.input().frac());
                 Work w = counter.count(tap.input(), th, brick);
                 Histograms h = Histograms.empty();
-                h.add(tap.input().data(), false);
-                int p = LayerWork.precision(tap.input().data());
+                h.add(tap.input().data(), false, rules.booth());
+                int p = Terms.precision(tap.input().data());
                 synchronized (t) {
                     t.work = t.work.plus(w);
                     t.hist.addAll(h);
                     t.inputPrecision = Math.max(t.inputPrecision, p);
                     if (!t.weightsCounted) {
-                        t.hist.add(tap.weights().weights(), true);
+                        t.hist.add(tap.weights().weights(), true, rules.booth());
                         t.weightsCounted = true;
                     }
                 }

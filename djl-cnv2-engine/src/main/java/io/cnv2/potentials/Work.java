@@ -13,9 +13,10 @@ import java.util.Map;
  * @param w         256 per MAC whose weight is non-zero
  * @param aw        256 per MAC whose activation and weight are both non-zero (SCNN)
  * @param ap        16 x the layer's activation precision per MAC (Stripes)
- * @param dynamicAp 16 x the precision of the activation's group of 16 (its brick) per MAC (ShapeShifter)
+ * @param dynamicAp 16 x the precision of the activation's group of 16 (its brick), or of the activation
+ *                  alone (run option dynamicPrecision value, DNNsim), per MAC (ShapeShifter)
  * @param ae        16 x effectual bits of the activation per MAC (Pragmatic)
- * @param aeBooth   16 x Booth (NAF) terms of the activation per MAC
+ * @param aeBooth   16 x Booth terms of the activation per MAC (run option booth: NAF or DNNsim's recoding)
  * @param weAe      effectual bits of the activation x of the weight per MAC (Laconic)
  * @param weAeBooth Booth terms of the activation x of the weight per MAC
  * @param wp        16 x the layer's weight precision per MAC

@@ -2,9 +2,11 @@ package io.cnv2.report;
 
 import io.cnv2.accuracy.AccuracyRun;
 import io.cnv2.accuracy.ThresholdSweep;
+import io.cnv2.config.RunConfig;
 import io.cnv2.potentials.DeltaStudy;
 import io.cnv2.potentials.LayerPotentials;
 import io.cnv2.potentials.PotentialsReport;
+import io.cnv2.potentials.Terms;
 import io.cnv2.potentials.Work;
 import io.cnv2.stats.LayerReport;
 import io.cnv2.stats.RunReport;
@@ -145,8 +147,7 @@ public final class ReportPages {
     public static HtmlReport potentials(PotentialsReport p) {
         HtmlReport h = new HtmlReport("cnv2 characterize: " + p.model());
         h.paragraph(p.images() + " image(s) of " + p.dataset() + ". Work relative to dense 16b x 16b MACs, counted "
-                + "as DNNsim's Potentials task counts it (CNV2-MODEL.md section 7); Booth = non-zero digits of the "
-                + "canonical NAF.");
+                + "as DNNsim's Potentials task counts it (CNV2-MODEL.md section 7); " + countingRules(p.run()) + ".");
         List<String> metrics = new ArrayList<>(Work.ZERO.byMetric().keySet());
         List<HtmlReport.Series> series = new ArrayList<>();
         for (LayerPotentials l : p.layers()) {
@@ -169,12 +170,24 @@ public final class ReportPages {
         h.table(header, rows);
         h.heading("Distributions");
         histogram(h, p, "Activation effectual bits (popcount of |a|)", l -> l.histograms().activationEffectualBits());
-        histogram(h, p, "Activation Booth terms (NAF digits of |a|)", l -> l.histograms().activationBoothTerms());
+        histogram(h, p, "Activation Booth terms (" + Terms.Booth.of(p.run().booth()).description() + " of |a|)",
+                l -> l.histograms().activationBoothTerms());
         histogram(h, p, "Activation precision (bits)", l -> l.histograms().activationPrecision());
         histogram(h, p, "Weight effectual bits", l -> l.histograms().weightEffectualBits());
         histogram(h, p, "Weight precision (bits)", l -> l.histograms().weightPrecision());
         h.json("Run", p.run());
         return h;
+    }
+
+    /**
+     * The counting rules a potentials run used where DNNsim counts differently (CNV2-MODEL.md
+     * section 7, run options {@code booth} and {@code dynamicPrecision}), in one clause.
+     */
+    public static String countingRules(RunConfig run) {
+        Terms.Booth booth = Terms.Booth.of(run.booth());
+        return "Booth = " + booth.description() + " (booth " + booth.option() + "); dynamic Ap per "
+                + (run.dynamicPrecision().equals("value") ? "activation" : "brick of 16") + " (dynamicPrecision "
+                + run.dynamicPrecision() + ")";
     }
 
     /** A temporal (delta) study: effectual activations against deltas, and cycles, per layer. */

@@ -44,6 +44,8 @@ public record TraceIndex(String model, int images, int batchSize, int batches, S
      * @param inputFrac           fraction bits of the input activations
      * @param weightFrac          fraction bits of the weights
      * @param outputFrac          fraction bits of the outputs
+     * @param inputPrecision      the input activations' profiled precision over the traced images, Ap's
+     *                            p_layer (CNV2-MODEL.md section 7): what precision.txt carries
      * @param threshold           the run's ineffectual-activation threshold (real units)
      * @param zeroFraction        input activations that are zero, over the traced images
      * @param ineffectualFraction input activations the threshold makes ineffectual (zeros included)
@@ -52,7 +54,7 @@ public record TraceIndex(String model, int images, int batchSize, int batches, S
      */
     public record Layer(String name, String trace, String kind, List<Integer> inputShape, List<Integer> weightShape,
                         int strideY, int strideX, int padTop, int padLeft, int groups, int inputFrac, int weightFrac,
-                        int outputFrac, double threshold, double zeroFraction, double ineffectualFraction,
-                        String weightFile, List<String> activationFiles) {
+                        int outputFrac, int inputPrecision, double threshold, double zeroFraction,
+                        double ineffectualFraction, String weightFile, List<String> activationFiles) {
     }
 }

@@ -13,6 +13,7 @@ import io.cnv2.hw.Threshold;
 import io.cnv2.ir.ConvGeometry;
 import io.cnv2.ir.Network;
 import io.cnv2.ir.Node;
+import io.cnv2.potentials.Terms;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,9 +29,13 @@ import java.util.Set;
  * Per-layer traces in the layout the DNNsim simulator reads: for every conv and fully connected
  * layer, {@code act-<layer>-<batch>.npy} (its input activations as the accelerator received
  * them, a batch of images per file) and {@code wgt-<layer>.npy} (its weights as run), float32,
- * plus {@code model.csv} ({@code name,conv|fc,stride,padding}), {@code precision.txt} (the
- * fixed-point formats, so DNNsim quantises exactly as cnv2 did) and {@code index.json} with
- * shapes, formats, thresholds and sparsity. The values are the fixed-point ones, written as the
+ * plus {@code model.csv} ({@code name,conv|fc,stride,padding}), {@code precision.txt} and
+ * {@code index.json} with shapes, formats, thresholds and sparsity. {@code precision.txt} holds
+ * per layer the activations' profiled precision, the one Ap counts, as magnitude + fraction with
+ * cnv2's fraction bits, so DNNsim quantises exactly as cnv2 did and its Stripes figure equals our
+ * Ap (CNV2-MODEL.md section 7); the weights keep their storage format. A layer model.csv cannot
+ * describe (one stride and one padding per layer) is refused by name before anything is written
+ * (section 7: never silently wrong). The values are the fixed-point ones, written as the
  * floats they stand for (exact in float32), or with {@code integers} as the 16-bit integers q
  * themselves (CNV2-MODEL.md section 7: DNNsim's {@code quantised: true} mode then reads exactly
  * cnv2's values). Memory holds one batch; every file is written atomically and the index last,
@@ -56,6 +61,8 @@ public final class TraceWriter {
         long values;
         long zeros;
         long ineffectual;
+        /** Ap's p_layer over the traced images: the most bits any image's input needs (section 7). */
+        int precision;
         final List<String> files = new ArrayList<>();
 
         LayerTrace(Node node, QLayer layer, String trace, Threshold threshold) {
@@ -80,18 +87,49 @@ public final class TraceWriter {
         this.dir = dir;
         this.model = model;
         this.batchSize = batchSize;
+        Network net = exec.network();
+        checkDnnsimCanDescribe(net, exec);
         try {
             Files.createDirectories(dir);
             retireOldTrace(dir);
         } catch (IOException e) {
             throw new BadInputException("cannot create trace folder " + dir + ": " + e.getMessage());
         }
-        Network net = exec.network();
         Set<String> taken = new HashSet<>();
         for (Node n : net.acceleratorLayers()) {
             QLayer q = exec.layers().layer(n.name());
             layers.add(new LayerTrace(n, q, unique(sanitise(n.name()), taken),
                     new Threshold(run.thresholdOf(n.name()), q.inputFrac())));
+        }
+    }
+
+    /**
+     * DNNsim's {@code model.csv} holds one stride and one padding per layer: every layer is checked
+     * before the folder is touched, and those it cannot describe (padding that differs by side,
+     * strides that differ in y and x, dilation) are named in one error (section 7).
+     */
+    private static void checkDnnsimCanDescribe(Network net, FixedExecutor exec) {
+        List<String> refused = new ArrayList<>();
+        for (Node n : net.acceleratorLayers()) {
+            ConvGeometry g = exec.layers().layer(n.name()).geometry();
+            List<String> why = new ArrayList<>();
+            if (g.padTop() != g.padBottom() || g.padLeft() != g.padRight() || g.padTop() != g.padLeft()) {
+                why.add("asymmetric padding (top " + g.padTop() + ", left " + g.padLeft() + ", bottom "
+                        + g.padBottom() + ", right " + g.padRight() + ")");
+            }
+            if (g.strideY() != g.strideX()) {
+                why.add("different y and x strides (" + g.strideY() + ", " + g.strideX() + ")");
+            }
+            if (g.dilationY() != 1 || g.dilationX() != 1) {
+                why.add("dilation (" + g.dilationY() + ", " + g.dilationX() + ")");
+            }
+            if (!why.isEmpty()) {
+                refused.add("layer " + n.name() + " has " + String.join(" and ", why));
+            }
+        }
+        if (!refused.isEmpty()) {
+            throw new BadInputException("cannot write traces for DNNsim, whose model.csv holds one stride and one "
+                    + "padding per layer and no dilation: " + String.join("; ", refused));
         }
     }
 
@@ -124,6 +162,7 @@ public final class TraceWriter {
             QTensor x = tap.input();
             l.sampleShape = x.shape().dims();
             l.pending.add(integers ? asFloats(x.data()) : x.dequantize().data());
+            l.precision = Math.max(l.precision, Terms.precision(x.data()));
             for (short q : x.data()) {
                 l.values++;
                 l.zeros += q == 0 ? 1 : 0;
@@ -179,15 +218,19 @@ public final class TraceWriter {
             AtomicFiles.write(dir.resolve(wFile), Npy.encode(new Npy.Array(wShape, w)));
             csv.append(l.trace).append(',').append(fc ? "fc" : "conv").append(',').append(g.strideY()).append(',')
                     .append(g.padTop()).append('\n');
-            precision[0].append(16 - l.layer.inputFrac()).append(';');
+            // magnitude + fraction = p_layer, Ap's precision (Stripes): DNNsim takes their sum as the
+            // layer's precision and quantises with the fraction (values within p_layer bits are not clipped)
+            int p = l.values == 0 ? 16 : l.precision;
+            precision[0].append(p - l.layer.inputFrac()).append(';');
             precision[1].append(l.layer.inputFrac()).append(';');
             precision[2].append(16 - l.layer.weightFrac()).append(';');
             precision[3].append(l.layer.weightFrac()).append(';');
             entries.add(new TraceIndex.Layer(l.node.name(), l.trace, fc ? "fc" : "conv",
                     l.sampleShape == null ? List.of() : Arrays.stream(l.sampleShape).boxed().toList(),
                     Arrays.stream(wShape).boxed().toList(), g.strideY(), g.strideX(), g.padTop(), g.padLeft(),
-                    g.groups(), l.layer.inputFrac(), l.layer.weightFrac(), l.layer.outputFrac(), l.threshold.real(),
-                    ratio(l.zeros, l.values), ratio(l.ineffectual, l.values), wFile, List.copyOf(l.files)));
+                    g.groups(), l.layer.inputFrac(), l.layer.weightFrac(), l.layer.outputFrac(), p,
+                    l.threshold.real(), ratio(l.zeros, l.values), ratio(l.ineffectual, l.values), wFile,
+                    List.copyOf(l.files)));
         }
         AtomicFiles.write(dir.resolve("model.csv"), csv.toString());
         AtomicFiles.write(dir.resolve("precision.txt"), "magnitude (+1 of the sign), fraction, wgt_magnitude, "

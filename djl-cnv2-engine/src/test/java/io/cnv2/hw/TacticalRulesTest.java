@@ -49,21 +49,29 @@ class TacticalRulesTest {
     void referenceAndFastAgreeBitForBitAndCycleForCycleOnRandomPrunedLayers() {
         Random r = new Random(2019);
         int faster = 0;
+        int orderMatters = 0;
         for (int i = 0; i < 240; i++) {
             MachineConfig m = i % 3 == 2 ? SMALL : M;
             RandomLayers.Case c = prune(r, RandomLayers.next(r, i), r.nextDouble() * 0.95);
+            // every mode under both kernel orders (section 7: kernelOrder ky-kx, or kx-ky as DNNsim)
+            String order = i / MODES.size() % 2 == 0 ? "ky-kx" : "kx-ky";
             RunConfig run = CNV2.withCnv2(r.nextBoolean() ? "compressed-zfnaf" : "raw", r.nextBoolean() ? "output" : "fetch",
-                    MODES.get(i % MODES.size())).withThresholds(r.nextInt(3) == 0 ? r.nextDouble() * 0.05 : 0, null);
+                    MODES.get(i % MODES.size())).withThresholds(r.nextInt(3) == 0 ? r.nextDouble() * 0.05 : 0, null)
+                    .withCounting("naf", "brick", order);
             LayerRun ref = new Cnvlutin2Reference(m, run).run(c.layer(), c.input());
             LayerRun fast = new Cnvlutin2Fast(m, run).run(c.layer(), c.input());
-            String what = "case " + i + ": " + c.layer().geometry() + " " + run.weightSkip();
+            String what = "case " + i + ": " + c.layer().geometry() + " " + run.weightSkip() + " " + order;
             assertEquals(ref.output(), fast.output(), what);
             assertEquals(ref.stats(), fast.stats(), what);
             assertTrue(fast.stats().cycles() <= fast.stats().baselineCycles(), "never slower than DaDN: " + what);
             assertTrue(fast.stats().idleLaneCycles() >= 0, what);
             faster += fast.stats().cycles() < fast.stats().baselineCycles() ? 1 : 0;
+            RunConfig other = run.withCounting("naf", "brick", order.equals("ky-kx") ? "kx-ky" : "ky-kx");
+            orderMatters += new Cnvlutin2Fast(m, other).run(c.layer(), c.input()).stats().cycles()
+                    != fast.stats().cycles() ? 1 : 0;
         }
         assertTrue(faster > 100, "pruned weights save cycles on most layers: " + faster);
+        assertTrue(orderMatters > 10, "the kernel order changes the schedule of many layers: " + orderMatters);
     }
 
     @Test
@@ -126,6 +134,57 @@ class TacticalRulesTest {
         assertEquals(run.stats(), new Cnvlutin2Reference(SMALL, lookahead("lookahead")).run(layer, in).stats());
         // SB: tile 0 reads 2 rows x 3 filters x 4 lanes x (16 + 3 select bits); tile 1 none
         assertEquals(2L * 3 * 4 * 19, run.stats().sbBitsRead());
+    }
+
+    @Test
+    void weightRowsWalkTheKernelRowMajorOrColumnMajorAsDnnsim() {
+        // one 3x3 filter over 16 channels, one window: 9 weight rows of one brick each. Full rows
+        // (every lane non-zero) at kernel column kx = 0 only. Row-major (ky-kx) they are rows 0, 3, 6:
+        // each is followed by two empty rows, skipped (h = 2), so 3 cycles. Column-major (kx-ky) they
+        // are rows 0, 1, 2; rows 3-8 are empty, but at most h = 2 in a row are skipped: rows 5 and 8
+        // cost a cycle each, 5 cycles. Full rows have no empty slot, so no weight moves either way.
+        int[][] column = {{0xFFFF, 0, 0}, {0xFFFF, 0, 0}, {0xFFFF, 0, 0}};
+        assertCycles(3, "lookahead", "ky-kx", kernel3x3(column));
+        assertCycles(5, "lookahead", "kx-ky", kernel3x3(column));
+        // lookahead(1,0): an empty slot takes only the weight in its lane of the next row, one empty
+        // row may be skipped. Kernel rows ky (lanes holding weights, hex):
+        //   ky 0: ffff ffff ffff;  ky 1: ffff 00ff ff00;  ky 2: 00ff ffff ff00
+        // ky-kx rows: F F F F 00ff ff00 00ff F ff00. Row 4 takes row 5's lanes 8-15 (row 5 empty,
+        // skipped); row 6 takes row 7's, row 7 (now 00ff) row 8's (row 8 empty, skipped): 7 cycles.
+        // kx-ky rows: F F 00ff F 00ff F F ff00 ff00. Row 2 takes row 3's high lanes; row 3 (now 00ff)
+        // finds none in row 4 (00ff); row 4 takes row 5's, row 5 row 6's, row 6 row 7's (row 7 empty,
+        // skipped); row 8 keeps its weights: 8 cycles.
+        int[][] masks = {{0xFFFF, 0xFFFF, 0xFFFF}, {0xFFFF, 0x00FF, 0xFF00}, {0x00FF, 0xFFFF, 0xFF00}};
+        assertCycles(7, "lookahead(1,0)", "ky-kx", kernel3x3(masks));
+        assertCycles(8, "lookahead(1,0)", "kx-ky", kernel3x3(masks));
+    }
+
+    /** One 3x3 filter of 16 channels over a 3x3 input (one window); bit c of {@code masks[ky][kx]}: weight c != 0. */
+    private static QLayer kernel3x3(int[][] masks) {
+        ConvGeometry g = new ConvGeometry(16, 3, 3, 1, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1);
+        short[] w = new short[16 * 9];
+        for (int c = 0; c < 16; c++) {
+            for (int ky = 0; ky < 3; ky++) {
+                for (int kx = 0; kx < 3; kx++) {
+                    w[(c * 3 + ky) * 3 + kx] = (short) ((masks[ky][kx] >>> c & 1) * (c + 1));
+                }
+            }
+        }
+        return new QLayer("k3", g, w, 0, null, 0, 0, 0);
+    }
+
+    private static void assertCycles(long expected, String mode, String kernelOrder, QLayer layer) {
+        RunConfig run = lookahead(mode).withCounting("naf", "brick", kernelOrder);
+        ConvGeometry g = layer.geometry();
+        QTensor in = new QTensor(new Shape(1, g.channels(), g.height(), g.width()),
+                ones(g.channels() * g.height() * g.width()).data(), 0);
+        String what = mode + " " + kernelOrder;
+        LayerRun fast = new Cnvlutin2Fast(M, run).run(layer, in);
+        LayerRun ref = new Cnvlutin2Reference(M, run).run(layer, in);
+        assertEquals(expected, fast.stats().cycles(), what + " fast");
+        assertEquals(expected, ref.stats().cycles(), what + " reference");
+        assertEquals(ref.output(), fast.output(), what);
+        assertEquals(new DaDianNaoFast(M).run(layer, in).output(), fast.output(), "the same sums as dense: " + what);
     }
 
     private static void assertCycles(long expected, String mode, QLayer layer) {

@@ -60,6 +60,116 @@ class PotentialsRulesTest {
         }
     }
 
+    /**
+     * DNNsim's recoding written out as the spec words it, on a string of bits: the 16-bit
+     * magnitude and two zeros, a 3-bit window from the top, a digit string of the same length.
+     */
+    private static int dnnsimTermsAsWorded(int q) {
+        String stream = String.format("%16s", Integer.toBinaryString(Math.abs(q))).replace(' ', '0') + "00";
+        char[] digits = "0".repeat(17).toCharArray(); // digits[0] is one position above the top bit
+        boolean run = false;
+        for (int step = 0; step < 16; step++) {
+            String w = stream.substring(step, step + 3);
+            int here = step + 1;
+            switch (w) {
+                case "010", "011" -> digits[here] = run ? '1' : digits[here];
+                case "100" -> {
+                    digits[here] = '1';
+                    run = false;
+                }
+                case "101", "110" -> digits[here] = run ? digits[here] : '1';
+                case "111" -> {
+                    if (!run) {
+                        digits[here - 1] = '1';
+                        run = true;
+                    }
+                }
+                default -> { }
+            }
+        }
+        return (int) new String(digits).chars().filter(c -> c == '1').count();
+    }
+
+    @Test
+    void dnnsimBoothTermsAreTheDigitsItsRecodingSets() {
+        // section 7's reference counts, value: dnnsim / naf
+        int[][] reference = {{7, 2, 2}, {15, 2, 2}, {27, 4, 3}, {29, 3, 3}, {91, 5, 4}, {182, 5, 4},
+            {0x5555, 8, 8}, {0x7fff, 2, 2}, {27307, 9, 8}};
+        for (int[] r : reference) {
+            assertEquals(r[1], Terms.dnnsimBoothTerms(r[0]), "dnnsim terms of " + r[0]);
+            assertEquals(r[1], Terms.Booth.DNNSIM.terms(r[0]), "the dnnsim rule, of " + r[0]);
+            assertEquals(r[2], Terms.boothTerms(r[0]), "naf terms of " + r[0]);
+            assertEquals(r[2], Terms.Booth.NAF.terms(r[0]), "the naf rule, of " + r[0]);
+        }
+        assertEquals(0, Terms.dnnsimBoothTerms(0));
+        assertEquals(1, Terms.dnnsimBoothTerms(-32768), "|-32768| = 2^15: one digit");
+        assertEquals(Terms.dnnsimBoothTerms(27), Terms.dnnsimBoothTerms(-27), "of the magnitude");
+        int differ = 0;
+        for (int m = 0; m < 32768; m++) {
+            int d = Terms.dnnsimBoothTerms(m);
+            assertEquals(dnnsimTermsAsWorded(m), d, "magnitude " + m);
+            assertTrue(d <= Terms.effectualBits(m), "never above the plain bit count: " + m);
+            assertTrue(d >= Terms.boothTerms(m), "never below the NAF, the minimal form: " + m);
+            differ += d != Terms.boothTerms(m) ? 1 : 0;
+        }
+        assertEquals(6147, differ, "differs from the NAF on 6,147 of the 32,768 magnitudes");
+        assertEquals(Terms.Booth.DNNSIM, Terms.Booth.of("dnnsim"));
+        assertEquals(Terms.Booth.NAF, Terms.Booth.of("naf"));
+    }
+
+    @Test
+    void theRunsBoothRuleCountsTheBoothColumnsAndHistograms() {
+        // fully connected 1 -> 2: a = [27]; weights [91, -3]. 27 = 11011b: NAF 3 terms, DNNsim 4; 91: 4 / 5; 3: 2 / 2.
+        QLayer layer = new QLayer("fc", ConvGeometry.fullyConnected(1, 2), new short[] {91, -3}, 0, null, 0, 0, 0);
+        QTensor in = new QTensor(Shape.of(1, 1), new short[] {27}, 0);
+        Work naf = new LayerWork(layer, new CountingRules(Terms.Booth.NAF, false)).count(in, Threshold.zero(0), 16);
+        Work dnnsim = new LayerWork(layer, new CountingRules(Terms.Booth.DNNSIM, false))
+                .count(in, Threshold.zero(0), 16);
+        assertEquals(2 * 16 * 3, naf.aeBooth());
+        assertEquals(2 * 16 * 4, dnnsim.aeBooth());
+        assertEquals(3 * (4 + 2), naf.weAeBooth());
+        assertEquals(4 * (5 + 2), dnnsim.weAeBooth());
+        assertEquals(naf.ae(), dnnsim.ae(), "plain effectual bits do not depend on the Booth rule");
+        Histograms h = Histograms.empty();
+        h.add(new short[] {27, 91, 7}, false, Terms.Booth.DNNSIM);
+        assertEquals(1, h.activationBoothTerms()[4], "27");
+        assertEquals(1, h.activationBoothTerms()[5], "91");
+        assertEquals(1, h.activationBoothTerms()[2], "7");
+        h.add(new short[] {27, 91, 7}, true, Terms.Booth.NAF);
+        assertEquals(1, h.weightBoothTerms()[3], "27 under NAF");
+        assertEquals(1, h.weightBoothTerms()[4], "91 under NAF");
+    }
+
+    @Test
+    void valuePrecisionSizesEachActivationAloneAndAZeroCostsOneBit() {
+        assertEquals(1, Terms.valueWidth(0, false), "a zero costs 1 bit");
+        assertEquals(2, Terms.valueWidth(0, true), "plus the sign bit of a signed layer");
+        assertEquals(3, Terms.valueWidth(7, false));
+        assertEquals(4, Terms.valueWidth(7, true));
+        assertEquals(3, Terms.valueWidth(-4, true), "~(-4) = 3: 2 bits + sign");
+        assertEquals(2, Terms.valueWidth(-1, true), "~(-1) = 0: 1 bit + sign");
+        assertEquals(16, Terms.valueWidth(-32768, true));
+        // fully connected 2 -> 2, a = [7, 0]: per value 3 + 1 bits; per brick both take 3
+        QLayer fc = new QLayer("fc", ConvGeometry.fullyConnected(2, 2), new short[] {5, 0, -1, 2}, 0, null, 0, 0, 0);
+        QTensor in = new QTensor(Shape.of(1, 2), new short[] {7, 0}, 0);
+        assertEquals(2 * 16 * (3 + 1), new LayerWork(fc, new CountingRules(Terms.Booth.NAF, true))
+                .count(in, Threshold.zero(0), 16).dynamicAp(), "value: 2 filters x 16 x (3 + 1)");
+        assertEquals(2 * 16 * (3 + 3), new LayerWork(fc).count(in, Threshold.zero(0), 16).dynamicAp(), "brick");
+        // signed: a = [-4, 3, 0, 0] into 1 filter: 3 + 3 + 2 + 2 bits
+        QLayer signed = new QLayer("fc", ConvGeometry.fullyConnected(4, 1), new short[] {1, 1, 1, 1}, 0, null, 0, 0, 0);
+        assertEquals(16 * (3 + 3 + 2 + 2), new LayerWork(signed, new CountingRules(Terms.Booth.NAF, true))
+                .count(new QTensor(Shape.of(1, 4), new short[] {-4, 3, 0, 0}, 0), Threshold.zero(0), 16).dynamicAp());
+        // padding: 1x1 input, 3x3 kernel, pad 1. Per value the 8 padding MACs cost a zero's 1 bit; per brick 0
+        ConvGeometry g = new ConvGeometry(1, 1, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        short[] w = new short[9];
+        java.util.Arrays.fill(w, (short) 1);
+        QLayer conv = new QLayer("c", g, w, 0, null, 0, 0, 0);
+        QTensor one = new QTensor(Shape.of(1, 1, 1, 1), new short[] {3}, 0);
+        assertEquals(16 * (2 + 8), new LayerWork(conv, new CountingRules(Terms.Booth.NAF, true))
+                .count(one, Threshold.zero(0), 16).dynamicAp(), "3 needs 2 bits, 8 padding positions 1 each");
+        assertEquals(16 * 2, new LayerWork(conv).count(one, Threshold.zero(0), 16).dynamicAp(), "padding costs 0");
+    }
+
     @Test
     void effectualBitsArePopcountOfTheMagnitude() {
         assertEquals(0, Terms.effectualBits(0));
@@ -123,9 +233,10 @@ class PotentialsRulesTest {
         for (int i = 0; i < 150; i++) {
             Case c = randomCase(r, i);
             Threshold t = new Threshold(r.nextInt(3) == 0 ? r.nextDouble() * 0.1 : 0, c.input.frac());
-            Work fast = new LayerWork(c.layer).count(c.input, t, 16);
-            Work slow = bruteForce(c.layer, c.input, t);
-            assertEquals(slow, fast, "case " + i + " " + c.layer.geometry());
+            CountingRules rules = new CountingRules(i % 2 == 0 ? Terms.Booth.NAF : Terms.Booth.DNNSIM, i % 4 >= 2);
+            Work fast = new LayerWork(c.layer, rules).count(c.input, t, 16);
+            Work slow = bruteForce(c.layer, c.input, t, rules);
+            assertEquals(slow, fast, "case " + i + " " + rules + " " + c.layer.geometry());
             for (Map.Entry<String, Long> m : fast.byMetric().entrySet()) {
                 assertTrue(m.getValue() <= fast.dense(), m.getKey() + " above dense in case " + i);
             }
@@ -168,6 +279,56 @@ class PotentialsRulesTest {
         assertEquals(4L * 8 * 9, java.util.Arrays.stream(c2.histograms().weightPrecision()).sum());
     }
 
+    @Test
+    void aPotentialsRunCountsUnderItsRunsRulesAndItsReportNamesThem() throws Exception {
+        Random rnd = new Random(9);
+        Network.Builder b = Network.builder("one").input("x", Shape.of(1, 3, 8, 8));
+        b.node("c1", conv(rnd, 3, 8), List.of("x"), "y1");
+        Network net = b.output("y1").build();
+        List<Sample> samples = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            float[] x = new float[3 * 64];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = (float) rnd.nextGaussian();
+            }
+            samples.add(new Sample(i, new Tensor(Shape.of(1, 3, 8, 8), x), -1, "r" + i));
+        }
+        Calibration cal = Calibrator.profile(net, samples.stream().map(s -> Map.of("x", s.input())).toList(), "t");
+        RunConfig dnnsim = RunConfig.DEFAULT.withArch("cnv").withPreset("dnnsim");
+        Emulator emu = Emulator.of(net, MachineConfig.DEFAULT, dnnsim, cal, EnergyTable.DEFAULT);
+        PotentialsReport p = Potentials.characterize(emu, samples, "one", "random", null);
+        // the same inputs counted by hand under DNNsim's rules: signed inputs (no ReLU before c1)
+        Work want = Work.ZERO;
+        long[] boothHist = new long[17];
+        for (Sample s : samples) {
+            var tap = emu.step(s.input(), true).taps().get(0);
+            want = want.plus(new LayerWork(tap.weights(), new CountingRules(Terms.Booth.DNNSIM, true))
+                    .count(tap.input(), Threshold.zero(tap.input().frac()), 16));
+            for (short q : tap.input().data()) {
+                boothHist[Terms.dnnsimBoothTerms(q)]++;
+            }
+        }
+        Work got = p.layers().get(0).work();
+        assertEquals(want.aeBooth(), got.aeBooth());
+        assertEquals(want.weAeBooth(), got.weAeBooth());
+        assertEquals(want.dynamicAp(), got.dynamicAp());
+        assertEquals(java.util.Arrays.toString(boothHist),
+                java.util.Arrays.toString(p.layers().get(0).histograms().activationBoothTerms()));
+        PotentialsReport cnv2 = Potentials.characterize(emu.with(dnnsim.withPreset("cnv2")), samples, "one", "random",
+                null);
+        assertTrue(cnv2.network().aeBooth() < got.aeBooth(), "NAF is the minimal form: fewer terms than DNNsim's");
+        assertTrue(cnv2.network().dynamicAp() != got.dynamicAp());
+        assertEquals(cnv2.network().ae(), got.ae(), "Ae does not depend on the rules");
+        // the report says which rules: the run in the JSON, a sentence in the HTML page
+        var json = io.cnv2.config.Json.MAPPER.readTree(io.cnv2.config.Json.write(p));
+        assertEquals("dnnsim", json.get("run").get("booth").asText());
+        assertEquals("value", json.get("run").get("dynamicPrecision").asText());
+        String html = io.cnv2.report.ReportPages.potentials(p).html();
+        assertTrue(html.contains("DNNsim&#39;s Booth recoding (booth dnnsim)")
+                || html.contains("DNNsim's Booth recoding (booth dnnsim)"), "the HTML report names the rule");
+        assertTrue(io.cnv2.report.ReportPages.potentials(cnv2).html().contains("canonical NAF (booth naf)"));
+    }
+
     private static Conv conv(Random rnd, int c, int k) {
         float[] w = new float[k * c * 9];
         for (int i = 0; i < w.length; i++) {
@@ -201,10 +362,14 @@ class PotentialsRulesTest {
                 g.width()), a, 8));
     }
 
-    /** Every metric MAC by MAC, over every filter, straight from section 7. */
-    private static Work bruteForce(QLayer layer, QTensor input, Threshold t) {
+    /** Every metric MAC by MAC, over every filter, straight from section 7, under {@code rules}. */
+    private static Work bruteForce(QLayer layer, QTensor input, Threshold t, CountingRules rules) {
         ConvGeometry g = layer.geometry();
         short[] in = input.data();
+        boolean signedLayer = false;
+        for (short x : in) {
+            signedLayer |= x < 0;
+        }
         short[] w = layer.weights();
         int cg = g.channelsPerGroup();
         int fg = g.filtersPerGroup();
@@ -226,11 +391,12 @@ class PotentialsRulesTest {
                                 s[1] += t.ineffectual(a) ? 0 : 256;
                                 s[2] += wv != 0 ? 256 : 0;
                                 s[3] += a != 0 && wv != 0 ? 256 : 0;
-                                s[5] += 16L * (inside ? brickPrecision(in, g, ch, iy, ix) : 0);
+                                s[5] += 16L * (rules.perValue() ? Terms.valueWidth(a, signedLayer)
+                                        : inside ? brickPrecision(in, g, ch, iy, ix) : 0);
                                 s[6] += 16L * Terms.effectualBits(a);
-                                s[7] += 16L * Terms.boothTerms(a);
+                                s[7] += 16L * rules.booth().terms(a);
                                 s[8] += (long) Terms.effectualBits(a) * Terms.effectualBits(wv);
-                                s[9] += (long) Terms.boothTerms(a) * Terms.boothTerms(wv);
+                                s[9] += (long) rules.booth().terms(a) * rules.booth().terms(wv);
                             }
                         }
                     }

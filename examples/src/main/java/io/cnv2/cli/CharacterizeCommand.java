@@ -102,8 +102,9 @@ final class CharacterizeCommand implements Callable<Integer> {
         long macs = p.layers().stream().mapToLong(LayerPotentials::macsPerImage).sum();
         t.row(row("network", Reports.fmt(macs), "", "", p.networkIdealSpeedup(), metrics));
         out.print(t.render());
-        out.printf(Locale.ROOT, "thresholds: %s; Booth = non-zero digits of the canonical NAF; time %.1f s%n",
-                s.run().thresholds().isEmpty() ? "all " + s.run().threshold() : s.run().thresholds().toString(), secs);
+        out.printf(Locale.ROOT, "thresholds: %s; %s; time %.1f s%n",
+                s.run().thresholds().isEmpty() ? "all " + s.run().threshold() : s.run().thresholds().toString(),
+                ReportPages.countingRules(p.run()), secs);
         if (json != null) {
             AtomicFiles.write(json, Json.write(p));
             out.println("wrote " + json);

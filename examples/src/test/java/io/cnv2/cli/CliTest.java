@@ -548,6 +548,12 @@ class CliTest {
         assertTrue(r.get("networkIdealSpeedup").get("A").asDouble() > 1.5, "ReLU zeros: " + r.get("networkIdealSpeedup"));
         assertEquals(20, r.get("perImage").size());
         assertEquals(1 + 6 * 10, Files.readAllLines(csv).size(), "header + (5 layers + network) x 10 metrics");
+        assertTrue(o.out().contains("Booth = non-zero digits of the canonical NAF (booth naf); dynamic Ap per brick"),
+                "names the counting rules (CNV2-MODEL.md 7): " + o.out());
+        o = cli("characterize", "--limit", "2", "--preset", "dnnsim", "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("DNNsim's Booth recoding (booth dnnsim); dynamic Ap per activation"), o.out());
+        assertEquals("dnnsim", Json.MAPPER.readTree(json.toFile()).get("run").get("booth").asText());
         o = cli("characterize", "--panned", "30", "--json", json.toString());
         assertEquals(0, o.code(), o.err());
         JsonNode t = Json.MAPPER.readTree(json.toFile());
