@@ -10,9 +10,11 @@ import java.util.List;
  * @param batchSize images per activation file
  * @param batches   activation files per layer ({@code act-<trace>-0.npy} ...)
  * @param values    "real": the values q 2^-f the integers stand for; "integers": the integers q (--integers)
+ * @param modelCsv  "model.csv", or why DNNsim's model.csv was not written (a layer it cannot describe)
  * @param layers    the conv and fully connected layers, in network order
  */
-public record TraceIndex(String model, int images, int batchSize, int batches, String values, List<Layer> layers) {
+public record TraceIndex(String model, int images, int batchSize, int batches, String values, String modelCsv,
+                         List<Layer> layers) {
 
     /** Reads a trace folder's {@code index.json}; a clear error naming the file when it is not one. */
     public static TraceIndex read(java.nio.file.Path file) {

@@ -35,7 +35,8 @@ import java.util.Set;
  * cnv2's fraction bits, so DNNsim quantises exactly as cnv2 did and its Stripes figure equals our
  * Ap (CNV2-MODEL.md section 7); the weights keep their storage format. A layer model.csv cannot
  * describe (one stride and one padding per layer) is refused by name before anything is written
- * (section 7: never silently wrong). The values are the fixed-point ones, written as the
+ * when the traces are for DNNsim ({@code preset dnnsim}); other traces leave model.csv out and
+ * say why in the index (section 7: never silently wrong). The values are the fixed-point ones, written as the
  * floats they stand for (exact in float32), or with {@code integers} as the 16-bit integers q
  * themselves (CNV2-MODEL.md section 7: DNNsim's {@code quantised: true} mode then reads exactly
  * cnv2's values). Memory holds one batch; every file is written atomically and the index last,
@@ -43,6 +44,8 @@ import java.util.Set;
  */
 public final class TraceWriter {
     private final Path dir;
+    /** Why model.csv is not written (a layer DNNsim's format cannot describe), or null. */
+    private final String modelCsvOmitted;
     private final int batchSize;
     private final List<LayerTrace> layers = new ArrayList<>();
     private final String model;
@@ -88,7 +91,12 @@ public final class TraceWriter {
         this.model = model;
         this.batchSize = batchSize;
         Network net = exec.network();
-        checkDnnsimCanDescribe(net, exec);
+        String cannot = dnnsimCannotDescribe(net, exec);
+        if (cannot != null && run.preset().equals("dnnsim")) {
+            // traces asked for DNNsim: refused by name before anything is written (section 7)
+            throw new BadInputException("cannot write traces for DNNsim (--preset dnnsim), whose model.csv " + cannot);
+        }
+        this.modelCsvOmitted = cannot;
         try {
             Files.createDirectories(dir);
             retireOldTrace(dir);
@@ -106,9 +114,11 @@ public final class TraceWriter {
     /**
      * DNNsim's {@code model.csv} holds one stride and one padding per layer: every layer is checked
      * before the folder is touched, and those it cannot describe (padding that differs by side,
-     * strides that differ in y and x, dilation) are named in one error (section 7).
+     * strides that differ in y and x, dilation) are named in one message (section 7), or null when
+     * it describes them all. Traces for DNNsim ({@code preset dnnsim}) are then refused; other
+     * traces are written without {@code model.csv}, and the index and the command say why.
      */
-    private static void checkDnnsimCanDescribe(Network net, FixedExecutor exec) {
+    private static String dnnsimCannotDescribe(Network net, FixedExecutor exec) {
         List<String> refused = new ArrayList<>();
         for (Node n : net.acceleratorLayers()) {
             ConvGeometry g = exec.layers().layer(n.name()).geometry();
@@ -127,10 +137,8 @@ public final class TraceWriter {
                 refused.add("layer " + n.name() + " has " + String.join(" and ", why));
             }
         }
-        if (!refused.isEmpty()) {
-            throw new BadInputException("cannot write traces for DNNsim, whose model.csv holds one stride and one "
-                    + "padding per layer and no dilation: " + String.join("; ", refused));
-        }
+        return refused.isEmpty() ? null : "holds one stride and one padding per layer and no dilation: "
+                + String.join("; ", refused);
     }
 
     /** A file-name-safe layer name: what DNNsim does to '/' (it becomes '-'), for every unsafe character. */
@@ -232,11 +240,19 @@ public final class TraceWriter {
                     l.threshold.real(), ratio(l.zeros, l.values), ratio(l.ineffectual, l.values), wFile,
                     List.copyOf(l.files)));
         }
-        AtomicFiles.write(dir.resolve("model.csv"), csv.toString());
+        if (modelCsvOmitted == null) {
+            AtomicFiles.write(dir.resolve("model.csv"), csv.toString());
+        } else {
+            try {
+                Files.deleteIfExists(dir.resolve("model.csv")); // an earlier trace's, never left beside this one
+            } catch (IOException e) {
+                throw new BadInputException("cannot remove the old " + dir.resolve("model.csv") + ": " + e.getMessage());
+            }
+        }
         AtomicFiles.write(dir.resolve("precision.txt"), "magnitude (+1 of the sign), fraction, wgt_magnitude, "
                 + "wgt_fraction\n" + precision[0] + "\n" + precision[1] + "\n" + precision[2] + "\n" + precision[3] + "\n");
         TraceIndex index = new TraceIndex(model, images, batchSize, batches, integers ? "integers" : "real",
-                entries);
+                modelCsvOmitted == null ? "model.csv" : "not written: DNNsim's model.csv " + modelCsvOmitted, entries);
         AtomicFiles.write(dir.resolve("index.json"), Json.write(index));
         return index;
     }

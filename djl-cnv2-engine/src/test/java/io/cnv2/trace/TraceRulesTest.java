@@ -83,7 +83,8 @@ class TraceRulesTest {
         Network net = b.output("y4").build();
         Calibration cal = Calibrator.profile(net, samples(rnd, 2, 1f).stream().map(s -> Map.of("x", s.input()))
                 .toList(), "t");
-        Emulator emu = Emulator.of(net, MachineConfig.DEFAULT, RunConfig.DEFAULT, cal, EnergyTable.DEFAULT);
+        Emulator emu = Emulator.of(net, MachineConfig.DEFAULT, RunConfig.DEFAULT.withPreset("dnnsim"), cal,
+                EnergyTable.DEFAULT);
         // an earlier complete trace in the folder must survive the refusal untouched
         Path old = dir.resolve("old");
         Files.createDirectories(old);
@@ -101,6 +102,18 @@ class TraceRulesTest {
         Path fresh = dir.resolve("fresh");
         assertThrows(BadInputException.class, () -> new TraceWriter(fresh, "odd", emu.fixedExecutor(), emu.run(), 4));
         assertFalse(Files.exists(fresh), "not even the folder");
+        // traces not asked for DNNsim are written, without model.csv, and the index says why
+        Emulator plain = Emulator.of(net, MachineConfig.DEFAULT, RunConfig.DEFAULT, cal, EnergyTable.DEFAULT);
+        Files.createDirectories(fresh);
+        Files.writeString(fresh.resolve("model.csv"), "stale,conv,1,0\n");
+        TraceWriter w = new TraceWriter(fresh, "odd", plain.fixedExecutor(), plain.run(), 4);
+        Sample one = samples(rnd, 1, 1f).get(0);
+        w.add(new SampleTaps(one.index(), plain.step(one.input(), true).taps()));
+        TraceIndex index = w.finish();
+        assertFalse(Files.exists(fresh.resolve("model.csv")), "no model.csv, not even an earlier one");
+        assertTrue(index.modelCsv().startsWith("not written") && index.modelCsv().contains("layer asym"),
+                index.modelCsv());
+        assertTrue(Files.exists(fresh.resolve("index.json")));
     }
 
     private static Conv conv(Random rnd, int c, int k, int strideY, int strideX, int padTop, int padLeft,

@@ -86,6 +86,9 @@ final class TraceCommand implements Callable<Integer> {
             pool.shutdown();
         }
         TraceIndex index = writer.finish();
+        if (index.modelCsv() != null && !index.modelCsv().equals("model.csv")) {
+            o.println("model.csv " + index.modelCsv() + " (with --preset dnnsim such a trace is refused)");
+        }
         o.printf("traced %d image(s) of %s through %d layer(s) of %s into %s (%d batch file(s) per layer)%n",
                 index.images(), s.datasetName(), index.layers().size(), s.modelName(), out, index.batches());
         Table t = new Table("layer", "trace name", "kind", "input shape", "zero", "ineffectual", "formats a/w/o")
