@@ -1,5 +1,12 @@
 package io.cnv2.hw;
 
+import io.cnv2.hw.design.Cnvlutin2Fast;
+import io.cnv2.hw.design.Cnvlutin2Reference;
+import io.cnv2.hw.design.CnvlutinFast;
+import io.cnv2.hw.design.CnvlutinReference;
+import io.cnv2.hw.design.DaDianNaoFast;
+import io.cnv2.hw.design.DaDianNaoReference;
+
 import io.cnv2.config.MachineConfig;
 import io.cnv2.config.RunConfig;
 

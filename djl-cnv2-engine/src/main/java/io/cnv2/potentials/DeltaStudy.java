@@ -2,7 +2,7 @@ package io.cnv2.potentials;
 
 import io.cnv2.exec.Emulator;
 import io.cnv2.exec.NodeStats;
-import io.cnv2.hw.DeltaCnvlutin;
+import io.cnv2.hw.design.DeltaCnvlutin;
 import io.cnv2.hw.LayerStats;
 import io.cnv2.ir.Node;
 import io.cnv2.ir.Tensor;

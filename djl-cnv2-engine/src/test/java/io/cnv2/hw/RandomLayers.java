@@ -10,19 +10,19 @@ import java.util.Random;
  * dilation, 1x1 kernels, groups, depthwise and fully connected layers, and activations with many
  * zeros (as after ReLU) and random fraction lengths, so outputs saturate now and then.
  */
-final class RandomLayers {
+public final class RandomLayers {
     private RandomLayers() {
     }
 
-    record Case(QLayer layer, QTensor input) {
+    public record Case(QLayer layer, QTensor input) {
     }
 
-    static Case next(Random r, int index) {
+    public static Case next(Random r, int index) {
         return next(r, index, -1);
     }
 
     /** A random layer whose activations are zero with probability {@code sparsity} (random when negative). */
-    static Case next(Random r, int index, double sparsity) {
+    public static Case next(Random r, int index, double sparsity) {
         ConvGeometry g;
         int kind = index % 6;
         if (kind == 5) {
@@ -70,7 +70,7 @@ final class RandomLayers {
      * A fully connected layer of the given shape with random weights and formats, on an input [1, inputs]
      * whose values are zero with probability {@code sparsity}: the gate layers of an unrolled LSTM or GRU.
      */
-    static Case fullyConnected(Random r, String name, int inputs, int outputs, double sparsity) {
+    public static Case fullyConnected(Random r, String name, int inputs, int outputs, double sparsity) {
         ConvGeometry g = ConvGeometry.fullyConnected(inputs, outputs);
         short[] weights = new short[inputs * outputs];
         fill(r, weights, r.nextDouble() * 0.5);
@@ -84,7 +84,7 @@ final class RandomLayers {
     }
 
     /** Random 16-bit values, each zero with probability {@code zeros}, extremes now and then. */
-    static void fill(Random r, short[] a, double zeros) {
+    public static void fill(Random r, short[] a, double zeros) {
         for (int i = 0; i < a.length; i++) {
             double u = r.nextDouble();
             a[i] = u < zeros ? 0 : u < zeros + 0.02 ? (r.nextBoolean() ? Short.MIN_VALUE : Short.MAX_VALUE)

@@ -12,7 +12,7 @@ import io.cnv2.exec.Calibrator;
 import io.cnv2.exec.Emulator;
 import io.cnv2.exec.LayerTap;
 import io.cnv2.fixed.Calibration;
-import io.cnv2.hw.DeltaCnvlutin;
+import io.cnv2.hw.design.DeltaCnvlutin;
 import io.cnv2.ir.Activation;
 import io.cnv2.ir.Conv;
 import io.cnv2.ir.Network;

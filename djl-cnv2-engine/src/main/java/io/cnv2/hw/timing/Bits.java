@@ -1,7 +1,7 @@
 package io.cnv2.hw.timing;
 
 /** Bit fields of up to 64 bits at any bit offset of a {@code long[]} bit string (bit i = word i / 64, bit i % 64). */
-final class Bits {
+public final class Bits {
     private Bits() {
     }
 

@@ -1,4 +1,13 @@
-package io.cnv2.hw;
+package io.cnv2.hw.design;
+
+import io.cnv2.hw.LayerRun;
+import io.cnv2.hw.LayerStats;
+import io.cnv2.hw.QLayer;
+import io.cnv2.hw.Threshold;
+import io.cnv2.hw.brick.Bricks;
+import io.cnv2.hw.brick.NeuronMemory;
+import io.cnv2.hw.brick.OutputStage;
+import io.cnv2.hw.timing.DaDianNaoTiming;
 
 import io.cnv2.config.MachineConfig;
 import io.cnv2.config.WeightSkip;
@@ -23,7 +32,7 @@ import java.util.List;
  * changed order of the products leaves every output equal to DaDianNao's on the same weights.
  * Agrees with {@link TacticalSchedule} and the fast path cycle for cycle.
  */
-final class TacticalReference {
+public final class TacticalReference {
     private TacticalReference() {
     }
 
@@ -96,7 +105,7 @@ final class TacticalReference {
                                         int rr = origin / lanes;
                                         int ll = origin % lanes;
                                         int c = (brickOf[rr] % perPos) * lanes + ll;
-                                        tree += (long) act[rr][ll] * w[DaDianNaoReference.weightIndex(g, k, c,
+                                        tree += (long) act[rr][ll] * w[Bricks.weightIndex(g, k, c,
                                                 Bricks.kernelY(g, brickOf[rr], lanes),
                                                 Bricks.kernelX(g, brickOf[rr], lanes))];
                                     }
@@ -169,7 +178,7 @@ final class TacticalReference {
                     int k = group * g.filtersPerGroup() + firstFilter + f;
                     for (int lane = 0; lane < lanes; lane++) {
                         int c = (brickOf[r] % perPos) * lanes + lane;
-                        boolean nonZero = c < cg && layer.weights()[DaDianNaoReference.weightIndex(g, k, c,
+                        boolean nonZero = c < cg && layer.weights()[Bricks.weightIndex(g, k, c,
                                 Bricks.kernelY(g, brickOf[r], lanes), Bricks.kernelX(g, brickOf[r], lanes))] != 0;
                         slot[r][f][lane] = nonZero ? r * lanes + lane : -1;
                     }

@@ -1,4 +1,7 @@
-package io.cnv2.hw;
+package io.cnv2.hw.brick;
+
+import io.cnv2.hw.QLayer;
+import io.cnv2.hw.Threshold;
 
 import io.cnv2.ir.ConvGeometry;
 
@@ -9,15 +12,15 @@ import io.cnv2.ir.ConvGeometry;
  * fast Cnvlutin2 path times weight skipping from these (CNV2-MODEL.md section 5, item 4): a
  * filter lane's work on a brick is popcount(activation mask & weight mask).
  */
-final class BrickMasks {
+public final class BrickMasks {
     private final ConvGeometry g;
     private final int perPos;
     private final int paddedWidth;
     private final int[] masks;
     /** Offset of every brick of a window, storage order (ky, kx, channel-brick), from the window's corner. */
-    final int[] offsets;
+    public final int[] offsets;
 
-    BrickMasks(short[] in, ConvGeometry g, int group, int brick, Threshold t) {
+    public BrickMasks(short[] in, ConvGeometry g, int group, int brick, Threshold t) {
         this.g = g;
         this.perPos = Bricks.ceilDiv(g.channelsPerGroup(), brick);
         int rows = Math.max(g.padTop() + g.height(), (g.outY() - 1) * g.strideY() + (g.kernelY() - 1) * g.dilationY() + 1);
@@ -51,11 +54,11 @@ final class BrickMasks {
     }
 
     /** Index of window (oy, ox)'s corner; brick b of the window is {@code mask(corner + offsets[b])}. */
-    int corner(int oy, int ox) {
+    public int corner(int oy, int ox) {
         return (oy * g.strideY() * paddedWidth + ox * g.strideX()) * perPos;
     }
 
-    int mask(int i) {
+    public int mask(int i) {
         return masks[i];
     }
 
@@ -63,7 +66,7 @@ final class BrickMasks {
      * Non-zero weight masks [filter within pass][brick of the window] of filters
      * {@code first .. first + count - 1} of group {@code group}.
      */
-    static int[][] weightMasks(QLayer layer, int group, int first, int count, int brick) {
+    public static int[][] weightMasks(QLayer layer, int group, int first, int count, int brick) {
         ConvGeometry g = layer.geometry();
         int cg = g.channelsPerGroup();
         int perPos = Bricks.ceilDiv(cg, brick);
@@ -75,7 +78,7 @@ final class BrickMasks {
             for (int ky = 0; ky < g.kernelY(); ky++) {
                 for (int kx = 0; kx < g.kernelX(); kx++) {
                     for (int c = 0; c < cg; c++) {
-                        if (w[DaDianNaoReference.weightIndex(g, k, c, ky, kx)] != 0) {
+                        if (w[Bricks.weightIndex(g, k, c, ky, kx)] != 0) {
                             m[f][(ky * g.kernelX() + kx) * perPos + c / brick] |= 1 << (c % brick);
                         }
                     }

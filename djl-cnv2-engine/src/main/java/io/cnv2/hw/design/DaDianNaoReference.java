@@ -1,4 +1,14 @@
-package io.cnv2.hw;
+package io.cnv2.hw.design;
+
+import io.cnv2.hw.Accelerator;
+import io.cnv2.hw.LayerRun;
+import io.cnv2.hw.LayerStats;
+import io.cnv2.hw.QLayer;
+import io.cnv2.hw.Threshold;
+import io.cnv2.hw.brick.Bricks;
+import io.cnv2.hw.brick.NeuronMemory;
+import io.cnv2.hw.brick.OutputStage;
+import io.cnv2.hw.timing.DaDianNaoTiming;
 
 import io.cnv2.config.Isca2016Profile;
 import io.cnv2.config.MachineConfig;
@@ -87,7 +97,7 @@ public final class DaDianNaoReference implements Accelerator {
                                     long tree = 0;
                                     for (int l = 0; l < brick; l++) {
                                         int c = cBrick + l;
-                                        int wq = c < cg ? w[weightIndex(g, group * kg + k, c, ky, kx)] : 0;
+                                        int wq = c < cg ? w[Bricks.weightIndex(g, group * kg + k, c, ky, kx)] : 0;
                                         tree += (long) act[l] * wq; // rule 2: exact 32-bit product
                                     }
                                     acc[t][f] = Fixed.wrap(acc[t][f] + tree, bits); // rule 3
@@ -156,7 +166,7 @@ public final class DaDianNaoReference implements Accelerator {
                         for (int f = 0; f < filters; f++) {
                             int k = pass * perPass + f;
                             for (int i = from; i < to; i++) {
-                                int wq = w[weightIndex(g, gr * kg + k, order.channel(0, i), order.kernelY(i),
+                                int wq = w[Bricks.weightIndex(g, gr * kg + k, order.channel(0, i), order.kernelY(i),
                                         order.kernelX(i))];
                                 acc[k] = Fixed.wrap(acc[k] + (long) stream[i] * wq, bits); // rules 2 and 3
                             }
@@ -185,7 +195,4 @@ public final class DaDianNaoReference implements Accelerator {
                 cycles * lanes - effectual, in[0], in[1], in[2], fp[0], fp[1]));
     }
 
-    static int weightIndex(ConvGeometry g, int k, int c, int ky, int kx) {
-        return ((k * g.channelsPerGroup() + c) * g.kernelY() + ky) * g.kernelX() + kx;
-    }
 }

@@ -1,4 +1,15 @@
-package io.cnv2.hw;
+package io.cnv2.hw.design;
+
+import io.cnv2.hw.LayerRun;
+import io.cnv2.hw.LayerStats;
+import io.cnv2.hw.QLayer;
+import io.cnv2.hw.Threshold;
+import io.cnv2.hw.brick.Brick;
+import io.cnv2.hw.brick.Bricks;
+import io.cnv2.hw.brick.NeuronMemory;
+import io.cnv2.hw.brick.OutputStage;
+import io.cnv2.hw.brick.Zfnaf;
+import io.cnv2.hw.timing.DaDianNaoTiming;
 
 import io.cnv2.config.Isca2016Profile;
 import io.cnv2.config.MachineConfig;
@@ -169,7 +180,7 @@ public final class Cnvlutin2Reference extends SkippingAccelerator {
                             boolean real = c < cg && iy >= 0 && iy < g.height() && ix >= 0 && ix < g.width();
                             short v = real ? a[((group * cg + c) * g.height() + iy) * g.width() + ix] : 0;
                             value[l][i] = t.ineffectual(v) ? 0 : v;
-                            weightAt[l][i] = real ? DaDianNaoReference.weightIndex(g, group * kg, c, s.kernelY(i),
+                            weightAt[l][i] = real ? Bricks.weightIndex(g, group * kg, c, s.kernelY(i),
                                     s.kernelX(i)) : -1;
                         }
                         for (int j = 0; j < s.chunks; j++) {
@@ -266,7 +277,7 @@ public final class Cnvlutin2Reference extends SkippingAccelerator {
                     for (int j = 0; j < br.size(); j++, i++) {
                         int c = (b % perPos) * lanes + br.offsets()[j];
                         value[l][i] = br.values()[j];
-                        weight[l][i] = DaDianNaoReference.weightIndex(g, firstFilter, c, Bricks.kernelY(g, b, lanes),
+                        weight[l][i] = Bricks.weightIndex(g, firstFilter, c, Bricks.kernelY(g, b, lanes),
                                 Bricks.kernelX(g, b, lanes));
                     }
                 }

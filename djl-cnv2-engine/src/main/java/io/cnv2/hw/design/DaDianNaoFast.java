@@ -1,4 +1,15 @@
-package io.cnv2.hw;
+package io.cnv2.hw.design;
+
+import io.cnv2.hw.Accelerator;
+import io.cnv2.hw.LayerRun;
+import io.cnv2.hw.LayerStats;
+import io.cnv2.hw.QLayer;
+import io.cnv2.hw.Threshold;
+import io.cnv2.hw.brick.BrickMasks;
+import io.cnv2.hw.brick.NeuronMemory;
+import io.cnv2.hw.brick.OutputStage;
+import io.cnv2.hw.brick.WindowSums;
+import io.cnv2.hw.timing.DaDianNaoTiming;
 
 import io.cnv2.config.MachineConfig;
 import io.cnv2.config.RunConfig;

@@ -1,4 +1,6 @@
-package io.cnv2.hw;
+package io.cnv2.hw.timing;
+
+import io.cnv2.hw.brick.Bricks;
 
 import io.cnv2.config.MachineConfig;
 import io.cnv2.ir.ConvGeometry;

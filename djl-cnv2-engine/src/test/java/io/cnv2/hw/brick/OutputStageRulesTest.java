@@ -1,4 +1,6 @@
-package io.cnv2.hw;
+package io.cnv2.hw.brick;
+
+import io.cnv2.hw.QLayer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,8 @@
-package io.cnv2.hw;
+package io.cnv2.hw.design;
+
+import io.cnv2.hw.QLayer;
+import io.cnv2.hw.brick.BrickMasks;
+import io.cnv2.hw.brick.Bricks;
 
 import io.cnv2.config.WeightSkip;
 import io.cnv2.ir.ConvGeometry;
@@ -23,7 +27,7 @@ import java.util.WeakHashMap;
  * the schedule is built once per layer and is the same for every window and input.
  * {@link TacticalReference} builds the same schedule literally, slot by slot.
  */
-final class TacticalSchedule {
+public final class TacticalSchedule {
     private TacticalSchedule() {
     }
 

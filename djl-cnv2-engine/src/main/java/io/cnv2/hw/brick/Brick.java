@@ -1,4 +1,4 @@
-package io.cnv2.hw;
+package io.cnv2.hw.brick;
 
 /**
  * One ZFNAf brick (CNV2-MODEL.md section 4): the effectual activations of 16 consecutive

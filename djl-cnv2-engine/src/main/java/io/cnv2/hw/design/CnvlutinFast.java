@@ -1,4 +1,9 @@
-package io.cnv2.hw;
+package io.cnv2.hw.design;
+
+import io.cnv2.hw.LayerRun;
+import io.cnv2.hw.QLayer;
+import io.cnv2.hw.Threshold;
+import io.cnv2.hw.brick.WindowSums;
 
 import io.cnv2.config.MachineConfig;
 import io.cnv2.config.RunConfig;

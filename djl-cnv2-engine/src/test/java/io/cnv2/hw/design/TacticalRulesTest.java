@@ -1,4 +1,8 @@
-package io.cnv2.hw;
+package io.cnv2.hw.design;
+
+import io.cnv2.hw.LayerRun;
+import io.cnv2.hw.QLayer;
+import io.cnv2.hw.RandomLayers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

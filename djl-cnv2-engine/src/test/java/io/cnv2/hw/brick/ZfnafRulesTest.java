@@ -1,4 +1,7 @@
-package io.cnv2.hw;
+package io.cnv2.hw.brick;
+
+import io.cnv2.hw.RandomLayers;
+import io.cnv2.hw.Threshold;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,6 @@
-package io.cnv2.hw;
+package io.cnv2.hw.brick;
+
+import io.cnv2.hw.QLayer;
 
 import io.cnv2.fixed.Fixed;
 import io.cnv2.fixed.QTensor;
@@ -13,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * to fa + fw fraction bits, shift to the output format with round half up, saturate to 16 bits.
  * Shared by the reference and fast paths of every model so they cannot differ here.
  */
-final class OutputStage implements WindowSums.Sink {
+public final class OutputStage implements WindowSums.Sink {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     private final QLayer layer;
     private final int accumulatorBits;
@@ -25,7 +27,7 @@ final class OutputStage implements WindowSums.Sink {
     private final boolean wrapFree;
     private long saturations;
 
-    OutputStage(QLayer layer, int accumulatorBits) {
+    public OutputStage(QLayer layer, int accumulatorBits) {
         this.layer = layer;
         this.accumulatorBits = accumulatorBits;
         int k = layer.geometry().filters();
@@ -49,7 +51,7 @@ final class OutputStage implements WindowSums.Sink {
     }
 
     /** Finishes output (k, oy, ox) from its exact (or already wrapped) accumulator value. */
-    void finish(int k, int oy, int ox, long acc) {
+    public void finish(int k, int oy, int ox, long acc) {
         var g = layer.geometry();
         put((k * g.outY() + oy) * g.outX() + ox, k, acc);
     }
@@ -121,17 +123,17 @@ final class OutputStage implements WindowSums.Sink {
     }
 
     /** Finishes every output from the fast window sums of {@code input}. */
-    OutputStage finishAll(short[] input) {
+    public OutputStage finishAll(short[] input) {
         WindowSums.into(layer, input, this);
         return this;
     }
 
-    long saturations() {
+    public long saturations() {
         return saturations;
     }
 
     /** The output tensor: [1, K] for a fully connected layer (input rank 2), else [1, K, Oy, Ox]. */
-    QTensor tensor(Shape inputShape) {
+    public QTensor tensor(Shape inputShape) {
         var g = layer.geometry();
         Shape s = inputShape.rank() == 2 ? new Shape(1, g.filters()) : new Shape(1, g.filters(), g.outY(), g.outX());
         return new QTensor(s, out, layer.outputFrac());

@@ -1,4 +1,7 @@
-package io.cnv2.hw;
+package io.cnv2.hw.design;
+
+import io.cnv2.hw.Accelerators;
+import io.cnv2.hw.LayerStats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

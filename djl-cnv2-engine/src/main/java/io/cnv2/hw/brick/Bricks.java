@@ -1,4 +1,4 @@
-package io.cnv2.hw;
+package io.cnv2.hw.brick;
 
 import io.cnv2.ir.ConvGeometry;
 
@@ -56,5 +56,10 @@ public final class Bricks {
     /** Kernel column of brick {@code b}. */
     public static int kernelX(ConvGeometry g, int b, int brickSize) {
         return (b / ceilDiv(g.channelsPerGroup(), brickSize)) % g.kernelX();
+    }
+
+    /** Index of weight (filter k, channel c within the group, ky, kx) in a layer's [K][C/groups][Ky][Kx] weights. */
+    public static int weightIndex(ConvGeometry g, int k, int c, int ky, int kx) {
+        return ((k * g.channelsPerGroup() + c) * g.kernelY() + ky) * g.kernelX() + kx;
     }
 }

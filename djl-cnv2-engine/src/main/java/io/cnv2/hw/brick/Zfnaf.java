@@ -1,4 +1,6 @@
-package io.cnv2.hw;
+package io.cnv2.hw.brick;
+
+import io.cnv2.hw.Threshold;
 
 import io.cnv2.fixed.QTensor;
 import io.cnv2.ir.Shape;

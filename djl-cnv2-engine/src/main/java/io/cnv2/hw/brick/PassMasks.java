@@ -1,4 +1,6 @@
-package io.cnv2.hw;
+package io.cnv2.hw.brick;
+
+import io.cnv2.hw.QLayer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,17 +20,17 @@ import java.util.WeakHashMap;
  * one class of all-ones masks, which costs the same in every pass, so one {@code PassMasks}
  * stands for all passes ({@code repeat} of them). Built once per layer and group, not per input.
  */
-final class PassMasks {
+public final class PassMasks {
     /** Passes this one stands for. */
-    final int repeat;
+    public final int repeat;
     /** [class][brick]: the weight mask of one class of identical filters. */
-    final int[][] classes;
+    public final int[][] classes;
     /** [brick]: the distinct weight masks at that brick position. */
-    final int[][] distinct;
+    public final int[][] distinct;
     /** [brick][offset]: filters (over the passes stood for) with a non-zero weight there. */
-    final int[][] column;
+    public final int[][] column;
     /** True without weight skipping: every filter needs every effectual activation. */
-    final boolean dense;
+    public final boolean dense;
 
     private PassMasks(int repeat, int[][] classes, int[][] distinct, int[][] column) {
         this.repeat = repeat;
@@ -42,7 +44,7 @@ final class PassMasks {
             Collections.synchronizedMap(new WeakHashMap<>());
 
     /** The passes of group {@code group}: one per pass with weight skipping, one for all passes without. */
-    static List<PassMasks> of(QLayer layer, int group, int passes, int perPass, int brick, boolean skipWeights) {
+    public static List<PassMasks> of(QLayer layer, int group, int passes, int perPass, int brick, boolean skipWeights) {
         int fg = layer.geometry().filtersPerGroup();
         int nb = layer.geometry().kernelY() * layer.geometry().kernelX()
                 * Bricks.ceilDiv(layer.geometry().channelsPerGroup(), brick);
@@ -89,7 +91,7 @@ final class PassMasks {
     }
 
     /** Weights read for one brick: every effectual activation times the filters whose weight there is not zero. */
-    long reads(int activations, int b) {
+    public long reads(int activations, int b) {
         if (dense) {
             return (long) Integer.bitCount(activations) * column[b][0];
         }

@@ -1,4 +1,6 @@
-package io.cnv2.hw;
+package io.cnv2.hw.brick;
+
+import io.cnv2.hw.Threshold;
 
 import io.cnv2.config.MachineConfig;
 import io.cnv2.config.RunConfig;
@@ -13,46 +15,46 @@ import io.cnv2.fixed.QTensor;
  * {@link #POINTER_BITS}-bit pointer per brick [chosen]); with detection at fetch NM holds raw
  * bricks and the dispatcher finds the ineffectual values as they stream in.
  */
-final class NeuronMemory {
+public final class NeuronMemory {
     /** Indirection pointer width, one pointer per brick (section 5 item 2 defaults). */
-    static final int POINTER_BITS = 32;
+    public static final int POINTER_BITS = 32;
     private final MachineConfig machine;
     private final Encoding encoding;
     private final boolean atFetch;
 
-    NeuronMemory(MachineConfig machine, RunConfig run) {
+    public NeuronMemory(MachineConfig machine, RunConfig run) {
         this.machine = machine;
         this.atFetch = run.detect().equals("fetch");
         this.encoding = atFetch ? Encoding.RAW : Encoding.byLabel(run.encoding());
     }
 
     /** True when every brick slot reads the same bits, whatever it holds (fixed-slot encodings, raw at fetch). */
-    boolean fixedSlots() {
+    public boolean fixedSlots() {
         return !encoding.variableLength();
     }
 
     /** Bits read to fetch one brick slot holding {@code effectual} effectual activations. */
-    long brickRead(int effectual) {
+    public long brickRead(int effectual) {
         int lanes = machine.neuronLanes();
         return encoding.brickBits(effectual, lanes, machine.dataBits(), machine.offsetBits())
                 + (encoding.variableLength() ? POINTER_BITS : 0);
     }
 
     /** The input tensor's size in NM, {total, raw} (ineffectual by {@code t} at output, none at fetch). */
-    long[] footprint(QTensor input, Threshold t) {
+    public long[] footprint(QTensor input, Threshold t) {
         Footprint f = Footprint.of(input, atFetch ? Threshold.zero(input.frac()) : t, encoding, machine.neuronLanes(),
                 machine.dataBits(), machine.offsetBits(), POINTER_BITS, 1);
         return new long[] {f.totalBits(), f.rawBits()};
     }
 
     /** The same for a model with a fixed format (DaDN raw, CNV ZFNAf). */
-    static long[] footprint(QTensor input, Threshold t, Encoding e, MachineConfig m) {
+    public static long[] footprint(QTensor input, Threshold t, Encoding e, MachineConfig m) {
         Footprint f = Footprint.of(input, t, e, m.neuronLanes(), m.dataBits(), m.offsetBits(), POINTER_BITS, 1);
         return new long[] {f.totalBits(), f.rawBits()};
     }
 
     /** Bits written for a layer's output as the layer produces it (zeros are the ineffectual values). */
-    long written(QTensor output) {
+    public long written(QTensor output) {
         return Footprint.of(output, Threshold.zero(output.frac()), encoding, machine.neuronLanes(), machine.dataBits(),
                 machine.offsetBits(), POINTER_BITS, 1).totalBits();
     }

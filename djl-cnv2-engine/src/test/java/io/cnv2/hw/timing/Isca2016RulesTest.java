@@ -1,4 +1,10 @@
-package io.cnv2.hw;
+package io.cnv2.hw.timing;
+
+import io.cnv2.hw.Accelerators;
+import io.cnv2.hw.LayerRun;
+import io.cnv2.hw.LayerStats;
+import io.cnv2.hw.QLayer;
+import io.cnv2.hw.RandomLayers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,6 @@
-package io.cnv2.hw;
+package io.cnv2.hw.brick;
+
+import io.cnv2.hw.QLayer;
 
 import io.cnv2.ir.ConvGeometry;
 import java.util.Collections;
@@ -24,12 +26,12 @@ import jdk.incubator.vector.VectorSpecies;
  * dense baseline uses the same sums: leaving out a zero product changes no sum. Larger fan-ins
  * take a scalar long path.
  */
-final class WindowSums {
+public final class WindowSums {
     private static final VectorSpecies<Double> V = DoubleVector.SPECIES_PREFERRED;
     /** Largest fan-in for which double sums of 16-bit products are exact: fanIn * 2^30 < 2^53. */
-    static final int EXACT_DOUBLE_FAN_IN = (1 << 23) - 1;
+    public static final int EXACT_DOUBLE_FAN_IN = (1 << 23) - 1;
     /** Filters per block: eight vector accumulators. */
-    static final int NB = 8 * V.length();
+    public static final int NB = 8 * V.length();
     /** Channels per chunk: a chunk's weights for one kernel row of three taps and one block are 24 KiB. */
     private static final int CC = 32;
     /** Bytes of weights a (block, chunk, taps) slice may hold so that it stays in the 32 KiB L1. */
@@ -93,7 +95,7 @@ final class WindowSums {
      * Exact sums of {@code input} ([C][H][W], ineffectual activations already zeroed by the
      * caller when it skips them) with the layer's weights: {@code sums[(k * Oy + oy) * Ox + ox]}.
      */
-    static long[] sums(QLayer layer, short[] input) {
+    public static long[] sums(QLayer layer, short[] input) {
         ConvGeometry g = layer.geometry();
         long[] sums = new long[g.filters() * g.outY() * g.outX()];
         into(layer, input, (index, k, sum) -> sums[index] = sum);
@@ -101,7 +103,7 @@ final class WindowSums {
     }
 
     /** The same sums, each handed to {@code sink} once (the output stage finishes them as they come). */
-    static void into(QLayer layer, short[] input, Sink sink) {
+    public static void into(QLayer layer, short[] input, Sink sink) {
         ConvGeometry g = layer.geometry();
         if (layer.fanIn() > EXACT_DOUBLE_FAN_IN) {
             scalarSums(layer, input, sink);
