@@ -34,6 +34,41 @@ class ConfigFilesTest {
     }
 
     @Test
+    void timingProfileAndItsRulesAreKeysOfTheRunSection() throws Exception {
+        assertEquals("isca2016", RunConfig.DEFAULT.timing(), "the machine the Cnvlutin paper measured by default");
+        Config c = ConfigFiles.load(write("t.json", "{\"run\": {\"timing\": \"ideal\", \"isca2016\": {\"nmPorts\": 4}}}"));
+        assertEquals("ideal", c.run().timing());
+        assertEquals(4, c.run().isca2016().nmPorts());
+        assertEquals(16, c.run().isca2016().chunkValues(), "a rule given in part keeps the others");
+        assertEquals("packed-256", c.run().isca2016().dadnLayout());
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> ConfigFiles.load(write("u.json", "{\"run\": {\"isca2016\": {\"ports\": 4}}}")));
+        assertTrue(e.getMessage().contains("isca2016.ports") && e.getMessage().contains("nmPorts"), e.getMessage());
+        e = assertThrows(BadInputException.class,
+                () -> ConfigFiles.load(write("v.json", "{\"run\": {\"timing\": \"fast\"}}")));
+        assertTrue(e.getMessage().contains("timing") && e.getMessage().contains("isca2016"), e.getMessage());
+        e = assertThrows(BadInputException.class,
+                () -> ConfigFiles.load(write("w.json", "{\"run\": {\"isca2016\": {\"chunkValues\": 0}}}")));
+        assertTrue(e.getMessage().contains("chunkValues"), e.getMessage());
+    }
+
+    @Test
+    void presetDnnsimSetsEveryRuleWhereDnnsimCountsDifferentlyAndKeysBesideItWin() throws Exception {
+        RunConfig d = ConfigFiles.load(write("p.json", "{\"run\": {\"preset\": \"dnnsim\"}}")).run();
+        assertEquals(java.util.List.of("dnnsim", "dnnsim", "value", "kx-ky", "ideal"),
+                java.util.List.of(d.preset(), d.booth(), d.dynamicPrecision(), d.kernelOrder(), d.timing()));
+        RunConfig mixed = ConfigFiles.load(write("q.json", "{\"run\": {\"preset\": \"dnnsim\", \"booth\": \"naf\"}}"))
+                .run();
+        assertEquals("naf", mixed.booth());
+        assertEquals("value", mixed.dynamicPrecision());
+        assertThrows(BadInputException.class, () -> ConfigFiles.load(write("r.json", "{\"run\": {\"preset\": \"x\"}}")));
+        RunConfig back = new Overrides(null, null, null, null, null, null, null, null, null, null, null, "isca2016",
+                "dnnsim").apply(RunConfig.DEFAULT);
+        assertEquals("isca2016", back.timing(), "--timing beside --preset wins");
+        assertEquals("dnnsim", back.booth());
+    }
+
+    @Test
     void savedConfigLoadsBackEqual() throws Exception {
         Config c = new Config(MachineConfig.DEFAULT, RunConfig.DEFAULT.withThreads(3),
                 new EnergyTable(1, 0.1, 2, 3, 4, "test"));

@@ -45,6 +45,8 @@ public final class Cnvlutin2Fast extends SkippingAccelerator {
         int perPass = machine.filtersPerPass();
         boolean skipWeights = weightSkip.filterLanes();
         boolean windowSync = run.laneSync().equals("window");
+        // under isca2016 the bricks give the memory and weight events only; Isca2016Chunks times the layer
+        boolean idealSteps = !run.usesIsca2016();
         NeuronMemory nm = new NeuronMemory(machine, run);
         long cycles = 0;
         long effectual = 0;
@@ -76,6 +78,9 @@ public final class Cnvlutin2Fast extends SkippingAccelerator {
                             if (!pm.dense) {
                                 weightReads += pm.reads(a, b);
                             }
+                            if (!idealSteps) {
+                                continue;
+                            }
                             if (windowSync) {
                                 int l = b % lanes;
                                 for (int c = 0; c < pm.classes.length; c++) {
@@ -99,7 +104,7 @@ public final class Cnvlutin2Fast extends SkippingAccelerator {
                         if (pm.dense) {
                             weightReads += windowEffectual * pm.column[0][0];
                         }
-                        if (windowSync) {
+                        if (windowSync && idealSteps) {
                             int top = 0;
                             for (int v : laneTotal) {
                                 top = Math.max(top, v);

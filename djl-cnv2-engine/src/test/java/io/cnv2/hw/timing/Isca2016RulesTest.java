@@ -239,6 +239,7 @@ class Isca2016RulesTest {
         Random r = new Random(2016);
         int slower = 0;
         int faster = 0;
+        int[] met = new int[5]; // C = 3, C not a multiple of 16, depthwise, stride 2 with padding, K above 256
         for (int i = 0; i < 540; i++) {
             double sparsity = i % 10 == 9 ? 0.99 : i % 10 / 10.0;
             RandomLayers.Case c = RandomLayers.next(r, i, sparsity);
@@ -267,8 +268,17 @@ class Isca2016RulesTest {
             }
             slower += fast.stats().speedup() < 1 ? 1 : 0;
             faster += fast.stats().speedup() > 1 ? 1 : 0;
+            ConvGeometry g = c.layer().geometry();
+            met[0] += g.channelsPerGroup() == 3 ? 1 : 0;
+            met[1] += g.channelsPerGroup() % 16 != 0 ? 1 : 0;
+            met[2] += g.groups() > 1 && g.channelsPerGroup() == 1 ? 1 : 0;
+            met[3] += g.strideY() == 2 && g.padTop() + g.padLeft() + g.padBottom() + g.padRight() > 0 ? 1 : 0;
+            met[4] += g.filtersPerGroup() > 256 ? 1 : 0;
         }
         assertTrue(slower > 10 && faster > 10, "both slower and faster layers met: " + slower + ", " + faster);
+        for (int m : met) {
+            assertTrue(m >= 5, "every kind of layer the rules single out is met: " + java.util.Arrays.toString(met));
+        }
     }
 
     /** {@code c} with a fraction of its weights set to zero at random. */
