@@ -48,12 +48,12 @@ final class Reports {
                         / (t.cyclesPerImage() * r.machine().peakMacsPerCycle())));
         if (r.run().arch().equals("dadn")) {
             sb.append(String.format(Locale.ROOT, "neuron lanes multiply effectual activations in %s of lane-cycles; "
-                    + "skipping the rest could gain up to %.2fx (ideal, try --arch cnv)%n", pct(t.laneUtilisation()),
+                    + "skipping the rest could gain up to %.2fx (if lanes never waited; try --arch cnv)%n", pct(t.laneUtilisation()),
                     t.idealSpeedup()));
         } else {
-            sb.append(String.format(Locale.ROOT, "speedup over DaDianNao %.2f (ideal, lanes never waiting: %.2f); "
+            sb.append(String.format(Locale.ROOT, "speedup over DaDianNao %.2f, both timed %s (%.2f if lanes never waited); "
                             + "neuron lanes busy with effectual activations %s of lane-cycles%n", t.speedup(),
-                    t.idealSpeedup(), pct(t.laneUtilisation())));
+                    r.run().timing(), t.idealSpeedup(), pct(t.laneUtilisation())));
         }
         if (r.images() > 0) {
             String where = switch (r.run().arch()) {
