@@ -19,6 +19,7 @@ import io.cnv2.stats.ReportBuilder;
 import io.cnv2.stats.RunReport;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -58,75 +59,124 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
         return emulator;
     }
 
+    /**
+     * Runs a batch. The inputs must be the model's declared inputs, in order, as DJL's own engines
+     * ask: each either exactly its declared shape, or, when the declared shape leads with a batch
+     * dimension of 1, [N, the rest of the declared shape] with the same N for every input. Anything
+     * else is refused before any work, naming the input with the expected and the actual shape.
+     * Each of the N samples runs on its own (the accelerator runs one input at a time) and counts
+     * once in the statistics; every model output comes back with N in place of its leading 1
+     * (or stacked along a new leading dimension when it has none and N > 1).
+     */
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
                                      PairList<String, Object> params) {
-        if (inputs.size() != 1) {
-            throw new BadInputException("CNV2 engine: model " + modelName + " takes one input, got " + inputs.size());
+        List<io.cnv2.ir.Input> declared = emulator.network().inputs();
+        if (inputs.size() != declared.size()) {
+            throw new BadInputException("CNV2 engine: model " + modelName + " takes " + declared.size() + " input(s) "
+                    + describe(declared) + ", got " + inputs.size());
         }
-        NDArray x = inputs.head();
-        io.cnv2.ir.Shape sample = emulator.network().inputs().get(0).shape();
-        long[] dims = x.getShape().getShape();
-        int per = sample.size();
-        long count = x.getShape().size();
-        if (count == 0 || count % per != 0) {
-            throw new BadInputException("CNV2 engine: model " + modelName + " expects samples of shape " + sample
-                    + ", got an input of shape " + x.getShape());
+        int batch = -1;
+        for (int i = 0; i < declared.size(); i++) {
+            int n = samplesIn(declared.get(i), inputs.get(i).getShape().getShape());
+            if (batch >= 0 && n != batch) {
+                throw new BadInputException("CNV2 engine: model " + modelName + ": input '" + declared.get(i).name()
+                        + "' holds " + n + " sample(s) where '" + declared.get(0).name() + "' holds " + batch);
+            }
+            batch = n;
         }
-        int batch = (int) (count / per);
-        float[] data = x.getDataType() == DataType.FLOAT32 ? x.toFloatArray()
-                : x.toType(DataType.FLOAT32, false).toFloatArray();
+        List<float[]> data = new ArrayList<>();
+        for (NDArray x : inputs) {
+            data.add(x.getDataType() == DataType.FLOAT32 ? x.toFloatArray()
+                    : x.toType(DataType.FLOAT32, false).toFloatArray());
+        }
         ReportBuilder now = emulator.newReport();
-        List<Tensor> outputs = new ArrayList<>(batch);
-        for (int i = 0; i < batch; i++) {
-            float[] one = new float[per];
-            System.arraycopy(data, i * per, one, 0, per);
+        List<String> names = emulator.network().outputs();
+        List<List<Tensor>> outputs = new ArrayList<>();
+        for (int k = 0; k < batch; k++) {
+            Tensor first = sample(declared.get(0), data.get(0), k);
+            Map<String, Tensor> rest = new java.util.HashMap<>();
+            for (int i = 1; i < declared.size(); i++) {
+                rest.put(declared.get(i).name(), sample(declared.get(i), data.get(i), k));
+            }
             Consumer<SampleTaps> sink = taps;
-            Emulator.Step step = emulator.step(new Tensor(sample, one), sink != null);
+            Emulator.Step step = emulator.feeding(rest).step(first, sink != null);
             if (sink != null) {
                 sink.accept(new SampleTaps(nextTapIndex(), step.taps()));
             }
             now.add(step.nodes(), step.floatClass(), step.fixedClass(), -1);
-            outputs.add(step.fixedOutput());
+            outputs.add(names.stream().map(o -> step.fixedOutputs().get(o)).toList());
         }
         record(now);
-        int outSize = outputs.get(0).data().length;
-        float[] out = new float[batch * outSize];
-        for (int i = 0; i < batch; i++) {
-            System.arraycopy(outputs.get(i).data(), 0, out, i * outSize, outSize);
+        NDManager manager = inputs.head().getManager();
+        NDList out = new NDList();
+        for (int o = 0; o < names.size(); o++) {
+            io.cnv2.ir.Shape one = outputs.get(0).get(o).shape();
+            int size = one.size();
+            float[] all = new float[batch * size];
+            for (int k = 0; k < batch; k++) {
+                System.arraycopy(outputs.get(k).get(o).data(), 0, all, k * size, size);
+            }
+            out.add(manager.create(all, new Shape(batched(one.dims(), batch))));
         }
-        long[] outDims = outputShape(dims, batch, per, outputs.get(0).shape());
-        NDManager manager = x.getManager();
-        return new NDList(manager.create(out, new Shape(outDims)));
+        return out;
     }
 
     /**
-     * The output shape: a batched input gives [batch, output without its batch dimension]; an
-     * unbatched one (the sample's own shape minus the leading 1) gives the output's shape
-     * minus its leading 1.
+     * The samples an input holds: 1 when it has exactly its declared shape; N for [N, rest] when the
+     * declared shape is [1, rest] (a batch dimension of 1); otherwise a user error naming both shapes.
      */
-    private static long[] outputShape(long[] inputDims, int batch, int per, io.cnv2.ir.Shape out) {
-        int[] o = out.dims();
-        int from = o.length > 1 && o[0] == 1 ? 1 : 0;
-        boolean batched = inputDims.length > 0 && inputDims[0] == batch && (batch > 1 || inputDims.length > 1
-                && product(inputDims, 1) == per);
-        long[] d = new long[o.length - from + (batched ? 1 : 0)];
-        int j = 0;
-        if (batched) {
-            d[j++] = batch;
+    private int samplesIn(io.cnv2.ir.Input in, long[] got) {
+        int[] want = in.shape().dims();
+        boolean same = got.length == want.length;
+        for (int i = 0; same && i < want.length; i++) {
+            same = got[i] == want[i];
         }
-        for (int i = from; i < o.length; i++) {
-            d[j++] = o[i];
+        if (same) {
+            return 1;
         }
-        return d;
+        boolean batchable = want.length >= 1 && want[0] == 1 && got.length == want.length && got[0] >= 1
+                && got[0] <= Integer.MAX_VALUE;
+        for (int i = 1; batchable && i < want.length; i++) {
+            batchable = got[i] == want[i];
+        }
+        if (batchable) {
+            return (int) got[0];
+        }
+        String expected = want.length >= 1 && want[0] == 1
+                ? "(N" + java.util.Arrays.stream(want).skip(1).mapToObj(d -> ", " + d).reduce("", String::concat) + ")"
+                + " for N samples" : new Shape(java.util.Arrays.stream(want).asLongStream().toArray()).toString();
+        throw new BadInputException("CNV2 engine: model " + modelName + ", input '" + in.name() + "': expected shape "
+                + expected + ", got " + new Shape(got) + (got.length != want.length ? " (rank " + got.length
+                + " where the model declares rank " + want.length + ")" : ""));
     }
 
-    private static long product(long[] d, int from) {
-        long p = 1;
-        for (int i = from; i < d.length; i++) {
-            p *= d[i];
+    /** Sample k of an input holding N samples of its declared shape. */
+    private static Tensor sample(io.cnv2.ir.Input in, float[] all, int k) {
+        int per = in.shape().size();
+        float[] one = new float[per];
+        System.arraycopy(all, k * per, one, 0, per);
+        return new Tensor(in.shape(), one);
+    }
+
+    /** An output's shape for N samples: N in place of a leading 1, else stacked when N > 1. */
+    private static long[] batched(int[] dims, int batch) {
+        long[] d = java.util.Arrays.stream(dims).asLongStream().toArray();
+        if (batch == 1) {
+            return d;
         }
-        return p;
+        if (d.length >= 1 && d[0] == 1) {
+            d[0] = batch;
+            return d;
+        }
+        long[] stacked = new long[d.length + 1];
+        stacked[0] = batch;
+        System.arraycopy(d, 0, stacked, 1, d.length);
+        return stacked;
+    }
+
+    private static String describe(List<io.cnv2.ir.Input> inputs) {
+        return inputs.stream().map(i -> i.name() + " " + i.shape()).toList().toString();
     }
 
     private synchronized long nextTapIndex() {
@@ -167,8 +217,9 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
     @Override
     public PairList<String, Shape> describeInput() {
         PairList<String, Shape> in = new PairList<>();
-        var i = emulator.network().inputs().get(0);
-        in.add(i.name(), new Shape(java.util.Arrays.stream(i.shape().dims()).asLongStream().toArray()));
+        for (var i : emulator.network().inputs()) {
+            in.add(i.name(), new Shape(java.util.Arrays.stream(i.shape().dims()).asLongStream().toArray()));
+        }
         return in;
     }
 
