@@ -53,12 +53,34 @@ public class Cnv2Model extends BaseModel {
             Network net = Pruning.magnitude(trained == null ? ModelLoader.load(file, o.imports())
                     : blockNetwork(trained, prefix, o), run.prune(), run.pruneScope().equals("global"));
             Thresholds.checkLayers(run, net, file.toString());
-            Calibration cal = ConfigFiles.loadCalibration(o.calibration());
-            Emulator emulator = Emulator.of(net, cfg.machine(), run, cal, cfg.energy());
-            block = new Cnv2SymbolBlock(emulator, file.getFileName().toString());
+            Cnv2SymbolBlock.Parts parts = new Cnv2SymbolBlock.Parts(net, cfg.machine(), run, cfg.energy());
+            Calibration cal = o.calibration() != null ? ConfigFiles.loadCalibration(o.calibration())
+                    : o.calibrationData() != null ? profile(net, o.calibrationData(), o.calibrationSamples()) : null;
+            block = new Cnv2SymbolBlock(parts, cal, file.getFileName().toString());
         } catch (BadInputException e) {
             throw new MalformedModelException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * Formats profiled at load on the first {@code n} inputs of a dataset folder (CNV2-MODEL.md
+     * section 2: the calibration set), read for the model's first input as the command line's
+     * {@code --dataset} reads them.
+     */
+    private static Calibration profile(Network net, Path folder, int n) {
+        io.cnv2.ir.Input in = net.inputs().get(0);
+        if (net.inputs().size() > 1) {
+            throw new BadInputException("CNV2 engine, model option 'calibrationData': model has " + net.inputs().size()
+                    + " inputs; a folder gives the first only: profile from Java (Cnv2SymbolBlock.profile)");
+        }
+        io.cnv2.data.Dataset ds = io.cnv2.data.ImageFolder.looksLikeOne(folder)
+                ? new io.cnv2.data.ImageFolder(folder, in.shape(), null)
+                : io.cnv2.data.FashionMnist.testSet(folder, folder.getFileName().toString());
+        var samples = ds.samples(n).stream().map(s -> java.util.Map.of(in.name(), s.input())).toList();
+        if (samples.isEmpty()) {
+            throw new BadInputException("CNV2 engine, model option 'calibrationData': folder " + folder + " holds no input");
+        }
+        return io.cnv2.exec.Calibrator.profile(net, samples, samples.size() + " input(s) of " + folder);
     }
 
     /**

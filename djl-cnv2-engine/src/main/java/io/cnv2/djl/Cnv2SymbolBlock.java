@@ -31,17 +31,30 @@ import java.util.function.Consumer;
  * {@link #resetStatistics()} was called.
  */
 public class Cnv2SymbolBlock extends AbstractSymbolBlock {
-    private final Emulator emulator;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Cnv2SymbolBlock.class);
+
+    /** What the emulator is built from once the fixed-point formats are known. */
+    record Parts(io.cnv2.ir.Network net, io.cnv2.config.MachineConfig machine, io.cnv2.config.RunConfig run,
+                 io.cnv2.config.EnergyTable energy) {
+        Emulator with(io.cnv2.fixed.Calibration cal) {
+            return Emulator.of(net, machine, run, cal, energy);
+        }
+    }
+
+    private final Parts parts;
+    private volatile Emulator emulator;
     private final String modelName;
     private ReportBuilder total;
     private RunReport last;
     private volatile Consumer<SampleTaps> taps;
     private long tapped;
 
-    Cnv2SymbolBlock(Emulator emulator, String modelName) {
-        this.emulator = emulator;
+    /** A block whose formats are {@code calibration}, or, when it is null, profiled on the first batch it runs. */
+    Cnv2SymbolBlock(Parts parts, io.cnv2.fixed.Calibration calibration, String modelName) {
+        this.parts = parts;
         this.modelName = modelName;
-        this.total = emulator.newReport();
+        this.emulator = calibration == null ? null : parts.with(calibration);
+        this.total = emulator == null ? null : emulator.newReport();
     }
 
     /** The CNV2 block of {@code model} (a model loaded with the CNV2 engine, or a ZooModel wrapping one). */
@@ -54,9 +67,74 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
                 + "(its block is " + (b == null ? "absent" : b.getClass().getName()) + "); use optEngine(\"CNV2\")");
     }
 
-    /** The emulator this block runs: network, configuration and calibration. */
+    /**
+     * The emulator this block runs: network, configuration and calibration. A model loaded without
+     * a calibration has none until its first batch ran or {@link #profile} was called.
+     */
     public Emulator emulator() {
-        return emulator;
+        Emulator e = emulator;
+        if (e == null) {
+            throw new IllegalStateException("CNV2 engine: model " + modelName + " has no fixed-point formats yet: "
+                    + "they are profiled on the first batch it runs, or call profile(...)");
+        }
+        return e;
+    }
+
+    /** The fixed-point formats in use, or null before they were profiled. */
+    public io.cnv2.fixed.Calibration calibration() {
+        Emulator e = emulator;
+        return e == null ? null : e.calibration();
+    }
+
+    /**
+     * Profiles the fixed-point formats on {@code batches} (each as {@code predict} takes it: the
+     * model's inputs, N samples each), as the command line's calibration does (CNV2-MODEL.md
+     * section 2), and runs with them from now on; statistics start afresh. Returns the formats.
+     */
+    public synchronized io.cnv2.fixed.Calibration profile(List<NDList> batches, String source) {
+        List<Map<String, Tensor>> samples = new ArrayList<>();
+        for (NDList b : batches) {
+            samples.addAll(split(b));
+        }
+        if (samples.isEmpty()) {
+            throw new BadInputException("CNV2 engine: profiling the formats of " + modelName + " needs at least one sample");
+        }
+        io.cnv2.fixed.Calibration cal = io.cnv2.exec.Calibrator.profile(parts.net(), samples, source);
+        emulator = parts.with(cal);
+        total = emulator.newReport();
+        last = null;
+        return cal;
+    }
+
+    /**
+     * Writes the formats in use to {@code file} (the calibration file format; load it with
+     * {@code optOption("calibration", file)}): the same formats give the same bits on every run.
+     */
+    public void saveCalibration(java.nio.file.Path file) {
+        io.cnv2.fixed.Calibration cal = calibration();
+        if (cal == null) {
+            throw new IllegalStateException("CNV2 engine: model " + modelName + " has no formats to save yet");
+        }
+        io.cnv2.AtomicFiles.write(file, io.cnv2.config.Json.write(cal));
+    }
+
+    /** The formats, profiled on {@code first} (the first batch) when the model was loaded without them. */
+    private Emulator emulatorFor(List<Map<String, Tensor>> first) {
+        Emulator e = emulator;
+        if (e != null) {
+            return e;
+        }
+        synchronized (this) {
+            if (emulator == null) {
+                String source = "the first batch given to predict (" + first.size() + " sample(s))";
+                emulator = parts.with(io.cnv2.exec.Calibrator.profile(parts.net(), first, source));
+                total = emulator.newReport();
+                LOG.info("CNV2 engine: no calibration for {}; fixed-point formats profiled on {}. To pin them: "
+                        + "Cnv2SymbolBlock.of(model).saveCalibration(path), then optOption(\"calibration\", path); or "
+                        + "optOption(\"calibrationData\", folder) to profile on a dataset at load", modelName, source);
+            }
+            return emulator;
+        }
     }
 
     /**
@@ -71,34 +149,17 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
                                      PairList<String, Object> params) {
+        List<Map<String, Tensor>> samples = split(inputs);
+        Emulator emulator = emulatorFor(samples);
         List<io.cnv2.ir.Input> declared = emulator.network().inputs();
-        if (inputs.size() != declared.size()) {
-            throw new BadInputException("CNV2 engine: model " + modelName + " takes " + declared.size() + " input(s) "
-                    + describe(declared) + ", got " + inputs.size());
-        }
-        int batch = -1;
-        for (int i = 0; i < declared.size(); i++) {
-            int n = samplesIn(declared.get(i), inputs.get(i).getShape().getShape());
-            if (batch >= 0 && n != batch) {
-                throw new BadInputException("CNV2 engine: model " + modelName + ": input '" + declared.get(i).name()
-                        + "' holds " + n + " sample(s) where '" + declared.get(0).name() + "' holds " + batch);
-            }
-            batch = n;
-        }
-        List<float[]> data = new ArrayList<>();
-        for (NDArray x : inputs) {
-            data.add(x.getDataType() == DataType.FLOAT32 ? x.toFloatArray()
-                    : x.toType(DataType.FLOAT32, false).toFloatArray());
-        }
+        int batch = samples.size();
         ReportBuilder now = emulator.newReport();
         List<String> names = emulator.network().outputs();
         List<List<Tensor>> outputs = new ArrayList<>();
         for (int k = 0; k < batch; k++) {
-            Tensor first = sample(declared.get(0), data.get(0), k);
-            Map<String, Tensor> rest = new java.util.HashMap<>();
-            for (int i = 1; i < declared.size(); i++) {
-                rest.put(declared.get(i).name(), sample(declared.get(i), data.get(i), k));
-            }
+            Tensor first = samples.get(k).get(declared.get(0).name());
+            Map<String, Tensor> rest = new java.util.HashMap<>(samples.get(k));
+            rest.remove(declared.get(0).name());
             Consumer<SampleTaps> sink = taps;
             Emulator.Step step = emulator.feeding(rest).step(first, sink != null);
             if (sink != null) {
@@ -120,6 +181,41 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
             out.add(manager.create(all, new Shape(batched(one.dims(), batch))));
         }
         return out;
+    }
+
+    /**
+     * The batch as samples (every input's value per sample), after checking every input's shape;
+     * nothing runs when one is wrong.
+     */
+    private List<Map<String, Tensor>> split(NDList inputs) {
+        List<io.cnv2.ir.Input> declared = parts.net().inputs();
+        if (inputs.size() != declared.size()) {
+            throw new BadInputException("CNV2 engine: model " + modelName + " takes " + declared.size() + " input(s) "
+                    + describe(declared) + ", got " + inputs.size());
+        }
+        int batch = -1;
+        for (int i = 0; i < declared.size(); i++) {
+            int n = samplesIn(declared.get(i), inputs.get(i).getShape().getShape());
+            if (batch >= 0 && n != batch) {
+                throw new BadInputException("CNV2 engine: model " + modelName + ": input '" + declared.get(i).name()
+                        + "' holds " + n + " sample(s) where '" + declared.get(0).name() + "' holds " + batch);
+            }
+            batch = n;
+        }
+        List<float[]> data = new ArrayList<>();
+        for (NDArray x : inputs) {
+            data.add(x.getDataType() == DataType.FLOAT32 ? x.toFloatArray()
+                    : x.toType(DataType.FLOAT32, false).toFloatArray());
+        }
+        List<Map<String, Tensor>> samples = new ArrayList<>(batch);
+        for (int k = 0; k < batch; k++) {
+            Map<String, Tensor> m = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < declared.size(); i++) {
+                m.put(declared.get(i).name(), sample(declared.get(i), data.get(i), k));
+            }
+            samples.add(m);
+        }
+        return samples;
     }
 
     /**
@@ -206,18 +302,18 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
 
     /** Statistics of every sample run since loading or {@link #resetStatistics()}. */
     public synchronized RunReport total() {
-        return emulator.report(total, modelName, "DJL inputs", List.of());
+        return emulator().report(total, modelName, "DJL inputs", List.of());
     }
 
     public synchronized void resetStatistics() {
-        total = emulator.newReport();
+        total = emulator == null ? null : emulator.newReport();
         last = null;
     }
 
     @Override
     public PairList<String, Shape> describeInput() {
         PairList<String, Shape> in = new PairList<>();
-        for (var i : emulator.network().inputs()) {
+        for (var i : parts.net().inputs()) {
             in.add(i.name(), new Shape(java.util.Arrays.stream(i.shape().dims()).asLongStream().toArray()));
         }
         return in;

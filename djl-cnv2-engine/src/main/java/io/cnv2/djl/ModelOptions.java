@@ -18,9 +18,13 @@ import java.util.Set;
  * <ul>
  *   <li>{@code config}: machine and run configuration file; default {@code <model>.cnv2.json}
  *       next to the model when it exists;</li>
- *   <li>{@code calibration}: fixed-point formats file ({@code ./cnv2 run --save-calibration});
- *       default {@code <file>.calibration.json}, else {@code <model>.calibration.json}, next to the
- *       model; required;</li>
+ *   <li>{@code calibration}: fixed-point formats file ({@code ./cnv2 run --save-calibration} or
+ *       {@code Cnv2SymbolBlock.saveCalibration}); default {@code <file>.calibration.json}, else
+ *       {@code <model>.calibration.json}, next to the model; without one the formats are profiled
+ *       on {@code calibrationData} at load, else on the first batch the model runs;</li>
+ *   <li>{@code calibrationData}: a folder of inputs to profile the formats on at load (IDX files, or
+ *       one sub-folder of images per class, as {@code --dataset}); {@code calibrationSamples}: how
+ *       many of them (default 100);</li>
  *   <li>{@code arch}, {@code impl}, {@code threads}, {@code threshold}, {@code thresholds}
  *       (file), {@code dense} (comma-separated layers), {@code encoding}, {@code detect},
  *       {@code weightSkip}, {@code prune}, {@code timing} (isca2016 or ideal), {@code preset} (cnv2 or
@@ -28,8 +32,9 @@ import java.util.Set;
  *   <li>{@code inputShape}: for models with symbolic input dimensions, e.g. {@code x=1,3,48,192}.</li>
  * </ul>
  */
-record ModelOptions(Path config, Path calibration, Overrides overrides, ImportOptions imports) {
-    static final Set<String> KNOWN = Set.of("config", "calibration", "arch", "impl", "threads", "threshold",
+record ModelOptions(Path config, Path calibration, Path calibrationData, int calibrationSamples, Overrides overrides,
+                    ImportOptions imports) {
+    static final Set<String> KNOWN = Set.of("config", "calibration", "calibrationData", "calibrationSamples", "arch", "impl", "threads", "threshold",
             "thresholds", "dense", "inputShape", "encoding", "detect", "weightSkip", "prune",
             "pruneScope", "timing", "preset");
 
@@ -45,7 +50,18 @@ record ModelOptions(Path config, Path calibration, Overrides overrides, ImportOp
         // <file>.calibration.json first, then <model>.calibration.json
         Path calibration = Files.isRegularFile(modelDir.resolve(fileName + ".calibration.json")) && !o.containsKey("calibration")
                 ? modelDir.resolve(fileName + ".calibration.json")
-                : path(o, "calibration", modelDir, modelName + ".calibration.json", true);
+                : path(o, "calibration", modelDir, modelName + ".calibration.json", false);
+        Path data = null;
+        if (o.containsKey("calibrationData")) {
+            data = Path.of(string(o, "calibrationData"));
+            if (!Files.isDirectory(data)) {
+                throw bad("calibrationData", "folder " + data + " does not exist");
+            }
+        }
+        int samples = o.containsKey("calibrationSamples") ? integer(o, "calibrationSamples") : 100;
+        if (samples < 1) {
+            throw bad("calibrationSamples", "must be >= 1, got " + samples);
+        }
         Integer threads = o.containsKey("threads") ? integer(o, "threads") : null;
         Double threshold = o.containsKey("threshold") ? number(o, "threshold") : null;
         if (threshold != null && (threshold < 0 || threshold.isNaN())) {
@@ -60,7 +76,7 @@ record ModelOptions(Path config, Path calibration, Overrides overrides, ImportOp
                 dense, optional(o, "encoding"), optional(o, "detect"), optional(o, "weightSkip"), prune,
                 optional(o, "pruneScope"), optional(o, "timing"), optional(o, "preset"));
         ImportOptions imports = o.containsKey("inputShape") ? shapes(o) : ImportOptions.DEFAULT;
-        return new ModelOptions(config, calibration, overrides, imports);
+        return new ModelOptions(config, calibration, data, samples, overrides, imports);
     }
 
     private static Path path(Map<String, ?> o, String key, Path dir, String fallback, boolean required) {

@@ -178,15 +178,58 @@ class Cnv2EngineTest {
     }
 
     @Test
-    void missingCalibrationAndUnknownOptionsAreNamedInTheError(@TempDir Path tmp) throws Exception {
+    void aModelWithoutCalibrationProfilesItsFirstBatchAndASavedCalibrationGivesTheSameBits(@TempDir Path tmp)
+            throws Exception {
         Path bare = tmp.resolve("net.onnx");
         Files.copy(MODEL, bare);
+        List<Sample> samples = samples(24);
+        float[] first = new float[16 * 784];
+        for (int i = 0; i < 16; i++) {
+            System.arraycopy(samples.get(i).input().data(), 0, first, i * 784, 784);
+        }
+        Path saved = tmp.resolve("formats.json");
+        List<float[]> outputs = new java.util.ArrayList<>();
+        try (ZooModel<NDList, NDList> model = Criteria.builder().setTypes(NDList.class, NDList.class)
+                .optModelPath(bare).optEngine("CNV2").optTranslator(new NoopTranslator()).build().loadModel();
+             Predictor<NDList, NDList> p = model.newPredictor(); NDManager m = NDManager.newBaseManager("CNV2")) {
+            Cnv2SymbolBlock block = Cnv2SymbolBlock.of(model);
+            assertEquals(null, block.calibration(), "no formats before the first batch");
+            p.predict(new NDList(m.create(first, new Shape(16, 1, 28, 28))));
+            assertTrue(block.calibration().source().contains("first batch") && block.calibration().source()
+                    .contains("16 sample(s)"), block.calibration().source());
+            assertEquals(16, block.lastRun().images());
+            block.saveCalibration(saved);
+            for (int i = 16; i < 24; i++) {
+                outputs.add(p.predict(new NDList(m.create(samples.get(i).input().data(), new Shape(1, 1, 28, 28))))
+                        .singletonOrThrow().toFloatArray());
+            }
+        }
+        try (ZooModel<NDList, NDList> model = Criteria.builder().setTypes(NDList.class, NDList.class)
+                .optModelPath(bare).optEngine("CNV2").optOption("calibration", saved.toString())
+                .optTranslator(new NoopTranslator()).build().loadModel();
+             Predictor<NDList, NDList> p = model.newPredictor(); NDManager m = NDManager.newBaseManager("CNV2")) {
+            for (int i = 16; i < 24; i++) {
+                assertArrayEquals(outputs.get(i - 16), p.predict(new NDList(m.create(samples.get(i).input().data(),
+                        new Shape(1, 1, 28, 28)))).singletonOrThrow().toFloatArray(), "sample " + i);
+            }
+        }
+        // a dataset folder profiles at load (the shipped IDX sample, 50 images); profile() does it from Java
+        try (ZooModel<NDList, NDList> model = Criteria.builder().setTypes(NDList.class, NDList.class)
+                .optModelPath(bare).optEngine("CNV2")
+                .optOption("calibrationData", ShippedModels.fashionMnistSampleDir().toString())
+                .optOption("calibrationSamples", "50").optTranslator(new NoopTranslator()).build().loadModel();
+             NDManager m = NDManager.newBaseManager("CNV2")) {
+            Cnv2SymbolBlock block = Cnv2SymbolBlock.of(model);
+            assertTrue(block.calibration().source().startsWith("50 input(s) of "), block.calibration().source());
+            var again = block.profile(List.of(new NDList(m.create(first, new Shape(16, 1, 28, 28)))), "java");
+            assertEquals("java", again.source());
+            assertEquals(block.calibration(), again);
+        }
+    }
+
+    @Test
+    void unknownOptionsAreNamedInTheError(@TempDir Path tmp) throws Exception {
         MalformedModelException e = assertThrows(MalformedModelException.class, () -> Criteria.builder()
-                .setTypes(NDList.class, NDList.class).optModelPath(bare).optEngine("CNV2")
-                .optTranslator(new NoopTranslator()).build().loadModel());
-        assertTrue(e.getMessage().contains("'calibration'") && e.getMessage().contains("net.calibration.json"),
-                e.getMessage());
-        e = assertThrows(MalformedModelException.class, () -> Criteria.builder()
                 .setTypes(NDList.class, NDList.class).optModelPath(MODEL).optEngine("CNV2")
                 .optOption("treshold", "0.1").optTranslator(new NoopTranslator()).build().loadModel());
         assertTrue(e.getMessage().contains("'treshold'") && e.getMessage().contains("unknown option"), e.getMessage());
