@@ -104,6 +104,13 @@ public class Cnv2Model extends BaseModel {
         return BlockImporter.toNetwork(modelName, b, shape, params.getNDManager());
     }
 
+    /** DJL's predictor with the accelerator's figures added to its Metrics ({@link Cnv2Predictor}). */
+    @Override
+    public <I, O> ai.djl.inference.Predictor<I, O> newPredictor(ai.djl.translate.Translator<I, O> translator,
+                                                                ai.djl.Device device) {
+        return new Cnv2Predictor<>(this, translator, device);
+    }
+
     /** The PyTorch model holding a block model's parameters, closed with this one. */
     private Model parameterModel;
 

@@ -290,9 +290,18 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
         this.taps = sink;
     }
 
+    /** The report of the last forward call made on this thread (a predictor's own batch). */
+    private final ThreadLocal<RunReport> lastHere = new ThreadLocal<>();
+
     private synchronized void record(ReportBuilder now) {
         last = emulator.report(now, modelName, "DJL inputs", List.of());
+        lastHere.set(last);
         total.merge(now);
+    }
+
+    /** Statistics of the last {@code forward} made on the calling thread (what a predictor just ran). */
+    RunReport lastRunOnThisThread() {
+        return lastHere.get();
     }
 
     /** Statistics of the last {@code forward} (all samples of its batch); null before the first. */

@@ -99,6 +99,29 @@ class EngineShapeRulesTest {
     }
 
     @Test
+    void aPredictorWithMetricsGetsTheAcceleratorsFiguresOfEveryPrediction() throws Exception {
+        List<Sample> samples = FashionMnist.testSet(ShippedModels.fashionMnistSampleDir(), "sample").load(3);
+        try (ZooModel<NDList, NDList> model = load(); Predictor<NDList, NDList> p = model.newPredictor();
+             NDManager m = NDManager.newBaseManager("CNV2")) {
+            ai.djl.metric.Metrics metrics = new ai.djl.metric.Metrics();
+            p.setMetrics(metrics);
+            long cycles = 0;
+            for (Sample s : samples) {
+                p.predict(new NDList(m.create(s.input().data(), new Shape(1, 1, 28, 28))));
+                cycles += Cnv2SymbolBlock.of(model).lastRun().totals().cycles();
+            }
+            List<ai.djl.metric.Metric> got = metrics.getMetric("cnv2.cycles");
+            assertEquals(3, got.size(), "one per prediction");
+            assertEquals(cycles, got.stream().mapToLong(x -> x.getValue().longValue()).sum());
+            assertEquals(Cnv2SymbolBlock.of(model).lastRun().totals().speedup(),
+                    metrics.getMetric("cnv2.speedup").get(2).getValue().doubleValue());
+            double eff = metrics.getMetric("cnv2.effectualFraction").get(0).getValue().doubleValue();
+            assertTrue(eff > 0.05 && eff < 0.95, "a fraction: " + eff);
+            assertTrue(metrics.hasMetric("Inference"), "DJL's own timings stay");
+        }
+    }
+
+    @Test
     void anRgbImageThroughTheStandardTranslatorIsRefusedNamingTheShapes() throws Exception {
         Criteria<Image, Classifications> criteria = Criteria.builder().setTypes(Image.class, Classifications.class)
                 .optModelPath(MODEL).optEngine("CNV2")
