@@ -40,8 +40,14 @@ public class Cnv2Model extends BaseModel {
         this.dataType = DataType.FLOAT32;
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Cnv2Model.class);
+    private static final java.util.concurrent.atomic.AtomicBoolean TOLD = new java.util.concurrent.atomic.AtomicBoolean();
+
     @Override
     public void load(Path modelPath, String prefix, Map<String, ?> options) throws IOException, MalformedModelException {
+        if (!io.cnv2.Simd.present() && TOLD.compareAndSet(false, true)) {
+            LOG.warn("CNV2 engine: {}", io.cnv2.Simd.notice()); // once per JVM, at the first load
+        }
         setModelDir(modelPath);
         wasLoaded = true;
         Block trained = block;

@@ -5,9 +5,6 @@ import io.cnv2.hw.QLayer;
 import io.cnv2.fixed.Fixed;
 import io.cnv2.fixed.QTensor;
 import io.cnv2.ir.Shape;
-import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * What every accelerator model does once a filter's sum over its window is complete
@@ -16,7 +13,6 @@ import jdk.incubator.vector.VectorSpecies;
  * Shared by the reference and fast paths of every model so they cannot differ here.
  */
 public final class OutputStage implements WindowSums.Sink {
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     private final QLayer layer;
     private final int accumulatorBits;
     private final long[] alignedBias;
@@ -82,37 +78,19 @@ public final class OutputStage implements WindowSums.Sink {
             WindowSums.Sink.super.putBlock(sums, from, stride, positions, k0, count);
             return;
         }
-        int v = D.length();
-        double scale = Math.scalb(1.0, -s);
-        DoubleVector half = DoubleVector.broadcast(D, Math.scalb(1.0, -(s + 1)));
-        DoubleVector magic = DoubleVector.broadcast(D, RINT_MAGIC);
-        DoubleVector lo = DoubleVector.broadcast(D, Fixed.MIN);
-        DoubleVector hi = DoubleVector.broadcast(D, Fixed.MAX);
-        double[] lane = new double[v];
-        long saturated = 0;
-        int k = 0;
-        for (; k + v <= count; k += v) {
-            DoubleVector bias = DoubleVector.fromArray(D, biasAsDouble, k0 + k);
-            for (int p = 0; p < positions; p++) {
-                DoubleVector y = DoubleVector.fromArray(D, sums, from + p * stride + k).add(bias).mul(scale);
-                DoubleVector r = y.add(half).add(magic).sub(magic);
-                DoubleVector c = r.max(lo).min(hi);
-                saturated += c.compare(VectorOperators.NE, r).trueCount();
-                c.intoArray(lane, 0);
-                int index = (k0 + k) * positions + p;
-                for (int i = 0; i < v; i++, index += positions) {
-                    out[index] = (short) lane[i];
-                }
-            }
+        if (!io.cnv2.Simd.enabled()) {
+            WindowSums.Sink.super.putBlock(sums, from, stride, positions, k0, count);
+            return;
         }
+        long[] done = OutputStageSimd.finish(sums, from, stride, positions, k0, count, s, biasAsDouble, out);
+        long saturated = done[0];
+        int k = (int) done[1];
         saturations += saturated;
         if (k < count) {
             WindowSums.Sink.super.putBlock(sums, from + k, stride, positions, k0 + k, count - k);
         }
     }
 
-    /** 1.5 * 2^52: adding and subtracting it rounds a double of magnitude below 2^51 to an integer, ties to even. */
-    private static final double RINT_MAGIC = 0x1.8p52;
 
     /**
      * True when no sum of this layer plus its bias can leave the accumulator's range, so

@@ -6,8 +6,6 @@ import io.cnv2.ir.ConvGeometry;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
-import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Exact window sums of a conv or fully connected layer, fast, by the rule Cnvlutin itself is
@@ -27,11 +25,10 @@ import jdk.incubator.vector.VectorSpecies;
  * take a scalar long path.
  */
 public final class WindowSums {
-    private static final VectorSpecies<Double> V = DoubleVector.SPECIES_PREFERRED;
     /** Largest fan-in for which double sums of 16-bit products are exact: fanIn * 2^30 < 2^53. */
     public static final int EXACT_DOUBLE_FAN_IN = (1 << 23) - 1;
-    /** Filters per block: eight vector accumulators. */
-    public static final int NB = 8 * V.length();
+    /** Filters per block: eight vector accumulators (32 filters on the scalar path). */
+    public static final int NB = io.cnv2.Simd.enabled() ? WindowSumsSimd.BLOCK : 32;
     /** Channels per chunk: a chunk's weights for one kernel row of three taps and one block are 24 KiB. */
     private static final int CC = 32;
     /** Bytes of weights a (block, chunk, taps) slice may hold so that it stays in the 32 KiB L1. */
@@ -249,42 +246,24 @@ public final class WindowSums {
 
     /**
      * acc[o .. o + NB) += sum over pairs j0..j1 of value * the block's weights for the pair's
-     * channel; the eight sums stay in registers over the loop (a method of its own so that the
-     * compiler keeps the vectors unboxed).
+     * channel: eight vectors at a time with the Vector API ({@link WindowSumsSimd}), else a plain
+     * fused multiply-add per filter, the same exact integers.
      */
     private static void tap(double[] values, int[] codes, int j0, int j1, double[] w, int wt, double[] acc, int o) {
         if (j0 == j1) {
             return;
         }
-        int v = V.length();
-        DoubleVector s0 = DoubleVector.fromArray(V, acc, o);
-        DoubleVector s1 = DoubleVector.fromArray(V, acc, o + v);
-        DoubleVector s2 = DoubleVector.fromArray(V, acc, o + 2 * v);
-        DoubleVector s3 = DoubleVector.fromArray(V, acc, o + 3 * v);
-        DoubleVector s4 = DoubleVector.fromArray(V, acc, o + 4 * v);
-        DoubleVector s5 = DoubleVector.fromArray(V, acc, o + 5 * v);
-        DoubleVector s6 = DoubleVector.fromArray(V, acc, o + 6 * v);
-        DoubleVector s7 = DoubleVector.fromArray(V, acc, o + 7 * v);
-        for (int j = j0; j < j1; j++) {
-            DoubleVector u = DoubleVector.broadcast(V, values[j]);
-            int wi = wt + codes[j];
-            s0 = u.fma(DoubleVector.fromArray(V, w, wi), s0);
-            s1 = u.fma(DoubleVector.fromArray(V, w, wi + v), s1);
-            s2 = u.fma(DoubleVector.fromArray(V, w, wi + 2 * v), s2);
-            s3 = u.fma(DoubleVector.fromArray(V, w, wi + 3 * v), s3);
-            s4 = u.fma(DoubleVector.fromArray(V, w, wi + 4 * v), s4);
-            s5 = u.fma(DoubleVector.fromArray(V, w, wi + 5 * v), s5);
-            s6 = u.fma(DoubleVector.fromArray(V, w, wi + 6 * v), s6);
-            s7 = u.fma(DoubleVector.fromArray(V, w, wi + 7 * v), s7);
+        if (io.cnv2.Simd.enabled() && NB == WindowSumsSimd.BLOCK) {
+            WindowSumsSimd.tap(values, codes, j0, j1, w, wt, acc, o);
+            return;
         }
-        s0.intoArray(acc, o);
-        s1.intoArray(acc, o + v);
-        s2.intoArray(acc, o + 2 * v);
-        s3.intoArray(acc, o + 3 * v);
-        s4.intoArray(acc, o + 4 * v);
-        s5.intoArray(acc, o + 5 * v);
-        s6.intoArray(acc, o + 6 * v);
-        s7.intoArray(acc, o + 7 * v);
+        for (int j = j0; j < j1; j++) {
+            double u = values[j];
+            int wi = wt + codes[j];
+            for (int i = 0; i < NB; i++) {
+                acc[o + i] = Math.fma(u, w[wi + i], acc[o + i]);
+            }
+        }
     }
 
     /** Plain long arithmetic for fan-ins too large for exact double sums. */

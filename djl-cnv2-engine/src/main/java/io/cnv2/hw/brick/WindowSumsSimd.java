@@ -1,0 +1,54 @@
+package io.cnv2.hw.brick;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector inner loop of {@link WindowSums}; loaded only when {@link io.cnv2.Simd#enabled()}
+ * (a JVM without the Vector API module never touches this class).
+ */
+final class WindowSumsSimd {
+    private static final VectorSpecies<Double> V = DoubleVector.SPECIES_PREFERRED;
+    /** Filters per block: eight vector accumulators. */
+    static final int BLOCK = 8 * V.length();
+
+    private WindowSumsSimd() {
+    }
+
+    /**
+     * acc[o .. o + NB) += sum over pairs j0..j1 of value * the block's weights for the pair's
+     * channel; the eight sums stay in registers over the loop (a method of its own so that the
+     * compiler keeps the vectors unboxed).
+     */
+    static void tap(double[] values, int[] codes, int j0, int j1, double[] w, int wt, double[] acc, int o) {
+        int v = V.length();
+        DoubleVector s0 = DoubleVector.fromArray(V, acc, o);
+        DoubleVector s1 = DoubleVector.fromArray(V, acc, o + v);
+        DoubleVector s2 = DoubleVector.fromArray(V, acc, o + 2 * v);
+        DoubleVector s3 = DoubleVector.fromArray(V, acc, o + 3 * v);
+        DoubleVector s4 = DoubleVector.fromArray(V, acc, o + 4 * v);
+        DoubleVector s5 = DoubleVector.fromArray(V, acc, o + 5 * v);
+        DoubleVector s6 = DoubleVector.fromArray(V, acc, o + 6 * v);
+        DoubleVector s7 = DoubleVector.fromArray(V, acc, o + 7 * v);
+        for (int j = j0; j < j1; j++) {
+            DoubleVector u = DoubleVector.broadcast(V, values[j]);
+            int wi = wt + codes[j];
+            s0 = u.fma(DoubleVector.fromArray(V, w, wi), s0);
+            s1 = u.fma(DoubleVector.fromArray(V, w, wi + v), s1);
+            s2 = u.fma(DoubleVector.fromArray(V, w, wi + 2 * v), s2);
+            s3 = u.fma(DoubleVector.fromArray(V, w, wi + 3 * v), s3);
+            s4 = u.fma(DoubleVector.fromArray(V, w, wi + 4 * v), s4);
+            s5 = u.fma(DoubleVector.fromArray(V, w, wi + 5 * v), s5);
+            s6 = u.fma(DoubleVector.fromArray(V, w, wi + 6 * v), s6);
+            s7 = u.fma(DoubleVector.fromArray(V, w, wi + 7 * v), s7);
+        }
+        s0.intoArray(acc, o);
+        s1.intoArray(acc, o + v);
+        s2.intoArray(acc, o + 2 * v);
+        s3.intoArray(acc, o + 3 * v);
+        s4.intoArray(acc, o + 4 * v);
+        s5.intoArray(acc, o + 5 * v);
+        s6.intoArray(acc, o + 6 * v);
+        s7.intoArray(acc, o + 7 * v);
+    }
+}
