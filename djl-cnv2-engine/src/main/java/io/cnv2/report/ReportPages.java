@@ -73,7 +73,8 @@ public final class ReportPages {
         HtmlReport h = new HtmlReport("cnv2 sweep (" + s.mode() + "): " + model);
         List<HtmlReport.Curve> curves = new ArrayList<>();
         if (s.mode().equals("grid")) {
-            h.paragraph("Every accelerator layer at one threshold, each grid value, on " + dataset + ".");
+            h.paragraph("Every accelerator layer at one threshold, each grid value, on " + dataset + " (timing and "
+                    + "counting rules: the configuration below).");
             curves.add(new HtmlReport.Curve("one threshold for every layer", points(s.points()), true));
         } else {
             h.paragraph(String.format(Locale.ROOT, "Per-layer search on %s within a top-1 budget of %.2f points: "
@@ -112,7 +113,9 @@ public final class ReportPages {
         RunReport first = variants.values().iterator().next();
         HtmlReport h = new HtmlReport("cnv2 compare: " + first.model());
         h.paragraph(first.images() + " image(s) of " + first.dataset() + "; weights pruned to "
-                + Math.round(100 * first.run().prune()) + " % zeros.");
+                + Math.round(100 * first.run().prune()) + " % zeros; timing profiles: " + variants.values().stream()
+                .map(r -> r.run().timing()).distinct().toList() + " (every speedup is over DaDianNao under the "
+                + "variant's own profile); counting rules: preset " + first.run().preset() + ".");
         List<String> names = new ArrayList<>(variants.keySet());
         h.bars("Speedup over DaDianNao", "speedup", names,
                 List.of(series("speedup", variants, r -> r.totals().speedup())));

@@ -25,7 +25,7 @@ import java.util.List;
  * translator, and read the accelerator's per-layer statistics as records.
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -cp examples/target/cnv2-cli.jar io.cnv2.examples.DjlClassify [N]
+ * java -cp examples/target/cnv2-cli.jar io.cnv2.examples.DjlClassify [N]   (add --add-modules jdk.incubator.vector: faster)
  * </pre>
  */
 public final class DjlClassify {
