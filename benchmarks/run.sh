@@ -3,7 +3,7 @@
 # engine, float32) on ResNet-18-shaped layers, one thread each, in the same run; then the CNV
 # reference path against the fast one on one layer. Results: benchmarks/results/*.json and a
 # table (ms per layer, GMAC/s, ratio to libtorch) on standard output.
-#   bash benchmarks/run.sh            # full run (about 10 minutes on 2 cores)
+#   bash benchmarks/run.sh            # full run, both timing profiles (about 20 minutes on 2 cores)
 #   QUICK=1 bash benchmarks/run.sh    # one short iteration each, to check it works
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,5 +18,5 @@ ITER=(-wi 3 -i 5)
 java --add-modules jdk.incubator.vector -cp "$CP" org.openjdk.jmh.Main 'LayerBenchmark\.(dadnFast|cnvFast|libtorch)$' \
   "${ITER[@]}" -rf json -rff benchmarks/results/layers.json "$@" 2>&1 | grep -E '^(Benchmark|LayerBenchmark)'
 java --add-modules jdk.incubator.vector -cp "$CP" org.openjdk.jmh.Main 'LayerBenchmark\.(cnvFast|cnvReference)$' \
-  -p layer=layer4 -wi 1 -i 3 -rf json -rff benchmarks/results/reference.json 2>&1 | grep -E '^(Benchmark|LayerBenchmark)'
+  -p layer=layer4 -p timing=isca2016,ideal -wi 1 -i 3 -rf json -rff benchmarks/results/reference.json 2>&1 | grep -E '^(Benchmark|LayerBenchmark)'
 java -cp "$CP" io.cnv2.bench.Summary benchmarks/results/layers.json benchmarks/results/reference.json

@@ -57,6 +57,10 @@ public class LayerBenchmark {
     @Param({"0.5"})
     public double sparsity;
 
+    /** Timing profile of the CNV and DaDN paths (CNV2-MODEL.md 4a); the outputs are the same under both. */
+    @Param({"isca2016", "ideal"})
+    public String timing;
+
     private QLayer q;
     private QTensor input;
     private ConvGeometry g;
@@ -102,8 +106,8 @@ public class LayerBenchmark {
         Shape shape = fc ? new Shape(1, g.channels()) : new Shape(1, g.channels(), g.height(), g.width());
         input = new QTensor(shape, act, 8);
         MachineConfig m = MachineConfig.DEFAULT;
-        RunConfig run = RunConfig.DEFAULT.withArch("cnv");
-        dadn = new DaDianNaoFast(m);
+        RunConfig run = RunConfig.DEFAULT.withArch("cnv").withTiming(timing);
+        dadn = new DaDianNaoFast(m, run.withArch("dadn"));
         cnv = new CnvlutinFast(m, run);
         cnvReference = new CnvlutinReference(m, run);
 

@@ -22,25 +22,27 @@ public final class Summary {
         for (String file : args) {
             for (JsonNode r : new ObjectMapper().readTree(new File(file))) {
                 String method = r.get("benchmark").asText().replaceAll(".*\\.", "");
-                String layer = r.get("params").get("layer").asText();
+                JsonNode timing = r.get("params").get("timing");
+                // one row per layer and timing profile (CNV2-MODEL.md 4a); libtorch's time is the same for both
+                String layer = r.get("params").get("layer").asText() + (timing == null ? "" : "/" + timing.asText());
                 JsonNode m = r.get("primaryMetric");
                 byLayer.computeIfAbsent(layer, k -> new LinkedHashMap<>())
                         .put(method + (file.contains("reference") ? "@ref" : ""),
                                 new double[] {m.get("score").asDouble(), m.get("scoreError").asDouble()});
             }
         }
-        System.out.printf(Locale.ROOT, "%-8s %12s %12s %12s %12s %9s %9s %9s %10s %10s%n", "layer", "MACs",
+        System.out.printf(Locale.ROOT, "%-17s %12s %12s %12s %12s %9s %9s %9s %10s %10s%n", "layer/timing", "MACs",
                 "dadn ms", "cnv ms", "torch ms", "dadn GM/s", "cnv GM/s", "torch GM/s", "dadn/torch", "cnv/torch");
         for (var e : byLayer.entrySet()) {
             Map<String, double[]> m = e.getValue();
             if (!m.containsKey("libtorch")) {
                 continue;
             }
-            long macs = LayerBenchmark.geometry(e.getKey()).macs();
+            long macs = LayerBenchmark.geometry(e.getKey().replaceAll("/.*", "")).macs();
             double d = m.get("dadnFast")[0];
             double c = m.get("cnvFast")[0];
             double t = m.get("libtorch")[0];
-            System.out.printf(Locale.ROOT, "%-8s %,12d %12.3f %12.3f %12.3f %9.2f %9.2f %9.2f %10.2f %10.2f%n",
+            System.out.printf(Locale.ROOT, "%-17s %,12d %12.3f %12.3f %12.3f %9.2f %9.2f %9.2f %10.2f %10.2f%n",
                     e.getKey(), macs, d, c, t, gmacs(macs, d), gmacs(macs, c), gmacs(macs, t), d / t, c / t);
         }
         for (var e : byLayer.entrySet()) {
