@@ -46,20 +46,20 @@ public final class Isca2016Chunks {
         long cycles = 0;
         for (int group = 0; group < g.groups(); group++) {
             long[][][][] weights = skipWeights ? weights(layer, group, s, lanes, filtersPerPass, p) : null;
-            Pixels px = new Pixels(input, g, group, s.slice * lanes, t);
-            int[] offsets = new int[s.positions];
-            for (int q = 0; q < s.positions; q++) {
-                offsets[q] = (s.positionKy(q) * g.dilationY() * px.width + s.positionKx(q) * g.dilationX()) * px.words;
+            // lanes whose whole slice is padding channels (C' > C) only ever hold empty chunks
+            int real = Math.min(lanes, (g.channelsPerGroup() + s.slice - 1) / s.slice);
+            for (int l = real; l < lanes; l++) {
+                java.util.Arrays.fill(masks[l], 0);
+                java.util.Arrays.fill(empty[l], true);
+                java.util.Arrays.fill(work[l], 0);
             }
+            LanePlanes planes = new LanePlanes(input, g, group, s.slice, real, t, p.columnMajor());
             for (int oy = 0; oy < g.outY(); oy++) {
                 for (int ox = 0; ox < g.outX(); ox++) {
-                    int corner = (oy * g.strideY() * px.width + ox * g.strideX()) * px.words;
-                    for (int l = 0; l < lanes; l++) {
+                    for (int l = 0; l < real; l++) {
                         long[] st = stream[l];
                         Arrays.fill(st, 0);
-                        for (int q = 0; q < s.positions; q++) {
-                            Bits.copy(px.bits, corner + offsets[q], l * s.slice, st, q * s.slice, s.slice);
-                        }
+                        planes.stream(l, oy * g.strideY(), ox * g.strideX(), st);
                         for (int j = 0; j < s.chunks; j++) {
                             long a = Bits.get(st, 0, j * s.chunkValues, s.chunkLength(j));
                             masks[l][j] = a;
@@ -67,7 +67,7 @@ public final class Isca2016Chunks {
                         }
                     }
                     if (p.passesInner()) {
-                        for (int l = 0; l < lanes; l++) {
+                        for (int l = 0; l < real; l++) {
                             for (int j = 0; j < s.chunks; j++) {
                                 long sum = 0;
                                 for (int pass = 0; pass < passes; pass++) {
@@ -79,7 +79,7 @@ public final class Isca2016Chunks {
                         cycles += timer.cycles(work, empty, s.chunks, passes);
                     } else {
                         for (int pass = 0; pass < passes; pass++) {
-                            for (int l = 0; l < lanes; l++) {
+                            for (int l = 0; l < real; l++) {
                                 for (int j = 0; j < s.chunks; j++) {
                                     work[l][j] = work(masks[l][j], weights, pass, l, j);
                                 }
@@ -147,31 +147,72 @@ public final class Isca2016Chunks {
                 });
     }
 
-    /** Effectual bits of every channel (C' of them, a multiple of the lanes) of every pixel, on a zero-bordered grid. */
-    private static final class Pixels {
-        final int width;
-        final int words;
-        final long[] bits;
+    /**
+     * Each real lane's effectual bits on a zero-bordered grid, laid out so that one kernel column
+     * (stream order kx-ky-c) or row (ky-kx-c) of the lane's slice is one contiguous field: per
+     * lane and grid column x, the bits (y, channel of the slice) in that order (or per row y,
+     * (x, channel)). A lane's stream is then Kx (or Ky) field copies per window, one per kernel
+     * position only when the kernel is dilated across the field.
+     */
+    private static final class LanePlanes {
+        private final ConvGeometry g;
+        private final int slice;
+        private final boolean columnMajor;
+        private final int lines;
+        private final int along;
+        private final int words;
+        private final long[] bits;
 
-        Pixels(short[] in, ConvGeometry g, int group, int paddedChannels, Threshold t) {
+        LanePlanes(short[] in, ConvGeometry g, int group, int slice, int real, Threshold t, boolean columnMajor) {
+            this.g = g;
+            this.slice = slice;
+            this.columnMajor = columnMajor;
             int rows = Math.max(g.padTop() + g.height(),
                     (g.outY() - 1) * g.strideY() + (g.kernelY() - 1) * g.dilationY() + 1);
-            this.width = Math.max(g.padLeft() + g.width(),
+            int width = Math.max(g.padLeft() + g.width(),
                     (g.outX() - 1) * g.strideX() + (g.kernelX() - 1) * g.dilationX() + 1);
-            this.words = (paddedChannels + 63) >>> 6;
-            this.bits = new long[rows * width * words + 1];
+            this.lines = columnMajor ? width : rows;
+            this.along = columnMajor ? rows : width;
+            this.words = (along * slice + 63) >>> 6;
+            this.bits = new long[real * lines * words + 1];
             int plane = g.height() * g.width();
-            int c0 = group * g.channelsPerGroup();
-            for (int c = 0; c < g.channelsPerGroup(); c++) {
+            int cg = g.channelsPerGroup();
+            int c0 = group * cg;
+            for (int c = 0; c < Math.min(cg, real * slice); c++) {
+                int lane = c / slice;
+                int k = c % slice;
                 int base = (c0 + c) * plane;
-                long bit = 1L << (c & 63);
-                int word = c >>> 6;
                 for (int y = 0; y < g.height(); y++) {
-                    int dst = ((y + g.padTop()) * width + g.padLeft()) * words + word;
                     for (int x = 0; x < g.width(); x++) {
                         if (!t.ineffectual(in[base + y * g.width() + x])) {
-                            bits[dst + x * words] |= bit;
+                            int py = y + g.padTop();
+                            int px = x + g.padLeft();
+                            int line = columnMajor ? px : py;
+                            int pos = columnMajor ? py : px;
+                            int bit = pos * slice + k;
+                            bits[(lane * lines + line) * words + (bit >>> 6)] |= 1L << (bit & 63);
                         }
+                    }
+                }
+            }
+        }
+
+        /** Lane l's stream of the window whose corner on the grid is (y0, x0), ORed into {@code st} (cleared). */
+        void stream(int lane, int y0, int x0, long[] st) {
+            int outer = columnMajor ? g.kernelX() : g.kernelY();
+            int inner = columnMajor ? g.kernelY() : g.kernelX();
+            int step = columnMajor ? g.dilationX() : g.dilationY();
+            int innerStep = columnMajor ? g.dilationY() : g.dilationX();
+            int line0 = columnMajor ? x0 : y0;
+            int pos0 = columnMajor ? y0 : x0;
+            for (int o = 0; o < outer; o++) {
+                int base = (lane * lines + line0 + o * step) * words;
+                int to = o * inner * slice;
+                if (innerStep == 1) {
+                    Bits.copy(bits, base, pos0 * slice, st, to, inner * slice);
+                } else {
+                    for (int i = 0; i < inner; i++) {
+                        Bits.copy(bits, base, (pos0 + i * innerStep) * slice, st, to + i * slice, slice);
                     }
                 }
             }
