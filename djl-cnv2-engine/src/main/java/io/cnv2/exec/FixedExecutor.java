@@ -109,8 +109,8 @@ public final class FixedExecutor {
             Shape outShape = network.shape(n.output());
             int fo = formats.frac(n.output());
             if (n.isAcceleratorLayer()) {
-                hw = accelerator.run(layers.layer(n.name()), AcceleratorInput.of(n.op(), x));
-                out = AcceleratorInput.output(n.op(), hw.output(), outShape);
+                hw = accelerate(n, x, outShape);
+                out = hw.output();
                 sat[0] = hw.stats().outputSaturations();
             } else if (Placement.of(n) == Placement.HOST_FLOAT) {
                 Tensor f = n.op().apply(List.of(x.dequantize()));
@@ -135,6 +135,33 @@ public final class FixedExecutor {
             });
         }
         return new Result(outs, kept, stats);
+    }
+
+    /**
+     * An accelerator layer on its input. The accelerator takes one input at a time (a window
+     * sweep over one [1, C, H, W] map, CNV2-MODEL.md section 3), so a conv whose input carries a
+     * batch of N > 1 (a model declaring batch N) runs its N samples one after the other: the
+     * outputs are stacked along the batch, the statistics summed.
+     */
+    private LayerRun accelerate(Node n, QTensor x, Shape outShape) {
+        io.cnv2.hw.QLayer q = layers.layer(n.name());
+        int batch = x.shape().rank() == 4 && !(n.op() instanceof io.cnv2.ir.Dense) ? x.shape().dim(0) : 1;
+        if (batch == 1) {
+            LayerRun r = accelerator.run(q, AcceleratorInput.of(n.op(), x));
+            return new LayerRun(AcceleratorInput.output(n.op(), r.output(), outShape), r.stats());
+        }
+        int per = x.shape().size() / batch;
+        Shape one = Shape.of(1, x.shape().dim(1), x.shape().dim(2), x.shape().dim(3));
+        short[] out = new short[outShape.size()];
+        int outPer = outShape.size() / batch;
+        io.cnv2.hw.LayerStats sum = null;
+        for (int b = 0; b < batch; b++) {
+            short[] d = java.util.Arrays.copyOfRange(x.data(), b * per, (b + 1) * per);
+            LayerRun r = accelerator.run(q, AcceleratorInput.of(n.op(), new QTensor(one, d, x.frac())));
+            System.arraycopy(r.output().data(), 0, out, b * outPer, outPer);
+            sum = sum == null ? r.stats() : sum.plus(r.stats());
+        }
+        return new LayerRun(new QTensor(outShape, out, formats.frac(n.output())), sum);
     }
 
     /** A host graph in float on the host runtime; its outputs quantised to their formats (rule 1). */

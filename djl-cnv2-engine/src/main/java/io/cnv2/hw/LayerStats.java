@@ -26,6 +26,16 @@ public record LayerStats(long cycles, long baselineCycles, long macs, long outpu
                          long idleLaneCycles, long inputActivations, long effectualInputs, long thresholdedInputs,
                          long footprintBits, long rawFootprintBits) {
 
+    /** The statistics of two runs of the layer together (e.g. the samples of a batch): every count summed. */
+    public LayerStats plus(LayerStats o) {
+        return new LayerStats(cycles + o.cycles, baselineCycles + o.baselineCycles, macs + o.macs,
+                outputSaturations + o.outputSaturations, sbBitsRead + o.sbBitsRead, nmBitsRead + o.nmBitsRead,
+                nmBitsWritten + o.nmBitsWritten, effectualLaneCycles + o.effectualLaneCycles,
+                idleLaneCycles + o.idleLaneCycles, inputActivations + o.inputActivations,
+                effectualInputs + o.effectualInputs, thresholdedInputs + o.thresholdedInputs,
+                footprintBits + o.footprintBits, rawFootprintBits + o.rawFootprintBits);
+    }
+
     public double speedup() {
         return cycles == 0 ? 1.0 : (double) baselineCycles / cycles;
     }
