@@ -48,8 +48,7 @@ public final class DaDianNaoFast implements Accelerator {
     public LayerRun run(QLayer layer, QTensor input) {
         ConvGeometry g = layer.geometry();
         OutputStage outputs = new OutputStage(layer, machine.accumulatorBits()).finishAll(input.data());
-        long cycles = isca2016 == null ? DaDianNaoTiming.cycles(g, machine)
-                : Isca2016Dense.cycles(g, machine.neuronLanes(), machine.filtersPerPass(), isca2016);
+        long cycles = DaDianNaoTiming.cycles(g, machine, isca2016);
         Threshold zero = Threshold.zero(layer.inputFrac());
         long effectual = DaDianNaoTiming.passes(g, machine) * effectualPerPass(input.data(), g, zero);
         long[] in = zero.count(input.data());

@@ -51,9 +51,7 @@ abstract class SkippingAccelerator implements Accelerator {
      * is taken against (CNV2-MODEL.md section 4a: both under the same profile).
      */
     protected final long baselineCycles(io.cnv2.ir.ConvGeometry g) {
-        return run.usesIsca2016()
-                ? io.cnv2.hw.timing.Isca2016Dense.cycles(g, machine.neuronLanes(), machine.filtersPerPass(), run.isca2016())
-                : DaDianNaoTiming.cycles(g, machine);
+        return DaDianNaoTiming.cycles(g, machine, run.usesIsca2016() ? run.isca2016() : null);
     }
 
     /** A layer that skips what {@code t} calls ineffectual. */

@@ -26,6 +26,16 @@ public final class DaDianNaoTiming {
     }
 
     /**
+     * DaDN cycles of the whole layer under a timing profile: section 3's closed form for the ideal
+     * profile ({@code isca2016} null), section 4a rule 6 ({@link Isca2016Dense}) otherwise. The
+     * one place every design's baseline comes from, so speedups always compare like with like.
+     */
+    public static long cycles(ConvGeometry g, MachineConfig m, io.cnv2.config.Isca2016Profile isca2016) {
+        return isca2016 == null ? cycles(g, m)
+                : Isca2016Dense.cycles(g, m.neuronLanes(), m.filtersPerPass(), isca2016);
+    }
+
+    /**
      * Activation memory bits read: every brick of every window is fetched once per pass and
      * broadcast to all tiles.
      */
