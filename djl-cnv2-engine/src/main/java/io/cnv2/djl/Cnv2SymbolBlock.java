@@ -328,6 +328,19 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
         return in;
     }
 
+    /**
+     * The model's outputs with their shapes for one sample, as DJL's {@code Model.describeOutput()}
+     * gives them (a translator can size itself by them: the number of classes).
+     */
+    @Override
+    public PairList<String, Shape> describeOutput() {
+        PairList<String, Shape> out = new PairList<>();
+        for (String o : parts.net().outputs()) {
+            out.add(o, new Shape(java.util.Arrays.stream(parts.net().shape(o).dims()).asLongStream().toArray()));
+        }
+        return out;
+    }
+
     @Override
     public ParameterList getDirectParameters() {
         return new ParameterList();
