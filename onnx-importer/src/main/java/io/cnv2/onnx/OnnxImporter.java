@@ -40,14 +40,22 @@ public final class OnnxImporter implements ModelImporter {
 
     @Override
     public Network load(Path file, ImportOptions options) {
-        ModelProto model = parse(file);
+        return translate(file.toString(), parse(file), options);
+    }
+
+    /**
+     * The network of an ONNX model held in memory ({@code file} names it in messages), with ONNX
+     * Runtime running that model as its float reference: what {@link #load} does after parsing,
+     * for importers that translate another format to ONNX first (TorchScript).
+     */
+    public static Network translate(String file, ModelProto model, ImportOptions options) {
         int opset = opset(file, model);
         try {
             Network net = new GraphTranslator(file.toString(), model, opset, options).translate().foldBatchNorm();
             java.util.Map<String, io.cnv2.ir.Shape> shapes = new java.util.LinkedHashMap<>();
             net.inputs().forEach(i -> shapes.put(i.name(), i.shape()));
             // ONNX Runtime on the file itself is the float authority (docs/ARCHITECTURE.md)
-            return net.withFloatReference(new OrtFloatReference(file.toString(), model, shapes));
+            return net.withFloatReference(new OrtFloatReference(file, model, shapes));
         } catch (IrException e) {
             throw new BadInputException("model file " + file + ": " + e.getMessage());
         }
@@ -91,7 +99,7 @@ public final class OnnxImporter implements ModelImporter {
         return model;
     }
 
-    private static int opset(Path file, ModelProto model) {
+    private static int opset(String file, ModelProto model) {
         for (OperatorSetIdProto o : model.getOpsetImportList()) {
             if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
                 long v = o.getVersion();
