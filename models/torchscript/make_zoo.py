@@ -7,7 +7,7 @@ Run with Debian's PyTorch 1.13 (python3-torch, python3-torchvision, python3-onnx
 
 For every model, next to this script:
   <name>.pt            torch.jit.trace(model.eval(), input).save(...)  (scripted_* : torch.jit.script)
-  <name>.onnx          torch.onnx.export of the same weights: opset 13, do_constant_folding=True,
+  <name>.onnx          torch.onnx.export of the same weights: opset 17, do_constant_folding=True,
                        eval mode, input named after forward's argument (none for scripted_control_flow)
   <name>.input.npy     the input used for tracing (float32, or int64 token ids), made with
                        torch.manual_seed(INPUT_SEED)
@@ -47,7 +47,7 @@ from torchvision.models.resnet import BasicBlock
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = os.path.dirname(HERE)
 REPO = os.path.dirname(MODELS)
-OPSET = 13
+OPSET = 17
 WEIGHT_SEED = 2016
 INPUT_SEED = 1234
 

@@ -1,11 +1,11 @@
 package io.cnv2.djl;
 
 /** DJL's offline settings (DEPENDENCIES.md), set unless the user has set them otherwise. */
-final class Offline {
+public final class Offline {
     private Offline() {
     }
 
-    static void apply() {
+    public static void apply() {
         setIfAbsent("ai.djl.offline", "true");
         setIfAbsent("OPT_OUT_TRACKING", "true");
         setIfAbsent("ai.djl.pytorch.graph_optimizer", "false");

@@ -31,13 +31,16 @@ final class Interpreter {
     private final List<Object> constants;
     private final OnnxBuilder graph;
     private final Ops ops;
-    private final Deque<String> scope = new ArrayDeque<>();
+    private final Deque<Module> scope = new ArrayDeque<>();
+    private final Function<Module, String> segmentOf;
     private final List<String> unmapped = new ArrayList<>();
     private final java.util.Set<String> integerValues = new java.util.HashSet<>();
     private long steps;
     private int callDepth;
 
-    Interpreter(Function<String, Ast.CodeFile> code, List<Object> constants, OnnxBuilder graph, Ops ops) {
+    Interpreter(Function<String, Ast.CodeFile> code, List<Object> constants, OnnxBuilder graph, Ops ops,
+                Function<Module, String> segmentOf) {
+        this.segmentOf = segmentOf;
         this.code = code;
         this.constants = constants;
         this.graph = graph;
@@ -51,7 +54,7 @@ final class Interpreter {
     /** The current module scope as PyTorch's exporter writes it in node names ({@code /layer1/layer1.0/conv1}). */
     String scope() {
         StringBuilder b = new StringBuilder();
-        scope.descendingIterator().forEachRemaining(s -> b.append('/').append(s));
+        scope.descendingIterator().forEachRemaining(m -> b.append('/').append(segmentOf.apply(m)));
         return b.toString();
     }
 
@@ -95,9 +98,8 @@ final class Interpreter {
             throw new TranslationException("calls nested more than " + MAX_CALL_DEPTH + " deep");
         }
         boolean entered = false;
-        if (self != null && !self.path().isEmpty() && !scope.isEmpty() ? !scope.peek().equals(self.path())
-                : self != null && !self.path().isEmpty()) {
-            scope.push(self.path());
+        if (self != null && !self.path().isEmpty() && (scope.isEmpty() || scope.peek() != self)) {
+            scope.push(self); // a call into another module opens its scope, as in PyTorch's tracer
             entered = true;
         }
         try {

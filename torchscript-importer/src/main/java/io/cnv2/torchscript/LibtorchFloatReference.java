@@ -1,0 +1,111 @@
+package io.cnv2.torchscript;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.ParameterStore;
+import io.cnv2.BadInputException;
+import io.cnv2.ir.FloatReference;
+import io.cnv2.ir.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The float authority of a TorchScript model: the file itself run by libtorch through DJL's
+ * PyTorch engine, for the model's outputs. libtorch gives no intermediate tensor of a traced
+ * module, so those (which calibration profiles) come from ONNX Runtime running the translated
+ * graph, whose faithfulness to libtorch {@code cnv2 check} and the tests measure.
+ */
+final class LibtorchFloatReference implements FloatReference {
+    private final Path file;
+    private final List<String> inputs;
+    private final Map<String, Boolean> integerInput;
+    private final List<String> outputs;
+    private final FloatReference translated;
+    private Model model;
+
+    LibtorchFloatReference(Path file, List<String> inputs, Map<String, Boolean> integerInput, List<String> outputs,
+                           FloatReference translated) {
+        this.file = file;
+        this.inputs = inputs;
+        this.integerInput = integerInput;
+        this.outputs = outputs;
+        this.translated = translated;
+    }
+
+    @Override
+    public String name() {
+        return "libtorch";
+    }
+
+    @Override
+    public boolean computes(String tensor) {
+        return outputs.contains(tensor) || translated != null && translated.computes(tensor);
+    }
+
+    @Override
+    public Map<String, Tensor> run(Map<String, Tensor> in, Set<String> wanted) {
+        if (!outputs.containsAll(wanted)) {
+            return translated.run(in, wanted);
+        }
+        Map<String, Tensor> all = runLibtorch(in);
+        Map<String, Tensor> out = new HashMap<>();
+        wanted.forEach(w -> out.put(w, all.get(w)));
+        return out;
+    }
+
+    /** Every output of the file for one sample, as libtorch computes it. */
+    synchronized Map<String, Tensor> runLibtorch(Map<String, Tensor> in) {
+        Model m = model();
+        try (NDManager sub = m.getNDManager().newSubManager()) {
+            NDList args = new NDList();
+            for (String name : inputs) {
+                Tensor t = in.get(name);
+                long[] shape = java.util.Arrays.stream(t.shape().dims()).asLongStream().toArray();
+                NDArray a = sub.create(t.data(), new ai.djl.ndarray.types.Shape(shape));
+                args.add(integerInput.getOrDefault(name, false) ? a.toType(DataType.INT64, false) : a);
+            }
+            NDList res = m.getBlock().forward(new ParameterStore(sub, false), args, false);
+            if (res.size() != outputs.size()) {
+                throw new BadInputException(file + ": libtorch returned " + res.size() + " output(s), the translation has "
+                        + outputs.size());
+            }
+            Map<String, Tensor> out = new HashMap<>();
+            for (int i = 0; i < outputs.size(); i++) {
+                NDArray r = res.get(i);
+                int[] dims = java.util.Arrays.stream(r.getShape().getShape()).mapToInt(Math::toIntExact).toArray();
+                out.put(outputs.get(i), new Tensor(new io.cnv2.ir.Shape(dims), r.toType(DataType.FLOAT32, false).toFloatArray()));
+            }
+            return out;
+        }
+    }
+
+    private Model model() {
+        if (model == null) {
+            io.cnv2.djl.Offline.apply();
+            if (!Engine.hasEngine("PyTorch")) {
+                throw new BadInputException(file + " is TorchScript: its float reference is libtorch, which needs DJL's PyTorch "
+                        + "engine (ai.djl.pytorch:pytorch-engine with pytorch-native-cpu and pytorch-jni, or io.cnv2:cnv2-djl) "
+                        + "on the class path");
+            }
+            Model m = Model.newInstance("cnv2-libtorch", Device.cpu(), "PyTorch");
+            try {
+                m.load(file);
+            } catch (IOException | MalformedModelException e) {
+                m.close();
+                throw new BadInputException("libtorch cannot load " + file + ": " + e.getMessage());
+            }
+            model = m;
+        }
+        return model;
+    }
+}

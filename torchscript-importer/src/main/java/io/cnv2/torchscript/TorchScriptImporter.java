@@ -1,0 +1,174 @@
+package io.cnv2.torchscript;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import io.cnv2.BadInputException;
+import io.cnv2.importer.GraphCard;
+import io.cnv2.importer.ImportOptions;
+import io.cnv2.importer.ModelImporter;
+import io.cnv2.ir.Network;
+import io.cnv2.ir.Shape;
+import io.cnv2.ir.Tensor;
+import io.cnv2.onnx.OnnxImporter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * TorchScript files as DJL's PyTorch engine loads them, with no graph card: the archive is read in
+ * Java ({@link TorchArchive}), the top module's {@code forward} runs in the interpreter on symbolic
+ * inputs of the shapes given ({@code --input-shape}, the model option {@code inputShape}: TorchScript
+ * records none), every aten operation becomes ONNX nodes, and the ONNX importer places them
+ * (accelerator, host in fixed point, host in float through ONNX Runtime). The float reference is the
+ * file run by libtorch. A file that still carries a cnv2 graph card ({@code models/torchscript_card.py})
+ * is read through the card, as before.
+ */
+public final class TorchScriptImporter implements ModelImporter {
+    static final String CARD = "cnv2.graph.json";
+
+    @Override
+    public String format() {
+        return "TorchScript";
+    }
+
+    @Override
+    public boolean accepts(Path file) {
+        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".pt") || n.endsWith(".pth") || n.endsWith(".torchscript") || n.endsWith(".jit");
+    }
+
+    @Override
+    public Network load(Path file, ImportOptions options) {
+        try (TorchArchive archive = TorchArchive.open(file)) {
+            var card = archive.extra(CARD);
+            if (card.isPresent()) {
+                return GraphCard.build(file.toString(), new String(card.get(), StandardCharsets.UTF_8), parameters(archive));
+            }
+            Translation t = translate(archive, file.toString(), options);
+            Network net = OnnxImporter.translate(file.toString(), t.model(), options);
+            return net.withFloatReference(new LibtorchFloatReference(file, t.inputs(), t.integerInputs(), t.outputs(),
+                    net.floatReference().orElse(null)));
+        }
+    }
+
+    /** The ONNX translation of a TorchScript archive, with its inputs (in forward's order) and outputs. */
+    public record Translation(ModelProto model, List<String> inputs, Map<String, Boolean> integerInputs, List<String> outputs) {
+    }
+
+    /** Translates the archive's top module for the input shapes in {@code options}. */
+    public static Translation translate(TorchArchive archive, String file, ImportOptions options) {
+        ArchiveValues values = new ArchiveValues();
+        Values.Module root;
+        List<Object> constants = new ArrayList<>();
+        try {
+            root = values.root(archive.root());
+            List<Object> raw = archive.constants();
+            for (int i = 0; i < raw.size(); i++) {
+                constants.add(values.constant(raw.get(i), "CONSTANTS.c" + i));
+            }
+        } catch (TranslationException e) {
+            throw new BadInputException(file + ": " + e.getMessage());
+        }
+        Map<String, String> sources = archive.code();
+        Map<String, Ast.CodeFile> parsed = new HashMap<>();
+        java.util.function.Function<String, Ast.CodeFile> code = q -> {
+            if (!sources.containsKey(q)) {
+                return null;
+            }
+            return parsed.computeIfAbsent(q, k -> CodeParser.parse("code/" + k.replace('.', '/') + ".py", sources.get(k)));
+        };
+        OnnxBuilder g = new OnnxBuilder(Path.of(file).getFileName().toString());
+        Interpreter in = new Interpreter(code, constants, g, new Ops(), ArchiveValues::segment);
+        Ast.FunctionDef forward;
+        try {
+            forward = in.classOf(root).methods().get("forward");
+        } catch (TranslationException e) {
+            throw new BadInputException(file + ": " + e.getMessage());
+        }
+        if (forward == null) {
+            throw new BadInputException(file + ": its top module (" + root.className() + ") has no forward method");
+        }
+        List<String> names = forward.params().subList(1, forward.params().size());
+        List<String> missing = names.stream().filter(n -> !options.inputShapes().containsKey(n)).toList();
+        if (!missing.isEmpty()) {
+            throw new BadInputException(file + ": TorchScript records no input shapes; give "
+                    + String.join(" ", missing.stream().map(n -> "--input-shape " + n + "=1,C,H,W").toList())
+                    + " (the DJL model option inputShape takes \"" + missing.get(0) + "=1,C,H,W\"); forward takes "
+                    + names);
+        }
+        for (String k : options.inputShapes().keySet()) {
+            if (!names.contains(k)) {
+                throw new BadInputException(file + ": --input-shape names '" + k + "', but forward takes " + names);
+            }
+        }
+        List<Object> args = new ArrayList<>();
+        for (String n : names) {
+            args.add(TVal.symbolic(n, options.inputShapes().get(n).dims(), TVal.Type.FLOAT));
+        }
+        Object result;
+        try {
+            result = in.callMethod(root, "forward", args, forward.loc());
+        } catch (TranslationException e) {
+            throw Interpreter.userError(file, e);
+        }
+        if (!in.unmapped().isEmpty()) {
+            throw new BadInputException(file + ": " + in.unmapped().size() + " operation(s) cnv2 cannot translate: "
+                    + String.join("; ", in.unmapped()) + " (translated: docs/TORCHSCRIPT.md)");
+        }
+        List<TVal> outs = new ArrayList<>();
+        flatten(result, outs, file);
+        Map<String, Boolean> integer = new LinkedHashMap<>();
+        for (String n : names) {
+            boolean isInt = in.isInteger(n);
+            integer.put(n, isInt);
+            g.input(n, options.inputShapes().get(n).dims(), isInt ? TVal.Type.INT64 : TVal.Type.FLOAT);
+        }
+        List<String> outNames = new ArrayList<>();
+        for (int i = 0; i < outs.size(); i++) {
+            String name = outs.size() == 1 ? "output" : "output" + i;
+            TVal o = outs.get(i);
+            if (o.type() != TVal.Type.FLOAT) {
+                o = g.node("Cast", "/" + name, List.of(o), o.shape(), TVal.Type.FLOAT, OnnxBuilder.i("to", 1));
+            }
+            g.output(o, name);
+            outNames.add(name);
+        }
+        Peephole.fuseConvBatchNorm(g);
+        return new Translation(g.build(), names, integer, outNames);
+    }
+
+    private static void flatten(Object r, List<TVal> out, String file) {
+        if (r instanceof TVal t) {
+            out.add(t);
+        } else if (r instanceof Values.Tuple t) {
+            t.items().forEach(x -> flatten(x, out, file));
+        } else if (r instanceof List<?> l) {
+            l.forEach(x -> flatten(x, out, file));
+        } else if (r instanceof Map<?, ?> m) {
+            m.values().forEach(x -> flatten(x, out, file));
+        } else {
+            throw new BadInputException(file + ": forward returns " + Interpreter.describe(r) + ", not tensors");
+        }
+    }
+
+    /** Every parameter and buffer by its state_dict name, for a graph card. */
+    private static Map<String, Tensor> parameters(TorchArchive archive) {
+        Map<String, Tensor> params = new HashMap<>();
+        collect(new ArchiveValues().root(archive.root()), params);
+        return params;
+    }
+
+    private static void collect(Values.Module m, Map<String, Tensor> params) {
+        for (Object v : m.attributes().values()) {
+            if (v instanceof TVal t && t.isKnown()) {
+                params.put(t.origin(), new Tensor(new Shape(t.shape()), ArithOps.floats(t)));
+            } else if (v instanceof Values.Module child) {
+                collect(child, params);
+            }
+        }
+    }
+}
