@@ -19,7 +19,7 @@ final class ScalarOps {
         r.add(c -> {
             throw new TranslationException("the model raises " + c.arg(1, "cls", "an exception") + ": " + c.arg(0, "msg"));
         }, "prim::RaiseException");
-        r.add(c -> "cpu", "prim::device");
+        r.add(c -> "cpu", "prim::device", "device");
         r.add(c -> c.in().subscriptAttribute(c.arg(0, "a"), "dtype"), "prim::dtype");
         r.add(c -> false, "prim::is_cuda", "prim::requires_grad", "is_floating_point_never");
         r.add(c -> c.arg(c.args().size() - 1, "x"), "prim::unchecked_cast");
