@@ -40,7 +40,7 @@ final class LinearOps {
         if (Values.isNone(bias)) {
             return y;
         }
-        return c.node("Add", List.of(y, bias), y.shape(), TVal.Type.FLOAT);
+        return c.node("Add", List.of(bias, y), y.shape(), TVal.Type.FLOAT); // the exporter's operand order
     }
 
     private static TVal addmm(OpCall c) {

@@ -297,7 +297,15 @@ final class ShapeOps {
         for (long done = 0; done < n; done += size) {
             sizes.add(Math.min(size, n - done));
         }
-        return splitInto(c, t, dim, sizes);
+        // the exporter writes chunk as one Slice per chunk (split as Split); the values are the same,
+        // and the same operators place the same way
+        List<Object> parts = new ArrayList<>();
+        long at = 0;
+        for (long s : sizes) {
+            parts.add(slice(c, t, dim, at, at + s, 1));
+            at += s;
+        }
+        return parts;
     }
 
     private static Object split(OpCall c) {
