@@ -376,6 +376,12 @@ final class Interpreter {
         } else {
             throw new TranslationException("unknown function " + path);
         }
+        Ops.Op translator = ops.find(op);
+        if (translator == null) {
+            // listed, and the run goes on with a placeholder, so one error can name every such operation
+            unmapped.add(path + " at " + loc);
+            return new Values.Poison(path);
+        }
         for (Object a : args) {
             if (a instanceof Values.Poison p) {
                 return p;
@@ -385,11 +391,6 @@ final class Interpreter {
             if (a instanceof Values.Poison p) {
                 return p;
             }
-        }
-        Ops.Op translator = ops.find(op);
-        if (translator == null) {
-            unmapped.add(path + " at " + loc);
-            return new Values.Poison(path);
         }
         return translator.apply(new OpCall(op, args, kwargs, this));
     }

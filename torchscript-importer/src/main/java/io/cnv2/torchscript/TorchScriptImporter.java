@@ -109,11 +109,14 @@ public final class TorchScriptImporter implements ModelImporter {
         for (String n : names) {
             args.add(TVal.symbolic(n, options.inputShapes().get(n).dims(), TVal.Type.FLOAT));
         }
-        Object result;
+        Object result = null;
         try {
             result = in.callMethod(root, "forward", args, forward.loc());
         } catch (TranslationException e) {
-            throw Interpreter.userError(file, e);
+            if (in.unmapped().isEmpty()) {
+                throw Interpreter.userError(file, e);
+            }
+            // an untranslatable operation's placeholder reached something that needs its value: report the cause
         }
         if (!in.unmapped().isEmpty()) {
             throw new BadInputException(file + ": " + in.unmapped().size() + " operation(s) cnv2 cannot translate: "
