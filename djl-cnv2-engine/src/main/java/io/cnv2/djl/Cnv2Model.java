@@ -56,8 +56,26 @@ public class Cnv2Model extends BaseModel {
             ModelOptions o = ModelOptions.parse(options, modelDir, modelName, file.getFileName().toString());
             Config cfg = o.config() == null ? Config.DEFAULT : ConfigFiles.load(o.config());
             RunConfig run = o.overrides().apply(cfg.run());
-            Network net = Pruning.magnitude(trained == null ? ModelLoader.load(file, o.imports())
-                    : blockNetwork(trained, prefix, o), run.prune(), run.pruneScope().equals("global"));
+            Network net;
+            try {
+                net = Pruning.magnitude(trained == null ? ModelLoader.load(file, o.imports())
+                        : blockNetwork(trained, prefix, o), run.prune(), run.pruneScope().equals("global"));
+            } catch (io.cnv2.importer.InputShapesNeeded e) {
+                // TorchScript declares no shapes and DJL's PyTorch engine takes any: import at the first predict
+                if (o.calibrationData() != null) {
+                    throw new BadInputException("CNV2 engine, model option 'calibrationData': " + file.getFileName()
+                            + " declares no input shapes; give them with optOption(\"inputShape\", \"" + e.inputs().get(0)
+                            + "=1,C,H,W\")");
+                }
+                Calibration pinned = o.calibration() != null ? ConfigFiles.loadCalibration(o.calibration()) : null;
+                Path f = file;
+                block = Cnv2SymbolBlock.deferred(e.inputs(), imports -> {
+                    Network n = Pruning.magnitude(ModelLoader.load(f, imports), run.prune(), run.pruneScope().equals("global"));
+                    Thresholds.checkLayers(run, n, f.toString());
+                    return new Cnv2SymbolBlock.Parts(n, cfg.machine(), run, cfg.energy());
+                }, pinned, file.getFileName().toString());
+                return;
+            }
             Thresholds.checkLayers(run, net, file.toString());
             Cnv2SymbolBlock.Parts parts = new Cnv2SymbolBlock.Parts(net, cfg.machine(), run, cfg.energy());
             Calibration cal = o.calibration() != null ? ConfigFiles.loadCalibration(o.calibration())

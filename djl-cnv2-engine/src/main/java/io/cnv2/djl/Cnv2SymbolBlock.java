@@ -41,7 +41,11 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
         }
     }
 
-    private final Parts parts;
+    private volatile Parts parts;
+    /** For a model whose file declares no input shapes (TorchScript): imported at the first forward. */
+    private final List<String> deferredInputs;
+    private final java.util.function.Function<io.cnv2.importer.ImportOptions, Parts> importer;
+    private final io.cnv2.fixed.Calibration pinned;
     private volatile Emulator emulator;
     private final String modelName;
     private ReportBuilder total;
@@ -52,9 +56,70 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
     /** A block whose formats are {@code calibration}, or, when it is null, profiled on the first batch it runs. */
     Cnv2SymbolBlock(Parts parts, io.cnv2.fixed.Calibration calibration, String modelName) {
         this.parts = parts;
+        this.deferredInputs = List.of();
+        this.importer = null;
+        this.pinned = calibration;
         this.modelName = modelName;
-        this.emulator = calibration == null ? null : parts.with(calibration);
+        this.emulator = calibration == null ? null : parts().with(calibration);
         this.total = emulator == null ? null : emulator.newReport();
+    }
+
+    /**
+     * A block for a model file that declares no input shapes: DJL's PyTorch engine runs such a file
+     * on whatever it is given, so this one imports it at the first forward, for the shapes of that
+     * batch's arrays (inputs in {@code inputs}' order), and keeps them from then on.
+     */
+    private Cnv2SymbolBlock(List<String> inputs, java.util.function.Function<io.cnv2.importer.ImportOptions, Parts> importer,
+                            io.cnv2.fixed.Calibration calibration, String modelName) {
+        this.parts = null;
+        this.deferredInputs = List.copyOf(inputs);
+        this.importer = importer;
+        this.pinned = calibration;
+        this.modelName = modelName;
+    }
+
+    static Cnv2SymbolBlock deferred(List<String> inputs, java.util.function.Function<io.cnv2.importer.ImportOptions, Parts> importer,
+                                    io.cnv2.fixed.Calibration calibration, String modelName) {
+        return new Cnv2SymbolBlock(inputs, importer, calibration, modelName);
+    }
+
+    /** The network and configuration; for a deferred import, known from the first forward on. */
+    private Parts parts() {
+        Parts p = parts;
+        if (p == null) {
+            throw new IllegalStateException("CNV2 engine: model " + modelName + " declares no input shapes; they are taken "
+                    + "from the first batch given to predict (or give optOption(\"inputShape\", \"" + deferredInputs.get(0)
+                    + "=1,C,H,W\"))");
+        }
+        return p;
+    }
+
+    /** Imports a deferred model for the shapes of its first batch. */
+    private void importFor(NDList inputs) {
+        if (parts != null) {
+            return;
+        }
+        synchronized (this) {
+            if (parts != null) {
+                return;
+            }
+            if (inputs.size() != deferredInputs.size()) {
+                throw new BadInputException("CNV2 engine: model " + modelName + " takes " + deferredInputs.size()
+                        + " input(s) " + deferredInputs + ", got " + inputs.size());
+            }
+            Map<String, io.cnv2.ir.Shape> shapes = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < inputs.size(); i++) {
+                long[] d = inputs.get(i).getShape().getShape();
+                shapes.put(deferredInputs.get(i), new io.cnv2.ir.Shape(java.util.Arrays.stream(d).mapToInt(Math::toIntExact).toArray()));
+            }
+            Parts p = importer.apply(new io.cnv2.importer.ImportOptions(shapes));
+            if (pinned != null) {
+                emulator = p.with(pinned);
+                total = emulator.newReport();
+            }
+            parts = p;
+            LOG.info("CNV2 engine: {} declares no input shapes; imported for the first batch's, {}", modelName, shapes);
+        }
     }
 
     /** The CNV2 block of {@code model} (a model loaded with the CNV2 engine, or a ZooModel wrapping one). */
@@ -99,8 +164,8 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
         if (samples.isEmpty()) {
             throw new BadInputException("CNV2 engine: profiling the formats of " + modelName + " needs at least one sample");
         }
-        io.cnv2.fixed.Calibration cal = io.cnv2.exec.Calibrator.profile(parts.net(), samples, source);
-        emulator = parts.with(cal);
+        io.cnv2.fixed.Calibration cal = io.cnv2.exec.Calibrator.profile(parts().net(), samples, source);
+        emulator = parts().with(cal);
         total = emulator.newReport();
         last = null;
         return cal;
@@ -127,7 +192,7 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
         synchronized (this) {
             if (emulator == null) {
                 String source = "the first batch given to predict (" + first.size() + " sample(s))";
-                emulator = parts.with(io.cnv2.exec.Calibrator.profile(parts.net(), first, source));
+                emulator = parts().with(io.cnv2.exec.Calibrator.profile(parts().net(), first, source));
                 total = emulator.newReport();
                 LOG.info("CNV2 engine: no calibration for {}; fixed-point formats profiled on {}. To pin them: "
                         + "Cnv2SymbolBlock.of(model).saveCalibration(path), then optOption(\"calibration\", path); or "
@@ -149,6 +214,7 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
                                      PairList<String, Object> params) {
+        importFor(inputs);
         List<Map<String, Tensor>> samples = split(inputs);
         Emulator emulator = emulatorFor(samples);
         List<io.cnv2.ir.Input> declared = emulator.network().inputs();
@@ -188,7 +254,7 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
      * nothing runs when one is wrong.
      */
     private List<Map<String, Tensor>> split(NDList inputs) {
-        List<io.cnv2.ir.Input> declared = parts.net().inputs();
+        List<io.cnv2.ir.Input> declared = parts().net().inputs();
         if (inputs.size() != declared.size()) {
             throw new BadInputException("CNV2 engine: model " + modelName + " takes " + declared.size() + " input(s) "
                     + describe(declared) + ", got " + inputs.size());
@@ -322,7 +388,11 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
     @Override
     public PairList<String, Shape> describeInput() {
         PairList<String, Shape> in = new PairList<>();
-        for (var i : parts.net().inputs()) {
+        if (parts == null) {
+            deferredInputs.forEach(n -> in.add(n, new Shape())); // unknown until the first forward
+            return in;
+        }
+        for (var i : parts().net().inputs()) {
             in.add(i.name(), new Shape(java.util.Arrays.stream(i.shape().dims()).asLongStream().toArray()));
         }
         return in;
@@ -335,8 +405,11 @@ public class Cnv2SymbolBlock extends AbstractSymbolBlock {
     @Override
     public PairList<String, Shape> describeOutput() {
         PairList<String, Shape> out = new PairList<>();
-        for (String o : parts.net().outputs()) {
-            out.add(o, new Shape(java.util.Arrays.stream(parts.net().shape(o).dims()).asLongStream().toArray()));
+        if (parts == null) {
+            return out;
+        }
+        for (String o : parts().net().outputs()) {
+            out.add(o, new Shape(java.util.Arrays.stream(parts().net().shape(o).dims()).asLongStream().toArray()));
         }
         return out;
     }

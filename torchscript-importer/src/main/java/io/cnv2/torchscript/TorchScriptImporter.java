@@ -93,12 +93,21 @@ public final class TorchScriptImporter implements ModelImporter {
             throw new BadInputException(file + ": its top module (" + root.className() + ") has no forward method");
         }
         List<String> names = forward.params().subList(1, forward.params().size());
-        List<String> missing = names.stream().filter(n -> !options.inputShapes().containsKey(n)).toList();
+        // TorchScript declares no input shapes: the user's, else the shape of the value given for the input
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        for (String n : names) {
+            if (options.inputShapes().containsKey(n)) {
+                shapes.put(n, options.inputShapes().get(n));
+            } else if (options.values().containsKey(n)) {
+                shapes.put(n, options.values().get(n).shape());
+            }
+        }
+        List<String> missing = names.stream().filter(n -> !shapes.containsKey(n)).toList();
         if (!missing.isEmpty()) {
-            throw new BadInputException(file + ": TorchScript records no input shapes; give "
+            throw new io.cnv2.importer.InputShapesNeeded(file + ": TorchScript records no input shapes; give "
                     + String.join(" ", missing.stream().map(n -> "--input-shape " + n + "=1,C,H,W").toList())
-                    + " (the DJL model option inputShape takes \"" + missing.get(0) + "=1,C,H,W\"); forward takes "
-                    + names);
+                    + " or a value with --input-tensor (the DJL model option inputShape takes \"" + missing.get(0)
+                    + "=1,C,H,W\"); forward takes " + names, names);
         }
         for (String k : options.inputShapes().keySet()) {
             if (!names.contains(k)) {
@@ -107,7 +116,7 @@ public final class TorchScriptImporter implements ModelImporter {
         }
         List<Object> args = new ArrayList<>();
         for (String n : names) {
-            args.add(TVal.symbolic(n, options.inputShapes().get(n).dims(), TVal.Type.FLOAT));
+            args.add(TVal.symbolic(n, shapes.get(n).dims(), TVal.Type.FLOAT));
         }
         Object result = null;
         try {
@@ -128,7 +137,7 @@ public final class TorchScriptImporter implements ModelImporter {
         for (String n : names) {
             boolean isInt = in.isInteger(n);
             integer.put(n, isInt);
-            g.input(n, options.inputShapes().get(n).dims(), isInt ? TVal.Type.INT64 : TVal.Type.FLOAT);
+            g.input(n, shapes.get(n).dims(), isInt ? TVal.Type.INT64 : TVal.Type.FLOAT);
         }
         List<String> outNames = new ArrayList<>();
         for (int i = 0; i < outs.size(); i++) {
