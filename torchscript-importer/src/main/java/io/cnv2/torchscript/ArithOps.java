@@ -51,8 +51,12 @@ final class ArithOps {
         r.add(ArithOps::rsqrt, "rsqrt");
         r.add(c -> reduce(c, "ReduceSum"), "sum");
         r.add(c -> reduce(c, "ReduceMean"), "mean");
-        r.add(c -> c.has(1, "dim") ? reduceWithIndex(c, "ReduceMax") : reduce(c, "ReduceMax"), "max", "amax");
-        r.add(c -> c.has(1, "dim") ? reduceWithIndex(c, "ReduceMin") : reduce(c, "ReduceMin"), "min", "amin");
+        r.add(c -> c.has(1, "dim") ? reduceWithIndex(c, "ReduceMax") : reduce(c, "ReduceMax"), "max");
+        r.add(c -> c.has(1, "dim") ? reduceWithIndex(c, "ReduceMin") : reduce(c, "ReduceMin"), "min");
+        r.add(c -> reduce(c, "ReduceMax"), "amax");
+        r.add(c -> reduce(c, "ReduceMin"), "amin");
+        r.add(c -> binary(c, "Max", Math::max, Math::max), "maximum");
+        r.add(c -> binary(c, "Min", Math::min, Math::min), "minimum");
         r.add(ArithOps::where, "where");
     }
 

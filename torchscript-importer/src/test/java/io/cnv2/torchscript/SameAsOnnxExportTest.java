@@ -71,6 +71,49 @@ class SameAsOnnxExportTest {
         System.out.printf("%s: %d accelerator layers, same bits and statistics as the ONNX export%n", name, layers);
     }
 
+    /**
+     * The shipped Fashion-MNIST CNN is a scripted module (control flow on {@code self.training}, input
+     * checks, functional calls): without its graph card it translates too, and gives the shipped ONNX
+     * file's bits and statistics.
+     */
+    @org.junit.jupiter.api.Test
+    void theShippedScriptedCnnWithoutItsCardGivesTheShippedOnnxFilesBits(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path shipped = io.cnv2.models.ShippedModels.fashionMnistDir();
+        java.nio.file.Path noCard = dir.resolve("fashion_cnn.pt");
+        try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(shipped.resolve("fashion_cnn.pt").toFile());
+             java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(java.nio.file.Files.newOutputStream(noCard))) {
+            for (var e : java.util.Collections.list(in.entries())) {
+                if (!e.getName().endsWith("extra/cnv2.graph.json")) {
+                    out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                    out.write(in.getInputStream(e).readAllBytes());
+                }
+            }
+        }
+        Network pt = ModelLoader.load(noCard, new io.cnv2.importer.ImportOptions(Map.of("x", io.cnv2.ir.Shape.of(1, 1, 28, 28))));
+        Network onnx = ModelLoader.load(shipped.resolve("fashion_cnn.onnx"));
+        List<Map<String, Tensor>> xs = new ArrayList<>();
+        for (var sample : io.cnv2.data.FashionMnist.testSet(io.cnv2.models.ShippedModels.fashionMnistSampleDir(), "sample").load(8)) {
+            xs.add(Map.of("x", sample.input()));
+        }
+        List<Map<String, Tensor>> ys = xs.stream().map(x -> Map.of("image", x.get("x"))).toList();
+        RunConfig run = RunConfig.DEFAULT.withArch("cnv2");
+        FixedExecutor a = new FixedExecutor(pt, Calibrator.profile(pt, xs, "test"), Accelerators.create(run, M), 48);
+        FixedExecutor b = new FixedExecutor(onnx, Calibrator.profile(onnx, ys, "test"), Accelerators.create(run, M), 48);
+        for (int k = 0; k < xs.size(); k++) {
+            FixedExecutor.Result ra = a.run(xs.get(k), false);
+            FixedExecutor.Result rb = b.run(ys.get(k), false);
+            assertEquals(rb.outputs().get(onnx.outputs().get(0)), ra.outputs().get(pt.outputs().get(0)), "image " + k);
+            Map<String, NodeStats> sb = new java.util.HashMap<>();
+            rb.nodes().forEach(n -> sb.put(n.node(), n));
+            for (NodeStats s : ra.nodes()) {
+                if (s.hardware() != null && s.hardware().cycles() > 0) {
+                    assertEquals(sb.get(s.node()).hardware(), s.hardware(), s.node());
+                }
+            }
+        }
+    }
+
     /** The traced input, then seeded variations of it (integer inputs: other token ids). */
     static List<Map<String, Tensor>> inputs(Zoo.Model m, int n) {
         List<Map<String, Tensor>> out = new ArrayList<>();

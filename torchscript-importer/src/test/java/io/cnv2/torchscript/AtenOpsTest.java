@@ -1,0 +1,78 @@
+package io.cnv2.torchscript;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cnv2.exec.FloatExecutor;
+import io.cnv2.importer.ModelLoader;
+import io.cnv2.ir.Network;
+import io.cnv2.ir.Tensor;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * One aten operation (or form of one) per case, beyond what the zoo's models call: a zoo archive's
+ * code is rewritten to call it, libtorch runs the rewritten file (so the operation has PyTorch's
+ * own meaning), and the translation must match it within 1e-4 relative error.
+ */
+class AtenOpsTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "{0}: {1} -> {2}")
+    @CsvSource(delimiter = '|', value = {
+        "resnet18_small|torch.relu_(|torch.gelu(",
+        "resnet18_small|torch.relu_(|torch.silu(",
+        "resnet18_small|torch.relu_(|torch.sigmoid(",
+        "resnet18_small|torch.relu_(|torch.hardswish(",
+        "resnet18_small|torch.relu_(|torch.hardsigmoid(",
+        "resnet18_small|torch.relu_(|torch.elu(",
+        "resnet18_small|torch.relu_(|torch.hardtanh(",
+        "resnet18_small|torch.relu_(|torch.abs(",
+        "resnet18_small|torch.relu_(|torch.neg(",
+        "resnet18_small|torch.relu_(|torch.tanh(",
+        "resnet18_small|torch.max_pool2d(argument_1, [3, 3], [2, 2], [1, 1], [1, 1])|torch.max_pool2d(argument_1, [3, 3], [2, 2], [1, 1], [1, 1], True)",
+        "resnet18_small|torch.max_pool2d(argument_1, [3, 3], [2, 2], [1, 1], [1, 1])|torch.avg_pool2d(argument_1, [3, 3], [2, 2], [1, 1])",
+        "resnet18_small|torch.max_pool2d(argument_1, [3, 3], [2, 2], [1, 1], [1, 1])|torch.avg_pool2d(argument_1, [3, 3], [2, 2], [1, 1], True, False)",
+        "resnet18_small|torch.adaptive_avg_pool2d(argument_1, [1, 1])|torch.mean(argument_1, [2, 3], True)",
+        "resnet18_small|torch.adaptive_avg_pool2d(argument_1, [1, 1])|torch.amax(argument_1, [2, 3], True)",
+        "resnet18_small|torch.flatten((avgpool).forward(_3, ), 1)|torch.squeeze(torch.flatten((avgpool).forward(_3, ), 1), 0)",
+        "resnet18_small|torch.linear(input, weight, bias)|torch.addmm(bias, input, torch.t(weight))",
+        "resnet18_small|torch.linear(input, weight, bias)|torch.add(torch.matmul(input, torch.t(weight)), bias)",
+        "resnet18_small|torch.linear(input, weight, bias)|torch.add(torch.mm(input, torch.transpose(weight, 0, 1)), bias, alpha=2)",
+        "resnet18_small|torch.linear(input, weight, bias)|torch.softmax(torch.linear(input, weight, bias), -1)",
+        "resnet18_small|torch.linear(input, weight, bias)|torch.log_softmax(torch.linear(input, weight, bias), 1)",
+        "resnet18_small|torch.linear(input, weight, bias)|torch.linear(torch.clamp(input, 0.1, 0.9), weight, bias)",
+        "resnet18_small|torch.linear(input, weight, bias)|torch.sum(torch.stack([torch.linear(input, weight, bias), torch.linear(input, weight)], 0), [0])",
+        "resnet18_small|torch.add_(|torch.sub(",
+        "resnet18_small|torch.add_(|torch.mul(",
+        "resnet18_small|torch.add_(|torch.maximum(",
+        "conv1d_small|torch.max_pool1d(|torch.avg_pool1d(",
+        "conv1d_small|torch.relu(|torch.leaky_relu(",
+        "fashion_cnn_traced|torch.flatten(x6, 1)|torch.reshape(x6, [-1, 3136])",
+        "fashion_cnn_traced|torch.flatten(x6, 1)|torch.view(torch.permute(torch.transpose(x6, 2, 3), [0, 1, 3, 2]), [1, -1])",
+        "fashion_cnn_traced|torch.flatten(x6, 1)|torch.select(torch.unsqueeze(torch.flatten(x6, 1), 0), 0, -1)",
+        "fashion_cnn_traced|torch.flatten(x6, 1)|torch.cat(torch.split(torch.flatten(x6, 1), [1000, 2136], 1), 1)",
+        "fashion_cnn_traced|torch.flatten(x6, 1)|torch.flatten(torch.cat([torch.narrow(x6, 1, 0, 32), torch.slice(x6, 1, 32, 64, 1)], 1), 1)",
+    })
+    void theTranslationMatchesLibtorchOnTheRewrittenModel(String model, String from, String to) throws Exception {
+        Zoo.Model m = Zoo.named(model);
+        String[] hit = new String[1];
+        Path edited = TorchScriptRefusalTest.rewrite(m.pt(), dir.resolve(model + ".pt"), src -> {
+            if (src.contains(from)) {
+                hit[0] = from;
+            }
+            return src.replace(from, to);
+        });
+        assertTrue(hit[0] != null, "no call " + from + " in " + model);
+        Network net = ModelLoader.load(edited, m.options());
+        Map<String, Tensor> in = m.input();
+        Tensor ours = new FloatExecutor(net).run(in).get(net.outputs().get(0));
+        Tensor libtorch = net.floatReference().orElseThrow().run(in, Set.of(net.outputs().get(0))).get(net.outputs().get(0));
+        double err = TorchScriptZooTest.relativeError(ours, libtorch);
+        assertTrue(err <= 1e-4, to + ": relative error " + err);
+    }
+}
