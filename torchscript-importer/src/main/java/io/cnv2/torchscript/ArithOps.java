@@ -70,11 +70,13 @@ final class ArithOps {
         Object a = c.arg(0, "self");
         Object b = c.arg(1, "other");
         if (a instanceof List<?> la && b instanceof List<?> lb) { // list + list concatenates
+            c.in().charge((long) la.size() + lb.size());
             List<Object> out = new ArrayList<>(la);
             out.addAll(lb);
             return out;
         }
         if (a instanceof String sa && b instanceof String sb) {
+            c.in().charge((long) sa.length() + sb.length());
             return sa + sb;
         }
         double alpha = c.real(2, "alpha", 1);
@@ -162,7 +164,8 @@ final class ArithOps {
         TVal tb = operand(b, type);
         int[] shape = Shapes.broadcast(ta.shape(), tb.shape());
         if (ta.isKnown() && tb.isKnown()) {
-            int n = Shapes.size(shape);
+            int n = Shapes.knownSize(shape);
+            c.in().charge(n);
             if (type == TVal.Type.FLOAT) {
                 float[] out = new float[n];
                 float[] fa = floats(ta);
@@ -238,7 +241,8 @@ final class ArithOps {
         TVal tb = operand(b, type);
         int[] shape = Shapes.broadcast(ta.shape(), tb.shape());
         if (ta.isKnown() && tb.isKnown()) {
-            int n = Shapes.size(shape);
+            int n = Shapes.knownSize(shape);
+            c.in().charge(n);
             long[] out = new long[n];
             float[] fa = floats(ta);
             float[] fb = floats(tb);
@@ -258,6 +262,7 @@ final class ArithOps {
         }
         TVal t = c.tensor(0, "self");
         if (t.isKnown()) {
+            c.in().charge(t.size());
             if (t.type() != TVal.Type.FLOAT) {
                 long[] out = new long[t.longs().length];
                 for (int i = 0; i < out.length; i++) {

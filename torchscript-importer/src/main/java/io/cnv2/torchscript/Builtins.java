@@ -125,7 +125,7 @@ final class Builtins {
             throw new TranslationException("range() step is 0");
         }
         long n = Math.max(0, (stop - start + step + (step > 0 ? -1 : 1)) / step);
-        if (n > 10_000_000) {
+        if (n > 1_000_000) {
             throw new TranslationException("range() of " + n + " items");
         }
         List<Object> out = new ArrayList<>();

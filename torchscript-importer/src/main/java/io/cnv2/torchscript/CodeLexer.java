@@ -50,8 +50,15 @@ final class CodeLexer {
                     j++;
                 }
                 if (j >= src.length() || src.charAt(j) == '\n' || src.charAt(j) == '\r' || src.charAt(j) == '#') {
-                    i = j; // blank or comment-only line: no layout change
+                    i = j; // blank or comment-only line: no layout change, and on to the next line
                     skipToLineEnd();
+                    if (i < src.length()) {
+                        if (src.charAt(i) == '\r' && i + 1 < src.length() && src.charAt(i + 1) == '\n') {
+                            i++;
+                        }
+                        i++;
+                        line++;
+                    }
                     continue;
                 }
                 i = j;
@@ -204,11 +211,11 @@ final class CodeLexer {
                     case 'r' -> b.append('\r');
                     case '0' -> b.append('\0');
                     case 'x' -> {
-                        b.append((char) Integer.parseInt(src.substring(i + 1, Math.min(i + 3, src.length())), 16));
+                        b.append(hex(i + 1, 2));
                         i += 2;
                     }
                     case 'u' -> {
-                        b.append((char) Integer.parseInt(src.substring(i + 1, Math.min(i + 5, src.length())), 16));
+                        b.append(hex(i + 1, 4));
                         i += 4;
                     }
                     default -> b.append(e);
@@ -220,6 +227,15 @@ final class CodeLexer {
             i++;
         }
         return new Token(Kind.STRING, b.toString(), b.toString(), startLine);
+    }
+
+    /** The character of an escape's {@code n} hex digits at {@code at}, or an error naming the escape. */
+    private char hex(int at, int n) {
+        String digits = src.substring(Math.min(at, src.length()), Math.min(at + n, src.length()));
+        if (digits.length() != n || !digits.chars().allMatch(ch -> Character.digit(ch, 16) >= 0)) {
+            throw error("bad escape \\" + (n == 2 ? "x" : "u") + digits + " in a string");
+        }
+        return (char) Integer.parseInt(digits, 16);
     }
 
     private BadInputException error(String message) {

@@ -64,6 +64,9 @@ public final class CodeParser {
         if (accept("(")) {
             StringBuilder b = new StringBuilder();
             while (!at(")")) {
+                if (at(CodeLexer.Kind.END) || at(CodeLexer.Kind.NEWLINE)) {
+                    throw error("class " + name + ": its base class list is not closed");
+                }
                 b.append(next().text());
             }
             expect(")");
@@ -75,6 +78,9 @@ public final class CodeParser {
         Map<String, Expr> constants = new LinkedHashMap<>();
         Map<String, Ast.FunctionDef> methods = new LinkedHashMap<>();
         while (!accept(CodeLexer.Kind.DEDENT)) {
+            if (at(CodeLexer.Kind.END)) {
+                throw error("the file ends inside class " + name);
+            }
             if (accept(CodeLexer.Kind.NEWLINE)) {
                 continue;
             }
@@ -132,6 +138,9 @@ public final class CodeParser {
         expect(CodeLexer.Kind.INDENT);
         List<Stmt> body = new ArrayList<>();
         while (!accept(CodeLexer.Kind.DEDENT)) {
+            if (at(CodeLexer.Kind.END)) {
+                throw error("the file ends inside a block");
+            }
             if (accept(CodeLexer.Kind.NEWLINE)) {
                 continue;
             }
@@ -571,6 +580,9 @@ public final class CodeParser {
     }
 
     private void skipLine() {
+        if (at(CodeLexer.Kind.END)) {
+            throw error("unexpected end of the file");
+        }
         skipRestOfLine();
         if (at(CodeLexer.Kind.INDENT)) {
             skipBlock();
@@ -578,10 +590,13 @@ public final class CodeParser {
     }
 
     private void skipRestOfLine() {
+        int start = pos;
         while (!at(CodeLexer.Kind.NEWLINE) && !at(CodeLexer.Kind.END) && !at(CodeLexer.Kind.DEDENT)) {
             next();
         }
-        accept(CodeLexer.Kind.NEWLINE);
+        if (!accept(CodeLexer.Kind.NEWLINE) && pos == start && !at(CodeLexer.Kind.END)) {
+            next(); // a stray DEDENT: every skip moves on, so no loop over the tokens can stall
+        }
     }
 
     private void skipBlock() {

@@ -61,9 +61,13 @@ final class ConvOps {
         out[1] = transposed ? (int) (w.shape()[1] * groups) : w.shape()[0];
         for (int i = 0; i < spatial; i++) {
             long in = x.shape()[2 + i];
+            if (stride[i] < 1 || dil[i] < 1 || pads[i] < 0 || pads[i + spatial] < 0 || groups < 1) {
+                throw new TranslationException(c.op() + ": stride " + stride[i] + ", dilation " + dil[i] + ", padding "
+                        + pads[i] + ", groups " + groups);
+            }
             long o = transposed ? (in - 1) * stride[i] - pads[i] - pads[i + spatial] + dil[i] * (k[i] - 1) + outPad[i] + 1
                     : (in + pads[i] + pads[i + spatial] - dil[i] * (k[i] - 1) - 1) / stride[i] + 1;
-            if (o < 1) {
+            if (o < 1 || o > Integer.MAX_VALUE) {
                 throw new TranslationException(c.op() + ": input of shape " + x.shapeString() + " is too small for a kernel "
                         + "of shape " + w.shapeString());
             }

@@ -33,8 +33,14 @@ final class CreationOps {
     }
 
     private static TVal filled(OpCall c, long[] size, double v) {
+        for (long d : size) {
+            if (d < 0 || d > Integer.MAX_VALUE) {
+                throw new TranslationException(c.op() + " of size " + Arrays.toString(size));
+            }
+        }
         int[] shape = Arrays.stream(size).mapToInt(x -> (int) x).toArray();
-        int n = Shapes.size(shape);
+        int n = Shapes.knownSize(shape);
+        c.in().charge(n);
         if (integerType(c, 1)) {
             long[] l = new long[n];
             Arrays.fill(l, (long) v);
@@ -59,7 +65,12 @@ final class CreationOps {
                 step = Builtins.toDouble(nums.get(2));
             }
         }
-        int n = (int) Math.max(0, Math.ceil((end - start) / step));
+        double count = Math.ceil((end - start) / step);
+        if (!(count <= Shapes.MAX_KNOWN)) {
+            throw new TranslationException("arange of " + count + " values");
+        }
+        int n = (int) Math.max(0, count);
+        c.in().charge(n);
         boolean ints = nums.stream().noneMatch(a -> a instanceof Double) && !c.kwargs().containsKey("dtype") || integerType(c, -1);
         if (ints) {
             long[] l = new long[n];

@@ -24,7 +24,7 @@ import java.util.function.Function;
  */
 final class Interpreter {
     /** Bounds the work a hostile or runaway file can ask for (statements executed, call depth). */
-    private static final long MAX_STEPS = 5_000_000;
+    private static final long MAX_STEPS = 1_000_000;
     private static final int MAX_CALL_DEPTH = 400;
 
     private final Function<String, Ast.CodeFile> code;
@@ -37,6 +37,10 @@ final class Interpreter {
     private final java.util.Set<String> integerValues = new java.util.HashSet<>();
     private long steps;
     private int callDepth;
+    /** Element operations spent computing known tensors, lists and strings while translating. */
+    private long work;
+    /** A bound on that work (about a second): a file cannot make the translation run for ever. */
+    static final long MAX_WORK = 1L << 28;
 
     Interpreter(Function<String, Ast.CodeFile> code, List<Object> constants, OnnxBuilder graph, Ops ops,
                 Function<Module, String> segmentOf) {
@@ -56,6 +60,15 @@ final class Interpreter {
         StringBuilder b = new StringBuilder();
         scope.descendingIterator().forEachRemaining(m -> b.append('/').append(segmentOf.apply(m)));
         return b.toString();
+    }
+
+    /** Charges {@code elements} of computation to the translation's budget, refusing the file past it. */
+    void charge(long elements) {
+        work += Math.max(1, elements);
+        if (work > MAX_WORK) {
+            throw new TranslationException("the translation computed more than " + MAX_WORK + " values while reading the "
+                    + "code (loops over large constants?)");
+        }
     }
 
     /** Notes that a graph input is used as integer indices (an embedding lookup): it is declared int64. */

@@ -27,6 +27,8 @@ import java.util.Map;
 final class OnnxBuilder {
     /** The opset the translation targets: the operators as ONNX 1.13 defines them, which ONNX Runtime runs. */
     static final int OPSET = 17;
+    /** Bounds the graph a file can ask for (a traced ResNet-152 has about 1,000 nodes). */
+    static final int MAX_NODES = 200_000;
 
     private final GraphProto.Builder graph = GraphProto.newBuilder();
     private final List<NodeProto> nodes = new ArrayList<>();
@@ -72,6 +74,9 @@ final class OnnxBuilder {
 
     /** Emits one node; inputs are TVals, value names, or null for an omitted optional input. */
     List<TVal> node(String opType, String scope, List<?> inputs, List<Out> outputs, AttributeProto... attrs) {
+        if (nodes.size() >= MAX_NODES) {
+            throw new TranslationException("the translation grew past " + MAX_NODES + " ONNX nodes (a loop unrolled too far?)");
+        }
         NodeProto.Builder n = NodeProto.newBuilder().setOpType(opType);
         String base = scope + "/" + opType;
         int k = nodeNames.merge(base, 1, Integer::sum);

@@ -46,10 +46,18 @@ final class PoolOps {
         long[] pads = new long[2 * spatial];
         for (int i = 0; i < spatial; i++) {
             long in = x.shape()[2 + i];
+            if (s[i] < 1 || k[i] < 1 || d[i] < 1 || p[i] < 0) {
+                throw new TranslationException(c.op() + ": window " + k[i] + ", stride " + s[i] + ", dilation " + d[i]
+                        + ", padding " + p[i]);
+            }
             long span = in + 2 * p[i] - d[i] * (k[i] - 1) - 1;
             long o = (ceil ? Math.floorDiv(span + s[i] - 1, s[i]) : Math.floorDiv(span, s[i])) + 1;
             if (ceil && (o - 1) * s[i] >= in + p[i]) {
                 o--; // PyTorch: the last window must start inside the input or its left padding
+            }
+            if (o < 1 || o > Integer.MAX_VALUE || s[i] < 1 || k[i] < 1) {
+                throw new TranslationException(c.op() + ": window " + k[i] + ", stride " + s[i] + ", padding " + p[i]
+                        + " on a dimension of " + in);
             }
             out[2 + i] = (int) o;
             pads[i] = p[i];

@@ -43,10 +43,15 @@ final class ScalarOps {
         r.add(c -> {
             @SuppressWarnings("unchecked")
             List<Object> l = (List<Object>) c.arg(0, "self");
+            c.in().charge(1);
             l.add(c.arg(1, "el"));
             return l;
         }, "append");
-        r.add(c -> new ArrayList<>(c.in().iterate(c.arg(0, "l"))), "list");
+        r.add(c -> {
+            List<Object> l = new ArrayList<>(c.in().iterate(c.arg(0, "l")));
+            c.in().charge(l.size());
+            return l;
+        }, "list");
         r.add(c -> Values.NONE, "warn", "_assert_never");
         r.add(c -> {
             Object container = c.arg(0, "l");
@@ -114,6 +119,7 @@ final class ScalarOps {
 
     private static Object format(OpCall c) {
         String fmt = String.valueOf(c.arg(0, "fmt"));
+        c.in().charge(fmt.length());
         StringBuilder b = new StringBuilder();
         int k = 1;
         for (int i = 0; i < fmt.length(); i++) {

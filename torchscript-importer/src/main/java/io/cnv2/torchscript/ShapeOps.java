@@ -132,6 +132,7 @@ final class ShapeOps {
             return t;
         }
         if (t.isKnown()) {
+            c.in().charge(t.size());
             int[] inStrides = Shapes.strides(t.shape());
             return gather(t, out, flat -> {
                 int src = 0;
@@ -150,7 +151,7 @@ final class ShapeOps {
 
     /** A known tensor of shape {@code out} whose element i is element {@code src(i)} of {@code t}. */
     static TVal gather(TVal t, int[] out, java.util.function.IntUnaryOperator src) {
-        int n = Shapes.size(out);
+        int n = Shapes.knownSize(out);
         if (t.floats() != null) {
             float[] f = new float[n];
             for (int i = 0; i < n; i++) {
@@ -239,6 +240,7 @@ final class ShapeOps {
         int[] out = t.shape().clone();
         out[dim] = len;
         if (t.isKnown()) {
+            c.in().charge(Shapes.size(out));
             int[] os = Shapes.strides(out);
             int[] is = Shapes.strides(t.shape());
             final long s0 = s;

@@ -22,10 +22,30 @@ final class Shapes {
         return out;
     }
 
+    /** Elements of a tensor shape; a shape whose size overflows an int is refused by name. */
     static int size(int[] s) {
-        int n = 1;
+        long n = 1;
         for (int d : s) {
+            if (d < 0) {
+                throw new TranslationException("a negative dimension in shape " + str(s));
+            }
             n *= d;
+            if (n > Integer.MAX_VALUE) {
+                throw new TranslationException("a tensor of shape " + str(s) + " has more than 2^31 elements");
+            }
+        }
+        return (int) n;
+    }
+
+    /** The most elements a tensor computed while translating may hold (256 MB of floats). */
+    static final int MAX_KNOWN = 1 << 26;
+
+    /** Elements of a tensor the translation computes itself (a constant, a folded value), bounded. */
+    static int knownSize(int[] s) {
+        int n = size(s);
+        if (n > MAX_KNOWN) {
+            throw new TranslationException("a constant of shape " + str(s) + " (" + n + " elements) is larger than the "
+                    + MAX_KNOWN + " elements a translation computes");
         }
         return n;
     }
@@ -63,6 +83,9 @@ final class Shapes {
         int unknown = -1;
         long known = 1;
         for (int i = 0; i < target.length; i++) {
+            if (target[i] < -1 || target[i] > Integer.MAX_VALUE) {
+                throw new TranslationException("a shape with dimension " + target[i] + ": " + Arrays.toString(target));
+            }
             if (target[i] == -1) {
                 if (unknown >= 0) {
                     throw new TranslationException("a shape with two -1 dimensions: " + Arrays.toString(target));

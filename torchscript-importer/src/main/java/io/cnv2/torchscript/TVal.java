@@ -57,11 +57,7 @@ public record TVal(String name, int[] shape, Type type, float[] floats, long[] l
     }
 
     public int size() {
-        int n = 1;
-        for (int d : shape) {
-            n *= d;
-        }
-        return n;
+        return Shapes.size(shape);
     }
 
     /** Dimension {@code d}, negative counting from the end as PyTorch does. */

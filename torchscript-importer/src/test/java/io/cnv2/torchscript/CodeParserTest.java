@@ -117,6 +117,13 @@ class CodeParserTest {
     }
 
     @Test
+    void blankAndCommentLinesChangeNoBlock() {
+        Ast.FunctionDef f = parse("def f(x: int) -> int:\n  y = x\n\n  # a comment\n   \r\n  return y\n").functions().get("f");
+        assertEquals(2, f.body().size());
+        assertEquals(6, f.body().get(1).loc().line());
+    }
+
+    @Test
     void aSyntaxErrorNamesTheFileAndLine() {
         BadInputException e = assertThrows(BadInputException.class, () -> parse("def f(x: Tensor) -> Tensor:\n  return (x,\n\n"));
         assertTrue(e.getMessage().contains("code/__torch__/net.py:"), e.getMessage());

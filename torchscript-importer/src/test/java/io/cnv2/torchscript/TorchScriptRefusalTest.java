@@ -76,6 +76,24 @@ class TorchScriptRefusalTest {
         assertTrue(msg.indexOf("fractional_max_pool2d") != msg.lastIndexOf("fractional_max_pool2d"), "both pooling calls listed: " + msg);
     }
 
+    /** A copy of a TorchScript archive with the code file ending in {@code entry} replaced by {@code code}. */
+    static Path rewriteEntry(Path from, Path to, String entry, String code) throws java.io.IOException {
+        try (ZipFile in = new ZipFile(from.toFile()); OutputStream os = Files.newOutputStream(to);
+             ZipOutputStream out = new ZipOutputStream(os)) {
+            Enumeration<? extends ZipEntry> all = in.entries();
+            while (all.hasMoreElements()) {
+                ZipEntry e = all.nextElement();
+                byte[] data = in.getInputStream(e).readAllBytes();
+                if (e.getName().endsWith("/" + entry)) {
+                    data = code.getBytes(StandardCharsets.UTF_8);
+                }
+                out.putNextEntry(new ZipEntry(e.getName()));
+                out.write(data);
+            }
+        }
+        return to;
+    }
+
     /** A copy of a TorchScript archive with every code file passed through {@code edit}. */
     static Path rewrite(Path from, Path to, java.util.function.UnaryOperator<String> edit) throws Exception {
         try (ZipFile in = new ZipFile(from.toFile()); OutputStream os = Files.newOutputStream(to);
