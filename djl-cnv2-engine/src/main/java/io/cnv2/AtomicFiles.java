@@ -21,12 +21,30 @@ public final class AtomicFiles {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new BadInputException("option " + option + ": folder " + dir + " does not exist");
         }
-        if (!Files.isWritable(dir)) {
-            throw new BadInputException("option " + option + ": folder " + dir + " is not writable");
-        }
         if (Files.isDirectory(target)) {
             throw new BadInputException("option " + option + ": " + target + " is a folder, not a file");
         }
+        // permission bits do not tell (root, read-only mounts, ACLs): create what the write will create
+        try {
+            Path probe = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new BadInputException("option " + option + ": cannot write " + target + ": " + reason(e));
+        }
+    }
+
+    /** Why an I/O operation failed, in words (an AccessDeniedException's message is only the path). */
+    public static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or folder";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /**
@@ -80,7 +98,7 @@ public final class AtomicFiles {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            throw new BadInputException("cannot write " + target + ": " + e.getMessage());
+            throw new BadInputException("cannot write " + target + ": " + reason(e));
         } finally {
             if (tmp != null) {
                 try {

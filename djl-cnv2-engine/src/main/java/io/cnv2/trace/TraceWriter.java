@@ -265,6 +265,7 @@ public final class TraceWriter {
     private static void retireOldTrace(Path dir) throws IOException {
         Path index = dir.resolve("index.json");
         if (!Files.exists(index)) {
+            removeLayoutFiles(dir); // a run killed before its index leaves batches no index lists
             return;
         }
         TraceIndex old = null;
@@ -274,6 +275,7 @@ public final class TraceWriter {
             // an index we cannot read lists nothing we could remove
         }
         Files.delete(index);
+        removeLayoutFiles(dir);
         if (old != null) {
             for (TraceIndex.Layer l : old.layers()) {
                 for (String f : l.activationFiles()) {
@@ -282,6 +284,20 @@ public final class TraceWriter {
                 if (l.weightFile() != null) {
                     Files.deleteIfExists(dir.resolve(Path.of(l.weightFile()).getFileName()));
                 }
+            }
+        }
+    }
+
+    /** The file names this layout writes; nothing else in the folder is touched. */
+    private static final java.util.regex.Pattern LAYOUT = java.util.regex.Pattern.compile(
+            "(act|wgt)-.+\\.npy|precision\\.txt|model\\.csv");
+
+    /** Removes every file of the trace layout (an earlier, possibly unfinished, trace). */
+    private static void removeLayoutFiles(Path dir) throws IOException {
+        try (var files = Files.newDirectoryStream(dir, p -> Files.isRegularFile(p)
+                && LAYOUT.matcher(p.getFileName().toString()).matches())) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
             }
         }
     }

@@ -54,10 +54,11 @@ final class AccuracyCommand implements Callable<Integer> {
         if (json != null) {
             AtomicFiles.checkWritable(json, "--json");
         }
+        session.defaultArch = "cnv2";
         SessionOptions.Session s = session.open();
         RunConfig run = s.emulator().run();
         List<Sample> samples = s.samples();
-        Progress bar = progress.bar(spec.commandLine().getErr(), AccuracyRun.passes(s.emulator()) * samples.size(),
+        Progress bar = progress.bar(spec.commandLine().getErr(), samples.size(), AccuracyRun.passes(s.emulator()),
                 "accuracy");
         AccuracyRun.Result r;
         if (spark.enabled()) {

@@ -79,6 +79,8 @@ final class CharacterizeCommand implements Callable<Integer> {
         if (frames != null || panned != 0) {
             return temporal(out);
         }
+        session.refuseUnused("characterize", "measures the potentials of the network's values, whatever design would run "
+                + "them", "--arch", "--encoding", "--detect", "--weight-skip", "--timing");
         SessionOptions.Session s = session.open();
         long t0 = System.nanoTime();
         Progress bar = progress.bar(spec.commandLine().getErr(), s.samples().size(), "characterize");
@@ -129,6 +131,8 @@ final class CharacterizeCommand implements Callable<Integer> {
         if (!(deltaThreshold >= 0) || Double.isInfinite(deltaThreshold)) {
             throw new BadInputException("option --delta-threshold must be a finite number >= 0, got " + deltaThreshold);
         }
+        session.refuseUnused("characterize --temporal", "measures temporal deltas on Cnvlutin's lanes",
+                "--arch", "--encoding", "--detect", "--weight-skip");
         SessionOptions.Session s = session.open();
         Shape shape = s.net().inputs().get(0).shape();
         List<Tensor> seq = frames != null ? Frames.folder(frames, shape, Preprocessing.DEFAULT)

@@ -48,7 +48,7 @@ final class CheckCommand implements Callable<Integer> {
             AtomicFiles.checkWritable(json, "--json");
         }
         session.randomSamples = 2;
-        if (session.limit == 0) {
+        if (session.limit == null) {
             session.limit = 4; // a check, not a run: a few inputs say what one can
         }
         SessionOptions.Session s = session.open();

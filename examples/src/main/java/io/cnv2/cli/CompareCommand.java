@@ -81,9 +81,12 @@ final class CompareCommand implements Callable<Integer> {
         if (json != null) {
             AtomicFiles.checkWritable(json, "--json");
         }
+        session.refuseUnused("compare", "runs every design, encoding, detection point and weight-skipping scheme side by "
+                + "side", "--arch", "--encoding", "--detect", "--weight-skip");
         SessionOptions.Session s = session.open();
-        out.printf("cnv2 compare: model %s, %d image(s) of %s, weights pruned to %.0f%% zeros%n", s.modelName(),
-                s.samples().size(), s.datasetName(), 100 * s.run().prune());
+        out.printf("cnv2 compare: model %s, %d image(s) of %s%s%n", s.modelName(), s.samples().size(), s.datasetName(),
+                s.run().prune() > 0 ? String.format(java.util.Locale.ROOT, ", weights pruned to %.0f%% zeros",
+                        100 * s.run().prune()) : "");
         out.flush();
         Map<String, RunReport> reports = new LinkedHashMap<>();
         List<String> profiles = timings == null || timings.isEmpty() ? List.of(s.run().timing())

@@ -48,8 +48,40 @@ final class Inputs {
 
     /** An image file as the input of shape [1, C, H, W]: resized, grey or RGB by C, pixel/255, (x - mean) / std. */
     static Sample image(Path file, Shape inputShape, double mean, double std, int index) {
-        Tensor t = Preprocessing.DEFAULT.withNormalize(mean, std).apply(Preprocessing.read(file), inputShape,
-                "input image " + file);
+        return image(file, inputShape, mean, std, index, "stretch", null);
+    }
+
+    /**
+     * The same, with {@code resize} saying what to do with an image whose size is not the model's:
+     * "stretch" (the whole image to H x W) or "shorter-side" (keep the aspect, centre crop), each
+     * named in a notice on {@code notices}; "none" refuses it.
+     */
+    static Sample image(Path file, Shape inputShape, double mean, double std, int index, String resize,
+                        java.util.function.Consumer<String> notices) {
+        java.awt.image.BufferedImage img = Preprocessing.read(file);
+        int h = inputShape.dim(inputShape.rank() == 4 ? 2 : inputShape.rank() - 2);
+        int w = inputShape.dim(inputShape.rank() - 1);
+        boolean chw = inputShape.rank() == 4 && inputShape.dim(1) <= 4;
+        if (!chw && inputShape.rank() == 4) { // channel-last [1, H, W, C]
+            h = inputShape.dim(1);
+            w = inputShape.dim(2);
+        }
+        if (img.getWidth() != w || img.getHeight() != h) {
+            if (resize.equals("none")) {
+                throw new BadInputException("input image " + file + " is " + img.getWidth() + "x" + img.getHeight()
+                        + " (width x height); the model takes " + w + "x" + h + ", and --resize none resizes nothing");
+            }
+            if (notices != null) {
+                notices.accept("notice: input image " + file + " is " + img.getWidth() + "x" + img.getHeight() + "; "
+                        + (resize.equals("stretch") ? "stretched" : "resized (shorter side, centre crop)") + " to the model's "
+                        + w + "x" + h + " (--resize none refuses it, --resize shorter-side keeps its aspect)");
+            }
+        }
+        Preprocessing p = Preprocessing.DEFAULT.withNormalize(mean, std);
+        if (resize.equals("shorter-side")) {
+            p = new Preprocessing("shorter-side", 0, p.channelOrder(), p.scale(), p.mean(), p.std(), p.classes(), p.extensions());
+        }
+        Tensor t = p.apply(img, inputShape, "input image " + file);
         return new Sample(index, t, -1, file.toString());
     }
 

@@ -11,19 +11,35 @@ final class Progress implements IntConsumer {
     private final PrintWriter err;
     private final int total;
     private final String label;
+    /** Work units per counted item (accuracy runs each image more than once; the bar counts images). */
+    private final int per;
     private final long start = System.nanoTime();
     private final boolean enabled;
     private long lastDraw;
     private boolean ended;
 
     Progress(PrintWriter err, int total, String label, boolean enabled) {
+        this(err, total, 1, label, enabled);
+    }
+
+    Progress(PrintWriter err, int total, int per, String label, boolean enabled) {
         this.err = err;
         this.total = total;
+        this.per = Math.max(1, per);
         this.label = label;
         this.enabled = enabled && total > 1;
     }
 
+    /**
+     * True if standard error reaches a person's terminal. The ./cnv2 launcher passes its own standard
+     * error through a filter (so the JVM sees a pipe) and says in CNV2_STDERR_TTY whether it is a
+     * terminal; run directly, the JVM's console tells.
+     */
     static boolean terminal() {
+        String launcher = System.getenv("CNV2_STDERR_TTY");
+        if (launcher != null) {
+            return launcher.equals("1") && System.getenv("CI") == null;
+        }
         return System.console() != null && System.getenv("CI") == null;
     }
 
@@ -42,8 +58,8 @@ final class Progress implements IntConsumer {
         int width = 30;
         int fill = (int) Math.min(width, (long) width * done / total);
         String eta = done == 0 ? "?" : String.format("%.0fs", (total - done) / rate);
-        err.printf("\r%s [%s%s] %d/%d  %.1f/s  left %s   ", label, "#".repeat(fill), ".".repeat(width - fill), done,
-                total, rate, eta);
+        err.printf("\r%s [%s%s] %d/%d images  %.1f images/s  left %s   ", label, "#".repeat(fill), ".".repeat(width - fill),
+                done / per, total / per, rate / per, eta);
         if (done == total) {
             err.printf("%n");
             ended = true;

@@ -13,4 +13,9 @@ final class ProgressOption {
     Progress bar(PrintWriter err, int total, String what) {
         return new Progress(err, total, what, progress && Progress.terminal());
     }
+
+    /** A bar over {@code images} images of {@code per} work units each, counted in images. */
+    Progress bar(PrintWriter err, int images, int per, String what) {
+        return new Progress(err, images * per, per, what, progress && Progress.terminal());
+    }
 }

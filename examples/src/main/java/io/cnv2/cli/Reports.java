@@ -19,12 +19,13 @@ final class Reports {
 
     static String layerTable(RunReport r) {
         int n = Math.max(1, r.images());
-        Table t = new Table("layer", "op", "where", "output", "MACs", "cycles/img", "speedup", "no-wait", "util",
-                "in-zero", "cut", "sat", "fa/fw/fo").alignRight(4, 5, 6, 7, 8, 9, 10, 11);
+        Table t = new Table("layer", "op", "where", "output", "MACs", r.run().arch() + " cycles/img", "dadn cycles/img",
+                "speedup", "no-wait", "util", "in-zero", "cut", "sat", "fa/fw/fo").alignRight(4, 5, 6, 7, 8, 9, 10, 11, 12);
         for (LayerReport l : r.layers()) {
             boolean acc = l.placement().equals("accelerator");
             t.row(l.name(), l.op(), l.placement(), l.outputShape(), l.macs() == 0 ? "" : fmt(l.macs()),
-                    acc ? fmt(Math.round((double) l.cycles() / n)) : "", acc ? String.format(Locale.ROOT, "%.2f", l.speedup()) : "",
+                    acc ? fmt(Math.round((double) l.cycles() / n)) : "", acc ? fmt(Math.round((double) l.baselineCycles() / n)) : "",
+                    acc ? String.format(Locale.ROOT, "%.2f", l.speedup()) : "",
                     acc ? String.format(Locale.ROOT, "%.2f", l.idealSpeedup()) : "",
                     acc ? pct(l.laneUtilisation()) : "", pct(l.inputZeroFraction()),
                     acc ? pct(l.thresholdedFraction()) : "", l.saturations(),
@@ -34,7 +35,7 @@ final class Reports {
         Totals tot = r.totals();
         t.separator();
         t.row("total", "", "", "", fmt(tot.macs()), fmt(Math.round(tot.cyclesPerImage())),
-                String.format(Locale.ROOT, "%.2f", tot.speedup()), String.format(Locale.ROOT, "%.2f", tot.idealSpeedup()),
+                fmt(Math.round((double) tot.baselineCycles() / n)), String.format(Locale.ROOT, "%.2f", tot.speedup()), String.format(Locale.ROOT, "%.2f", tot.idealSpeedup()),
                 pct(tot.laneUtilisation()), "", "", tot.saturations(), "");
         return t.render();
     }
@@ -51,9 +52,10 @@ final class Reports {
                     + "skipping the rest could gain up to %.2fx (if lanes never waited; try --arch cnv)%n", pct(t.laneUtilisation()),
                     t.idealSpeedup()));
         } else {
-            sb.append(String.format(Locale.ROOT, "speedup over DaDianNao %.2f, both timed %s (%.2f if lanes never waited); "
-                            + "neuron lanes busy with effectual activations %s of lane-cycles%n", t.speedup(),
-                    r.run().timing(), t.idealSpeedup(), pct(t.laneUtilisation())));
+            sb.append(String.format(Locale.ROOT, "dadn: %s cycles per image (the dense baseline, same timing); %s is %.2fx "
+                            + "faster, both timed %s (%.2fx if lanes never waited); neuron lanes busy with effectual "
+                            + "activations %s of lane-cycles%n", fmt(Math.round((double) t.baselineCycles() / Math.max(1, r.images()))),
+                    r.run().arch(), t.speedup(), r.run().timing(), t.idealSpeedup(), pct(t.laneUtilisation())));
         }
         if (r.images() > 0) {
             String where = switch (r.run().arch()) {

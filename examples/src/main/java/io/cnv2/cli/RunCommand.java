@@ -84,6 +84,7 @@ final class RunCommand implements Callable<Integer> {
         if (saveModel != null) {
             AtomicFiles.checkWritable(saveModel, "--save-model");
         }
+        session.defaultArch = "cnv2";
         SessionOptions.Session s = session.open();
         if (saveModel != null && !s.modelPath().getFileName().toString().endsWith(".onnx")) {
             throw new BadInputException("option --save-model writes ONNX, and " + s.modelPath() + " is not ONNX");

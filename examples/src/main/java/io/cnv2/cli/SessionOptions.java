@@ -55,11 +55,29 @@ final class SessionOptions {
                     + "pixel/255.")
     Path preprocessFile;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Run only the first N images of the dataset.")
-    int limit;
+    @Option(names = "--resize", paramLabel = "MODE", defaultValue = "stretch",
+            description = "For --input images whose size is not the model's: stretch (the whole image to the input's "
+                    + "height and width, the default), shorter-side (keep the aspect, centre crop) or none (refuse). "
+                    + "A resized image is named in a notice.")
+    String resize;
+
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec mixee;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Run only the first N images of the dataset (N >= 1; "
+            + "default: all).")
+    Integer limit;
+
+    /**
+     * The design a command runs when neither --arch nor the configuration file names one: Cnvlutin2
+     * for run, accuracy and sweep (the product: the accelerator at work, with its DaDianNao
+     * baseline beside it), the configuration's default otherwise.
+     */
+    String defaultArch;
 
     @Option(names = "--arch", paramLabel = "ARCH", description = "Accelerator model: dadn (dense DaDianNao), cnv (Cnvlutin) or cnv2 (Cnvlutin2). "
-            + "Default: the config's.")
+            + "Default: cnv2 for run, accuracy and sweep, unless the --config file names one; every figure stands beside "
+            + "the DaDianNao baseline.")
     String arch;
 
     @Option(names = "--impl", paramLabel = "IMPL",
@@ -146,17 +164,60 @@ final class SessionOptions {
     int randomSamples;
 
     /** Reads and checks everything; a user error is a {@link BadInputException} naming the option. */
+    /** True if the --config file sets run.arch itself (then it, not the command's default, applies). */
+    private boolean configNamesArch() {
+        if (config == null) {
+            return false;
+        }
+        try {
+            return io.cnv2.config.Json.MAPPER.readTree(config.toFile()).path("run").has("arch");
+        } catch (java.io.IOException e) {
+            return false; // ConfigFiles.load has already said what is wrong with the file
+        }
+    }
+
+    /**
+     * Refuses, by name, options of this shared set that {@code command} does not use, so nothing a
+     * user asks for is silently ignored: {@code why} says what the command does instead.
+     */
+    void refuseUnused(String command, String why, String... options) {
+        for (String o : options) {
+            boolean given = switch (o) {
+                case "--arch" -> arch != null;
+                case "--encoding" -> encoding != null;
+                case "--detect" -> detect != null;
+                case "--weight-skip" -> weightSkip != null;
+                case "--timing" -> timing != null;
+                case "--impl" -> impl != null;
+                default -> throw new IllegalArgumentException(o);
+            };
+            if (given) {
+                throw new BadInputException("option " + o + ": " + command + " " + why + ", so it takes no " + o);
+            }
+        }
+    }
+
+    /** The images to run, 0 for all (the option's absence). */
+    int limit() {
+        return limit == null ? 0 : limit;
+    }
+
     Session open() {
         if (!images.isEmpty() && dataset != null) {
             throw new BadInputException("options --input and --dataset exclude each other");
         }
-        if (limit < 0) {
-            throw new BadInputException("option --limit must be >= 0, got " + limit);
+        if (!List.of("stretch", "shorter-side", "none").contains(resize)) {
+            throw new BadInputException("option --resize: unknown mode '" + resize + "' (stretch, shorter-side or none)");
+        }
+        if (limit != null && limit < 1) {
+            throw new BadInputException("option --limit must be at least 1, got " + limit + " (leave it out to run every "
+                    + "image)");
         }
         Config cfg = config == null ? Config.DEFAULT : ConfigFiles.load(config);
         MachineConfig machine = cfg.machine();
         RunConfig run = cfg.run();
-        run = new Overrides(arch, impl, threads, threshold, thresholdsFile, denseLayers, encoding, detect, weightSkip,
+        String design = arch != null || defaultArch == null || configNamesArch() ? arch : defaultArch;
+        run = new Overrides(design, impl, threads, threshold, thresholdsFile, denseLayers, encoding, detect, weightSkip,
                 prune, pruneScope, timing, preset).apply(run);
 
         boolean shipped = model == null;
@@ -187,7 +248,7 @@ final class SessionOptions {
                 throw new BadInputException("option --input-tensor " + first + "=... gives the model's first input; "
                         + "it excludes --input and --dataset");
             }
-            samples = InputTensors.samples(net.inputs().get(0), inputTensors.get(first), limit);
+            samples = InputTensors.samples(net.inputs().get(0), inputTensors.get(first), limit());
             datasetName = inputTensors.get(first).toString();
         } else if (!images.isEmpty()) {
             Shape in = net.inputs().get(0).shape();
@@ -195,13 +256,16 @@ final class SessionOptions {
             double std = normalize == null || normalize.length < 2 ? 1 : normalize[1];
             samples = new ArrayList<>();
             for (int i = 0; i < images.size(); i++) {
-                samples.add(Inputs.image(images.get(i), in, mean, std, i));
+                samples.add(Inputs.image(images.get(i), in, mean, std, i, resize, n -> {
+                    mixee.commandLine().getErr().println(n);
+                    mixee.commandLine().getErr().flush();
+                }));
             }
             datasetName = images.size() == 1 ? images.get(0).toString() : images.size() + " images";
         } else {
             ds = Inputs.dataset(dataset == null ? Inputs.SAMPLE : dataset, net.inputs().get(0).shape(),
                     preprocessFile);
-            samples = ds.samples(limit);
+            samples = ds.samples(limit());
             datasetName = ds.name();
             if (labels == null && ds.classes() != null) {
                 labels = ds.classes();

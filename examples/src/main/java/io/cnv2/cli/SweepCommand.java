@@ -57,9 +57,10 @@ final class SweepCommand implements Callable<Integer> {
             description = "Thresholds tried per layer, real units (default 0,0.05,0.1,0.2,0.3,0.5,0.75,1).")
     double[] grid;
 
-    @Option(names = "--validation", paramLabel = "N", defaultValue = "1000",
-            description = "Images the search runs on (the first N); the rest confirm the result (default 1000). "
-                    + "Grid mode uses every image.")
+    @Option(names = "--validation", paramLabel = "N",
+            description = "Images the search runs on (the first N); the rest confirm the result (default: 1000, or half "
+                    + "the images when there are fewer than 2000). Grid mode uses every image.")
+    Integer validationOption;
     int validation;
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "search",
@@ -94,11 +95,14 @@ final class SweepCommand implements Callable<Integer> {
         if (!mode.equals("search") && !mode.equals("grid")) {
             throw new BadInputException("option --mode: unknown value '" + mode + "' (known: grid, search)");
         }
+        session.defaultArch = "cnv2";
         SessionOptions.Session s = session.open();
         if (!s.run().arch().equals("cnv") && !s.run().arch().equals("cnv2")) {
             throw new BadInputException("sweep needs a skipping accelerator: --arch cnv or cnv2");
         }
         List<Sample> all = s.samples();
+        // the default fits the other defaults: a --limit below 2000 leaves half the images to confirm the result
+        validation = validationOption != null ? validationOption : Math.max(1, Math.min(1000, all.size() / 2));
         if (mode.equals("search") && (validation < 1 || validation >= all.size())) {
             throw new BadInputException("option --validation must be from 1 to " + (all.size() - 1) + " (the dataset has "
                     + all.size() + " images and the rest confirm the result), got " + validation);
