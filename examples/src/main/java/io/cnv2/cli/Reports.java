@@ -52,10 +52,11 @@ final class Reports {
                     + "skipping the rest could gain up to %.2fx (if lanes never waited; try --arch cnv)%n", pct(t.laneUtilisation()),
                     t.idealSpeedup()));
         } else {
-            sb.append(String.format(Locale.ROOT, "dadn: %s cycles per image (the dense baseline, same timing); %s is %.2fx "
-                            + "faster, both timed %s (%.2fx if lanes never waited); neuron lanes busy with effectual "
-                            + "activations %s of lane-cycles%n", fmt(Math.round((double) t.baselineCycles() / Math.max(1, r.images()))),
-                    r.run().arch(), t.speedup(), r.run().timing(), t.idealSpeedup(), pct(t.laneUtilisation())));
+            sb.append(String.format(Locale.ROOT, "dadn: %s cycles per image (the dense baseline, same timing); %s's speedup "
+                            + "over DaDianNao %.2f (above 1 is faster), both timed %s (%.2f if lanes never waited); neuron lanes busy "
+                            + "with effectual activations %s of lane-cycles%n",
+                    fmt(Math.round((double) t.baselineCycles() / Math.max(1, r.images()))), r.run().arch(), t.speedup(),
+                    r.run().timing(), t.idealSpeedup(), pct(t.laneUtilisation())));
         }
         if (r.images() > 0) {
             String where = switch (r.run().arch()) {

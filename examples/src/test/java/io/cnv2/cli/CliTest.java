@@ -64,7 +64,7 @@ class CliTest {
         }
         assertTrue(conv != null && conv.get("cycles").asLong() > 0);
         assertTrue(r.get("totals").get("cycles").asLong() > 0);
-        assertEquals("dadn", r.get("run").get("arch").asText());
+        assertEquals("cnv2", r.get("run").get("arch").asText()); // the default design (issue 21)
         assertEquals(16, r.get("machine").get("tiles").asInt());
         assertEquals(40, r.get("predictions").size());
         assertTrue(o.out().contains("... and 30 more"), o.out());

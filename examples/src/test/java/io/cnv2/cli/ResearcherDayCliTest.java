@@ -40,7 +40,7 @@ class ResearcherDayCliTest {
         assertEquals(0, run.code(), run.err());
         assertTrue(run.out().contains("arch cnv2"), run.out());
         assertTrue(run.out().contains("cnv2 cycles/img") && run.out().contains("dadn cycles/img"), run.out());
-        assertTrue(run.out().lines().anyMatch(l -> l.startsWith("dadn: ") && l.contains("cnv2 is")), run.out());
+        assertTrue(run.out().lines().anyMatch(l -> l.startsWith("dadn: ") && l.contains("cnv2's speedup over DaDianNao")), run.out());
         CliTest.Outcome acc = CliTest.cli("accuracy", "--limit", "10", "--no-progress");
         assertEquals(0, acc.code(), acc.err());
         assertTrue(acc.out().contains("cnv2"), acc.out());
