@@ -46,6 +46,11 @@ final class AccuracyCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "OUT", description = "Write the result (and the accelerator's report) as JSON.")
     Path json;
 
+    @Option(names = "--max-drop", paramLabel = "POINTS", defaultValue = "1.0",
+            description = "Warn when the accelerator's top-1 falls more than POINTS percentage points below the float "
+                    + "top-1 of the original (unpruned) model on the same images (default 1.0).")
+    double maxDrop;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -77,23 +82,52 @@ final class AccuracyCommand implements Callable<Integer> {
         out.printf("cnv2 accuracy: model %s, %d image(s) of %s, arch %s, timing %s, %s%n", s.modelName(),
                 samples.size(), s.datasetName(), run.arch(), Reports.timing(run), spark.enabled() ? "on Spark"
                         : run.effectiveThreads() + " thread(s)");
+        // honest baselines (issue 21): the pruned figures stand beside the original model's float on the same images
+        boolean pruned = run.prune() > 0;
+        AccuracyRun.TopK original = pruned ? Baselines.originalFloat(s, samples) : r.floatReference();
+        String prunedTo = String.format(Locale.ROOT, "weights pruned to %.0f%% zeros", 100 * run.prune());
         Table t = new Table("path", "top-1", "top-5").alignRight(1, 2);
-        t.row("float reference", pct(r.floatReference().top1()), pct(r.floatReference().top5()));
-        t.row("16-bit fixed point, dense (DaDianNao)", pct(r.denseFixed().top1()), pct(r.denseFixed().top5()));
-        t.row("16-bit fixed point, " + run.arch(), pct(r.accelerator().top1()), pct(r.accelerator().top5()));
+        if (pruned) {
+            t.row("float, original model", pct(original.top1()), pct(original.top5()));
+            t.row("float, " + prunedTo, pct(r.floatReference().top1()), pct(r.floatReference().top5()));
+        } else {
+            t.row("float reference", pct(r.floatReference().top1()), pct(r.floatReference().top5()));
+        }
+        t.row("16-bit fixed point, dense (DaDianNao)" + (pruned ? ", pruned" : ""), pct(r.denseFixed().top1()),
+                pct(r.denseFixed().top5()));
+        t.row("16-bit fixed point, " + run.arch() + thresholds(run) + (pruned ? ", pruned" : ""), pct(r.accelerator().top1()),
+                pct(r.accelerator().top5()));
         out.print(t.render());
-        out.printf(Locale.ROOT, "speedup of %s over DaDianNao: %.2f%s%n", run.arch(), r.speedup(),
-                reuse && !run.arch().equals("dadn") ? " (every threshold 0: its outputs are the dense ones, bit for bit)"
-                        : "");
-        out.printf(Locale.ROOT, "time: %.1f s for %d images (%.0f images/s%s)%n", secs, samples.size(),
-                samples.size() / secs, reuse ? "" : ", a dense fixed-point pass included");
+        List<String> warnings = new java.util.ArrayList<>();
+        String w0 = Baselines.drop(run.arch(), r.accelerator().top1(), original.top1(), maxDrop,
+                pruned ? prunedTo + " and thresholds" : "thresholds");
+        if (w0 != null) {
+            warnings.add(w0);
+        }
+        for (String w : warnings) {
+            out.println("warning: " + w);
+        }
         if (json != null) {
-            AtomicFiles.write(json, Json.write(r));
+            com.fasterxml.jackson.databind.node.ObjectNode tree = Json.MAPPER.valueToTree(r);
+            tree.set("originalFloat", Json.MAPPER.valueToTree(original));
+            tree.put("maxDropPoints", maxDrop);
+            tree.set("warnings", Json.MAPPER.valueToTree(warnings));
+            AtomicFiles.write(json, Json.write(tree));
             out.println("wrote " + json);
         }
         report.write(() -> ReportPages.accuracy(r), out);
         out.flush();
         return 0;
+    }
+
+    /** The thresholds in a row's name ({@code , threshold 0.1}), or nothing at 0. */
+    private static String thresholds(RunConfig run) {
+        java.util.Set<Double> distinct = new java.util.TreeSet<>(run.thresholds().values());
+        distinct.add(run.threshold());
+        if (distinct.size() > 1) {
+            return ", per-layer thresholds";
+        }
+        return run.threshold() == 0 ? "" : String.format(Locale.ROOT, ", threshold %s", run.threshold());
     }
 
     private static String pct(double v) {

@@ -74,6 +74,11 @@ final class CompareCommand implements Callable<Integer> {
         return v;
     }
 
+    @picocli.CommandLine.Option(names = "--max-drop", paramLabel = "POINTS", defaultValue = "1.0",
+            description = "Warn for each variant whose top-1 falls more than POINTS percentage points below the float "
+                    + "top-1 of the original (unpruned) model on the same images (default 1.0).")
+    double maxDrop;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -128,6 +133,20 @@ final class CompareCommand implements Callable<Integer> {
         }
         out.print(t.render());
         out.println("energy: " + s.energy().source());
+        // honest baselines (issue 21): pruned variants stand beside the unpruned model's float on the same images
+        if (s.run().prune() > 0 && s.samples().stream().anyMatch(x -> x.label() >= 0)) {
+            io.cnv2.accuracy.AccuracyRun.TopK original = Baselines.originalFloat(s, s.samples());
+            out.printf(Locale.ROOT, "baseline: the original (unpruned) model, float, top-1 %.2f%% on the same images; "
+                    + "every variant above runs the weights pruned to %.0f%% zeros%n", 100 * original.top1(),
+                    100 * s.run().prune());
+            for (Map.Entry<String, RunReport> e : reports.entrySet()) {
+                String w = Baselines.drop(e.getKey(), e.getValue().accuracy().fixedTop1(), original.top1(), maxDrop,
+                        "pruning" + (s.run().threshold() > 0 ? " and thresholds" : ""));
+                if (w != null) {
+                    out.println("warning: " + w);
+                }
+            }
+        }
         if (json != null) {
             AtomicFiles.write(json, Json.write(reports));
             out.println("wrote " + json);

@@ -152,9 +152,10 @@ final class SessionOptions {
      * (before pinned formats) are what {@code --spark} hands executors to build the same emulator;
      * {@code dataset} is null for {@code --input} images.
      */
+    /** What a command runs on; {@code original} is the model as loaded, before --prune (the honest baseline). */
     record Session(Path modelPath, Network net, String modelName, List<Sample> samples, String datasetName,
                    List<String> labels, MachineConfig machine, RunConfig run, EnergyTable energy, Emulator emulator,
-                   ImportOptions imports, Calibration calibration, Dataset dataset) {
+                   ImportOptions imports, Calibration calibration, Dataset dataset, Network original) {
     }
 
     /**
@@ -225,8 +226,8 @@ final class SessionOptions {
         // values given for inputs are what the importer tries the model on, where it must run it once
         ImportOptions imports = ImportOptions.parse(inputShapes, "option --input-shape")
                 .withValues(InputTensors.preview(inputTensors));
-        Network net = Pruning.magnitude(ModelLoader.load(modelPath, imports), run.prune(),
-                run.pruneScope().equals("global"));
+        Network original = ModelLoader.load(modelPath, imports);
+        Network net = Pruning.magnitude(original, run.prune(), run.pruneScope().equals("global"));
         String modelName = shipped ? "fashion_cnn.onnx (shipped)" : model.toString();
         Thresholds.checkLayers(run, net, modelName);
         List<String> labels = Inputs.labels(labelsFile != null ? labelsFile
@@ -297,6 +298,6 @@ final class SessionOptions {
 
         Emulator emu = Emulator.of(net, machine, run, cal, cfg.energy()).feeding(feeds);
         return new Session(modelPath, net, modelName, samples, datasetName, labels, machine, run, cfg.energy(), emu,
-                imports, cal, ds);
+                imports, cal, ds, original);
     }
 }
