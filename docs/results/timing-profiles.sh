@@ -38,7 +38,6 @@ for model, title in (("cnn", "Fashion-MNIST CNN (`models/fashion-mnist/fashion_c
     layers = {}
     order = []
     for (arch, timing), r in runs.items():
-        n = max(1, r["images"])
         for l in r["layers"]:
             if l["placement"] != "accelerator":
                 continue
@@ -47,8 +46,8 @@ for model, title in (("cnn", "Fashion-MNIST CNN (`models/fashion-mnist/fashion_c
                 layers[key] = {}
                 order.append(key)
             d = layers[key].setdefault((arch, timing), [0, 0])
-            d[0] += l["cycles"] / n
-            d[1] += l["baselineCycles"] / n
+            d[0] += l["cyclesPerImage"]
+            d[1] += l["baselineCyclesPerImage"]
     print("| layer | DaDN cycles/img isca2016 | CNV isca2016 | CNV2 isca2016 | DaDN cycles/img ideal | CNV ideal | CNV2 ideal |")
     print("|---|---|---|---|---|---|---|")
     rows = order if model == "cnn" else []
@@ -57,7 +56,7 @@ for model, title in (("cnn", "Fashion-MNIST CNN (`models/fashion-mnist/fashion_c
         sp = lambda a, t: v[(a, t)][1] / v[(a, t)][0] if v[(a, t)][0] else float("nan")
         print(f"| {key} | {v[('cnv','isca2016')][1]:,.0f} | {sp('cnv','isca2016'):.2f} | {sp('cnv2','isca2016'):.2f} | "
               f"{v[('cnv','ideal')][1]:,.0f} | {sp('cnv','ideal'):.2f} | {sp('cnv2','ideal'):.2f} |")
-    tot = {k: (r["totals"]["cycles"] / max(1, r["images"]), r["totals"]["speedup"]) for k, r in runs.items()}
+    tot = {k: (r["totals"]["cyclesPerImage"], r["totals"]["speedup"]) for k, r in runs.items()}
     dadn = {t: tot[("cnv", t)][0] * tot[("cnv", t)][1] for t in ("isca2016", "ideal")}
     print(f"| **network** | {dadn['isca2016']:,.0f} | {tot[('cnv','isca2016')][1]:.2f} | {tot[('cnv2','isca2016')][1]:.2f} | "
           f"{dadn['ideal']:,.0f} | {tot[('cnv','ideal')][1]:.2f} | {tot[('cnv2','ideal')][1]:.2f} |")

@@ -65,9 +65,9 @@ public final class ClassifyOnCnv2 {
             System.out.printf("%n%-24s %12s %12s %8s %10s%n", "layer", "CNV2 cycles", "DaDN cycles", "speedup",
                     "effectual");
             for (LayerReport l : Cnv2SymbolBlock.of(model).lastRun().layers()) {
-                if (l.cycles() > 0) {
-                    System.out.printf("%-24s %,12d %,12d %8.2f %9.1f%%%n", l.name(), l.cycles(),
-                            l.baselineCycles(), l.speedup(), 100 * l.effectualFraction());
+                if (l.cyclesTotal() > 0) {
+                    System.out.printf("%-24s %,12d %,12d %8.2f %9.1f%%%n", l.name(), l.cyclesTotal(),
+                            l.baselineCyclesTotal(), l.speedup(), 100 * l.effectualFraction());
                 }
             }
             System.out.printf("network: %,.0f cycles, %.2fx over DaDianNao, %.1f%% of activations effectual%n",

@@ -31,9 +31,8 @@ final class Cnv2Predictor<I, O> extends ai.djl.inference.Predictor<I, O> {
             RunReport r = b.lastRunOnThisThread();
             if (r != null) {
                 Totals t = r.totals();
-                int n = Math.max(1, r.images());
-                metrics.addMetric("cnv2.cycles", t.cycles(), Unit.COUNT);
-                metrics.addMetric("cnv2.cyclesPerSample", (double) t.cycles() / n, Unit.COUNT_PER_ITEM);
+                metrics.addMetric("cnv2.cycles", t.cyclesTotal(), Unit.COUNT);
+                metrics.addMetric("cnv2.cyclesPerSample", t.cyclesPerImage(), Unit.COUNT_PER_ITEM);
                 metrics.addMetric("cnv2.speedup", t.speedup(), Unit.NONE);
                 metrics.addMetric("cnv2.effectualFraction", effectual(r), Unit.NONE);
                 metrics.addMetric("cnv2.samples", r.images(), Unit.COUNT);
@@ -48,7 +47,7 @@ final class Cnv2Predictor<I, O> extends ai.djl.inference.Predictor<I, O> {
         double all = 0;
         for (var l : r.layers()) {
             if (l.placement().equals("accelerator") && l.effectualFraction() >= 0) {
-                double inputs = l.macs(); // weight by work: a layer's share of the MACs
+                double inputs = l.macsPerImage(); // weight by work: a layer's share of the MACs
                 eff += l.effectualFraction() * inputs;
                 all += inputs;
             }

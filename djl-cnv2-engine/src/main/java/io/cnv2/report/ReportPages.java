@@ -35,7 +35,7 @@ public final class ReportPages {
                         + "lane utilisation %.1f %%, %.2f uJ per image (indicative), input footprint %.3f x raw.",
                 r.images(), r.dataset(), r.run().arch(), r.run().timing(), r.run().preset(), r.totals().speedup(),
                 r.totals().idealSpeedup(),
-                100 * r.totals().laneUtilisation(), r.totals().energyPicojoules() / 1e6 / Math.max(1, r.images()),
+                100 * r.totals().laneUtilisation(), r.totals().energyPicojoulesTotal() / 1e6 / Math.max(1, r.images()),
                 r.totals().footprintRelativeToRaw()));
         if (r.accuracy() != null && r.accuracy().labelled() > 0) {
             h.paragraph(String.format(Locale.ROOT, "top-1 on %d labelled images: float %.2f %%, 16-bit fixed point "
@@ -122,7 +122,7 @@ public final class ReportPages {
         h.bars("Input footprint in NM relative to raw", "x raw", names,
                 List.of(series("footprint", variants, r -> r.totals().footprintRelativeToRaw())));
         h.bars("Energy per image (indicative)", "uJ per image", names,
-                List.of(series("energy", variants, r -> r.totals().energyPicojoules() / 1e6 / Math.max(1, r.images()))));
+                List.of(series("energy", variants, r -> r.totals().energyPicojoulesTotal() / 1e6 / Math.max(1, r.images()))));
         List<String> layers = acceleratorLayers(first);
         List<HtmlReport.Series> perLayer = new ArrayList<>();
         variants.forEach((name, r) -> perLayer.add(new HtmlReport.Series(name, layers.stream()
@@ -133,7 +133,7 @@ public final class ReportPages {
         variants.forEach((name, r) -> rows.add(List.of(name, String.format(Locale.ROOT, "%.0f",
                         r.totals().cyclesPerImage()), String.format(Locale.ROOT, "%.2f", r.totals().speedup()),
                 String.format(Locale.ROOT, "%.3f", r.totals().footprintRelativeToRaw()),
-                String.format(Locale.ROOT, "%.2f", r.totals().energyPicojoules() / 1e6 / Math.max(1, r.images())),
+                String.format(Locale.ROOT, "%.2f", r.totals().energyPicojoulesTotal() / 1e6 / Math.max(1, r.images())),
                 r.accuracy() == null ? "-" : pct(r.accuracy().fixedTop1()))));
         h.table(List.of("variant", "cycles/img", "speedup", "footprint x raw", "energy uJ/img", "top-1"), rows);
         Map<String, Object> runs = new LinkedHashMap<>();
@@ -253,7 +253,7 @@ public final class ReportPages {
         List<List<String>> rows = new ArrayList<>();
         for (LayerReport l : r.layers()) {
             boolean onAcc = names.contains(l.name());
-            rows.add(List.of(l.name(), l.op(), l.placement(), String.valueOf(l.macs()),
+            rows.add(List.of(l.name(), l.op(), l.placement(), String.valueOf(l.macsPerImage()),
                     onAcc ? String.format(Locale.ROOT, "%.2f", l.speedup()) : "",
                     onAcc ? String.format(Locale.ROOT, "%.2f", l.idealSpeedup()) : "",
                     onAcc ? pct(l.laneUtilisation()) : "", pct(l.inputZeroFraction()),

@@ -184,6 +184,14 @@ public final class ReportBuilder {
         return b == 0 ? Double.NaN : (double) a / b;
     }
 
+    /**
+     * A run's figure for its mean image: {@code total / images}, 0 for a run of no image (the DJL
+     * engine's {@code total()} before any prediction), where a ratio would be NaN.
+     */
+    private double perImage(double total) {
+        return images == 0 ? 0 : total / images;
+    }
+
     public synchronized int images() {
         return images;
     }
@@ -217,19 +225,22 @@ public final class ReportBuilder {
             }
             String in = n.inputs().isEmpty() ? null : n.inputs().get(0);
             Integer inFrac = in == null || net.isConstant(in) ? null : exec.formats().frac(in);
+            double pj = energy.picojoules(a[2], a[3], a[4], machine.dataBits());
             layers.add(new LayerReport(n.name(), n.op().kind(), p.label(),
-                    Arrays.stream(net.shape(n.output()).dims()).boxed().toList(), m, a[0], a[1],
-                    a[0] == 0 ? 1.0 : (double) a[1] / a[0], a[7] == 0 ? 0 : (double) a[6] / a[7], a[5], a[2], a[3],
-                    a[4], inFrac, q == null ? null : q.weightFrac(), exec.formats().frac(n.output()),
-                    q == null ? null : run.thresholdOf(n.name()), a[8], a[9], ratio(a[8], a[0] * lanes),
-                    ratio(a[1] * lanes, a[8]), ratio(a[11], a[10]), ratio(a[12], a[10]),
-                    energy.picojoules(a[2], a[3], a[4], machine.dataBits()), a[13], ratio(a[13], a[14])));
+                    Arrays.stream(net.shape(n.output()).dims()).boxed().toList(), m, m * images,
+                    perImage(a[0]), a[0], perImage(a[1]), a[1], a[0] == 0 ? 1.0 : (double) a[1] / a[0],
+                    a[7] == 0 ? 0 : (double) a[6] / a[7], perImage(a[5]), a[5], perImage(a[2]), a[2],
+                    perImage(a[3]), a[3], perImage(a[4]), a[4], inFrac, q == null ? null : q.weightFrac(),
+                    exec.formats().frac(n.output()), q == null ? null : run.thresholdOf(n.name()), perImage(a[8]), a[8],
+                    perImage(a[9]), a[9], ratio(a[8], a[0] * lanes), ratio(a[1] * lanes, a[8]), ratio(a[11], a[10]),
+                    ratio(a[12], a[10]), perImage(pj), pj, perImage(a[13]), a[13], ratio(a[13], a[14])));
         }
-        double perImage = images == 0 ? 0 : (double) t[0] / images;
-        Totals totals = new Totals(macs, accMacs, t[0], t[1], t[0] == 0 ? 1.0 : (double) t[1] / t[0], perImage,
-                perImage / machine.clockMHz(), t[2], t[3], t[4], t[5], t[8], t[9], ratio(t[8], t[0] * lanes),
-                ratio(t[1] * lanes, t[8]), energy.picojoules(t[2], t[3], t[4], machine.dataBits()), t[13],
-                ratio(t[13], t[14]));
+        double pj = energy.picojoules(t[2], t[3], t[4], machine.dataBits());
+        Totals totals = new Totals(macs, macs * images, accMacs, accMacs * images, perImage(t[0]), t[0],
+                perImage(t[1]), t[1], t[0] == 0 ? 1.0 : (double) t[1] / t[0], perImage(t[0]) / machine.clockMHz(),
+                t[0] / machine.clockMHz(), perImage(t[2]), t[2], perImage(t[3]), t[3], perImage(t[4]), t[4],
+                perImage(t[5]), t[5], perImage(t[8]), t[8], perImage(t[9]), t[9], ratio(t[8], t[0] * lanes),
+                ratio(t[1] * lanes, t[8]), perImage(pj), pj, perImage(t[13]), t[13], ratio(t[13], t[14]));
         Accuracy acc = new Accuracy(labelled, labelled == 0 ? Double.NaN : (double) floatCorrect / labelled,
                 labelled == 0 ? Double.NaN : (double) fixedCorrect / labelled,
                 images == 0 ? Double.NaN : (double) agree / images);

@@ -1,5 +1,6 @@
 package io.cnv2.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.cnv2.AtomicFiles;
 import io.cnv2.config.Json;
 import io.cnv2.report.ReportPages;
@@ -41,12 +42,43 @@ final class CompareCommand implements Callable<Integer> {
     @Mixin
     ReportOption report;
 
-    @Option(names = "--json", paramLabel = "OUT", description = "Write every variant's report as JSON.")
+    @Option(names = "--json", paramLabel = "OUT", description = "Write the variants as JSON: a list of records (arch, "
+            + "encoding, detection, weightSkip, timing, threshold and prune when set, label, report).")
     Path json;
 
     @Option(names = "--timings", paramLabel = "PROFILE", split = ",",
             description = "Timing profiles to put side by side, e.g. isca2016,ideal (default: the run's, --timing).")
     List<String> timings;
+
+    /**
+     * One record of {@code compare.json} (a list of them, in the table's order): what the variant
+     * runs as, field by field, then its table label and its whole run report. {@code encoding} is
+     * how NM holds activations and {@code detection} where ineffectual ones are found: DaDianNao
+     * holds raw bricks and finds none ("raw", "none"), Cnvlutin encodes ZFNAf at the producer's
+     * output ("zfnaf", "output"), Cnvlutin2 as its run says (CNV2-MODEL.md section 5). Present
+     * only when the run sets them: {@code threshold} (every layer's, when a design that skips
+     * activations skips any non-zero one), {@code thresholds} (the per-layer thresholds as applied,
+     * when they differ from it) and {@code prune} with {@code pruneScope}.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Variant(String arch, String encoding, String detection, String weightSkip, String timing,
+                   Double threshold, Map<String, Double> thresholds, Double prune, String pruneScope, String label,
+                   RunReport report) {
+        static Variant of(String label, RunReport r) {
+            RunConfig c = r.run();
+            String[] how = switch (c.arch()) {
+                case "dadn" -> new String[] {"raw", "none", "none"};
+                case "cnv" -> new String[] {"zfnaf", "output", "none"};
+                default -> new String[] {c.encoding(), c.detect(), c.weightSkip()};
+            };
+            boolean skips = !c.arch().equals("dadn");
+            boolean thresholded = skips && (c.threshold() > 0 || c.thresholds().values().stream().anyMatch(t -> t > 0));
+            boolean perLayer = skips && c.thresholds().values().stream().anyMatch(t -> t != c.threshold());
+            return new Variant(c.arch(), how[0], how[1], how[2], c.timing(), thresholded ? c.threshold() : null,
+                    perLayer ? c.thresholds() : null, c.prune() > 0 ? c.prune() : null,
+                    c.prune() > 0 ? c.pruneScope() : null, label, r);
+        }
+    }
 
     /**
      * The variants compared: name and how the run differs from the session's. Every encoding of
@@ -119,15 +151,12 @@ final class CompareCommand implements Callable<Integer> {
         for (Map.Entry<String, RunReport> e : reports.entrySet()) {
             RunReport r = e.getValue();
             Totals x = r.totals();
-            int n = r.images();
             t.row(e.getKey(), String.format(Locale.ROOT, "%,.0f", x.cyclesPerImage()),
-                    String.format(Locale.ROOT, "%.2f", x.speedup()),
-                    String.format(Locale.ROOT, "%,d", x.footprintBits() / n / 1000),
+                    String.format(Locale.ROOT, "%.2f", x.speedup()), Reports.kbit(x.footprintBitsPerImage()),
                     String.format(Locale.ROOT, "%.3f", x.footprintRelativeToRaw()),
-                    String.format(Locale.ROOT, "%,d", x.nmBitsRead() / n / 1000),
-                    String.format(Locale.ROOT, "%,d", x.nmBitsWritten() / n / 1000),
-                    String.format(Locale.ROOT, "%,d", x.sbBitsRead() / n / 1000),
-                    String.format(Locale.ROOT, "%.2f", x.energyPicojoules() / n / 1e6),
+                    Reports.kbit(x.nmBitsReadPerImage()), Reports.kbit(x.nmBitsWrittenPerImage()),
+                    Reports.kbit(x.sbBitsReadPerImage()),
+                    String.format(Locale.ROOT, "%.2f", x.energyPicojoulesPerImage() / 1e6),
                     r.accuracy().labelled() > 0 ? String.format(Locale.ROOT, "%.2f%%", 100 * r.accuracy().fixedTop1())
                             : "-");
         }
@@ -148,7 +177,9 @@ final class CompareCommand implements Callable<Integer> {
             }
         }
         if (json != null) {
-            AtomicFiles.write(json, Json.write(reports));
+            List<Variant> records = new ArrayList<>();
+            reports.forEach((label, r) -> records.add(Variant.of(label, r)));
+            AtomicFiles.write(json, Json.write(records));
             out.println("wrote " + json);
         }
         report.write(() -> ReportPages.compare(reports), out);

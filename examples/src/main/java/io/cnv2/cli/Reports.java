@@ -1,8 +1,15 @@
 package io.cnv2.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cnv2.config.Json;
 import io.cnv2.stats.LayerReport;
 import io.cnv2.stats.RunReport;
 import io.cnv2.stats.Totals;
+import java.lang.reflect.RecordComponent;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /** Text and CSV views of a {@link RunReport}; the JSON is the record itself. */
@@ -18,25 +25,25 @@ final class Reports {
     }
 
     static String layerTable(RunReport r) {
-        int n = Math.max(1, r.images());
         Table t = new Table("layer", "op", "where", "output", "MACs", r.run().arch() + " cycles/img", "dadn cycles/img",
-                "speedup", "no-wait", "util", "in-zero", "cut", "sat", "fa/fw/fo").alignRight(4, 5, 6, 7, 8, 9, 10, 11, 12);
+                "speedup", "no-wait", "util", "in-zero", "cut", "sat total", "fa/fw/fo").alignRight(4, 5, 6, 7, 8, 9, 10, 11, 12);
         for (LayerReport l : r.layers()) {
             boolean acc = l.placement().equals("accelerator");
-            t.row(l.name(), l.op(), l.placement(), l.outputShape(), l.macs() == 0 ? "" : fmt(l.macs()),
-                    acc ? fmt(Math.round((double) l.cycles() / n)) : "", acc ? fmt(Math.round((double) l.baselineCycles() / n)) : "",
+            t.row(l.name(), l.op(), l.placement(), l.outputShape(), l.macsPerImage() == 0 ? "" : fmt(l.macsPerImage()),
+                    acc ? fmt(Math.round(l.cyclesPerImage())) : "", acc ? fmt(Math.round(l.baselineCyclesPerImage())) : "",
                     acc ? String.format(Locale.ROOT, "%.2f", l.speedup()) : "",
                     acc ? String.format(Locale.ROOT, "%.2f", l.idealSpeedup()) : "",
                     acc ? pct(l.laneUtilisation()) : "", pct(l.inputZeroFraction()),
-                    acc ? pct(l.thresholdedFraction()) : "", l.saturations(),
+                    acc ? pct(l.thresholdedFraction()) : "", l.saturationsTotal(),
                     (l.inputFrac() == null ? "-" : l.inputFrac()) + "/" + (l.weightFrac() == null ? "-" : l.weightFrac())
                             + "/" + l.outputFrac());
         }
         Totals tot = r.totals();
         t.separator();
-        t.row("total", "", "", "", fmt(tot.macs()), fmt(Math.round(tot.cyclesPerImage())),
-                fmt(Math.round((double) tot.baselineCycles() / n)), String.format(Locale.ROOT, "%.2f", tot.speedup()), String.format(Locale.ROOT, "%.2f", tot.idealSpeedup()),
-                pct(tot.laneUtilisation()), "", "", tot.saturations(), "");
+        t.row("total", "", "", "", fmt(tot.macsPerImage()), fmt(Math.round(tot.cyclesPerImage())),
+                fmt(Math.round(tot.baselineCyclesPerImage())), String.format(Locale.ROOT, "%.2f", tot.speedup()),
+                String.format(Locale.ROOT, "%.2f", tot.idealSpeedup()), pct(tot.laneUtilisation()), "", "",
+                tot.saturationsTotal(), "");
         return t.render();
     }
 
@@ -44,8 +51,9 @@ final class Reports {
         StringBuilder sb = new StringBuilder();
         Totals t = r.totals();
         sb.append(String.format(Locale.ROOT, "%s: %s cycles per image = %.1f us at %.0f MHz; %.1f%% of peak MAC slots used%n",
-                r.run().arch(), fmt(Math.round(t.cyclesPerImage())), t.timePerImageUs(), r.machine().clockMHz(),
-                t.cyclesPerImage() == 0 ? 0 : 100.0 * t.acceleratorMacs()
+                r.run().arch(), fmt(Math.round(t.cyclesPerImage())), t.timeMicrosecondsPerImage(),
+                r.machine().clockMHz(),
+                t.cyclesPerImage() == 0 ? 0 : 100.0 * t.acceleratorMacsPerImage()
                         / (t.cyclesPerImage() * r.machine().peakMacsPerCycle())));
         if (r.run().arch().equals("dadn")) {
             sb.append(String.format(Locale.ROOT, "neuron lanes multiply effectual activations in %s of lane-cycles; "
@@ -55,7 +63,7 @@ final class Reports {
             sb.append(String.format(Locale.ROOT, "dadn: %s cycles per image (the dense baseline, same timing); %s's speedup "
                             + "over DaDianNao %.2f (above 1 is faster), both timed %s (%.2f if lanes never waited); neuron lanes busy "
                             + "with effectual activations %s of lane-cycles%n",
-                    fmt(Math.round((double) t.baselineCycles() / Math.max(1, r.images()))), r.run().arch(), t.speedup(),
+                    fmt(Math.round(t.baselineCyclesPerImage())), r.run().arch(), t.speedup(),
                     r.run().timing(), t.idealSpeedup(), pct(t.laneUtilisation())));
         }
         if (r.images() > 0) {
@@ -66,23 +74,23 @@ final class Reports {
                         : r.run().encoding() + ", detected at the producer's output";
             };
             sb.append(String.format(Locale.ROOT, "memory per image: NM %s kbit read, %s kbit written (%s); SB %s kbit "
-                            + "read%s%n", fmt(t.nmBitsRead() / r.images() / 1000), fmt(t.nmBitsWritten() / r.images() / 1000),
-                    where, fmt(t.sbBitsRead() / r.images() / 1000),
+                            + "read%s%n", kbit(t.nmBitsReadPerImage()), kbit(t.nmBitsWrittenPerImage()), where,
+                    kbit(t.sbBitsReadPerImage()),
                     r.run().prune() > 0 ? String.format(Locale.ROOT, "; weights pruned to %.0f%% zeros",
                             100 * r.run().prune()) : ""));
             sb.append(String.format(Locale.ROOT, "energy per image: %.2f uJ on the accelerator (%s)%n",
-                    t.energyPicojoules() / r.images() / 1e6, r.energy().source()));
+                    t.energyPicojoulesPerImage() / 1e6, r.energy().source()));
         }
         long onAcc = r.layers().stream().filter(l -> l.placement().equals("accelerator")).count();
         long hostFixed = r.layers().stream().filter(l -> l.placement().equals("host-fixed")).count();
         long hostFloat = r.layers().stream().filter(l -> l.placement().equals("host-float")).count();
         long hostMacs = r.layers().stream().filter(l -> !l.placement().equals("accelerator"))
-                .mapToLong(io.cnv2.stats.LayerReport::macs).sum();
-        long allMacs = t.acceleratorMacs() + hostMacs;
+                .mapToLong(LayerReport::macsPerImage).sum();
+        long allMacs = t.acceleratorMacsPerImage() + hostMacs;
         sb.append(String.format(Locale.ROOT, "where layers ran: %d on the accelerator (%s MACs, %.2f%% of the network's), "
                         + "%d on the host in 16-bit fixed point, %d on the host in float (%s MACs on the host)%n", onAcc,
-                fmt(t.acceleratorMacs()), allMacs == 0 ? 0 : 100.0 * t.acceleratorMacs() / allMacs, hostFixed, hostFloat,
-                fmt(hostMacs)));
+                fmt(t.acceleratorMacsPerImage()), allMacs == 0 ? 0 : 100.0 * t.acceleratorMacsPerImage() / allMacs,
+                hostFixed, hostFloat, fmt(hostMacs)));
         if (!r.hostFloatLayers().isEmpty()) {
             sb.append("on the host in float: ").append(String.join(", ", r.hostFloatLayers())).append('\n');
         }
@@ -108,32 +116,42 @@ final class Reports {
         return sb.toString();
     }
 
+    /**
+     * The per-layer CSV: one row per layer, one column per key of a layer in the JSON (the same
+     * record, serialised by the same mapper), in the JSON's order and named in snake_case
+     * ({@code cyclesPerImage} is {@code cycles_per_image}). Numbers are written in full (no
+     * exponent); an empty cell is a null or NaN in the JSON.
+     */
     static String layerCsv(RunReport r) {
-        StringBuilder sb = new StringBuilder(
-                "name,op,placement,output_shape,macs,cycles,baseline_cycles,speedup,input_zero_fraction,saturations,"
-                        + "sb_bits_read,nm_bits_read,nm_bits_written,input_frac,weight_frac,output_frac,images,threshold,"
-                        + "effectual_lane_cycles,idle_lane_cycles,lane_utilisation,ideal_speedup,effectual_fraction,"
-                        + "thresholded_fraction\n");
+        List<String> keys = Arrays.stream(LayerReport.class.getRecordComponents()).map(RecordComponent::getName)
+                .toList();
+        StringBuilder sb = new StringBuilder(String.join(",", keys.stream().map(Reports::snakeCase).toList()))
+                .append('\n');
         for (LayerReport l : r.layers()) {
-            sb.append(csv(l.name())).append(',').append(l.op()).append(',').append(l.placement()).append(',')
-                    .append(csv(l.outputShape().toString())).append(',').append(l.macs()).append(',')
-                    .append(l.cycles()).append(',').append(l.baselineCycles()).append(',')
-                    .append(String.format(Locale.ROOT, "%.6f", l.speedup())).append(',')
-                    .append(String.format(Locale.ROOT, "%.6f", l.inputZeroFraction())).append(',')
-                    .append(l.saturations()).append(',').append(l.sbBitsRead()).append(',')
-                    .append(l.nmBitsRead()).append(',').append(l.nmBitsWritten()).append(',')
-                    .append(l.inputFrac() == null ? "" : l.inputFrac()).append(',')
-                    .append(l.weightFrac() == null ? "" : l.weightFrac()).append(',').append(l.outputFrac())
-                    .append(',').append(r.images()).append(',').append(l.threshold() == null ? "" : l.threshold())
-                    .append(',').append(l.effectualLaneCycles()).append(',').append(l.idleLaneCycles()).append(',')
-                    .append(num(l.laneUtilisation())).append(',').append(num(l.idealSpeedup())).append(',')
-                    .append(num(l.effectualFraction())).append(',').append(num(l.thresholdedFraction())).append('\n');
+            JsonNode row = Json.MAPPER.valueToTree(l);
+            sb.append(String.join(",", keys.stream().map(k -> cell(row.get(k))).toList())).append('\n');
         }
         return sb.toString();
     }
 
-    private static String num(double v) {
-        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6f", v);
+    /** {@code sbBitsReadPerImage} as a CSV column: {@code sb_bits_read_per_image}. */
+    static String snakeCase(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+    }
+
+    private static String cell(JsonNode v) {
+        if (v == null || v.isNull() || v.isDouble() && Double.isNaN(v.doubleValue())) {
+            return "";
+        }
+        if (v.isArray()) {
+            List<String> items = new ArrayList<>();
+            v.forEach(x -> items.add(cell(x)));
+            return csv(items.toString());
+        }
+        if (v.isFloatingPointNumber() && Double.isFinite(v.doubleValue())) {
+            return BigDecimal.valueOf(v.doubleValue()).toPlainString();
+        }
+        return csv(v.asText());
     }
 
     private static String csv(String s) {
@@ -142,6 +160,11 @@ final class Reports {
 
     private static String pct(double v) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * v);
+    }
+
+    /** Bits as whole kilobits, rounded down (the tables' memory columns). */
+    static String kbit(double bits) {
+        return fmt((long) (bits / 1000));
     }
 
     static String fmt(long v) {

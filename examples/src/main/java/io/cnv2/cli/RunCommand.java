@@ -57,7 +57,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "OUT", description = "Write the report as JSON.")
     Path json;
 
-    @Option(names = "--csv", paramLabel = "OUT", description = "Write the per-layer table as CSV.")
+    @Option(names = "--csv", paramLabel = "OUT", description = "Write every per-layer field of the JSON as CSV, one "
+            + "row per layer (columns in snake_case: cycles_per_image, cycles_total, ...).")
     Path csv;
 
     @Mixin

@@ -59,10 +59,11 @@ public final class DjlClassify {
                         labels.get(s.label()));
             }
             RunReport report = Cnv2SymbolBlock.of(model).total();
-            System.out.printf("%n%-8s %12s %12s %8s%n", "layer", "cnv cycles", "dadn cycles", "speedup");
+            System.out.printf("%n%-8s %14s %15s %8s%n", "layer", "cnv cycles/img", "dadn cycles/img", "speedup");
             for (LayerReport l : report.layers()) {
-                if (l.cycles() > 0) {
-                    System.out.printf("%-8s %,12d %,12d %8.2f%n", l.name(), l.cycles(), l.baselineCycles(), l.speedup());
+                if (l.cyclesTotal() > 0) {
+                    System.out.printf("%-8s %,14.0f %,15.0f %8.2f%n", l.name(), l.cyclesPerImage(),
+                            l.baselineCyclesPerImage(), l.speedup());
                 }
             }
             System.out.printf("network: %.2fx over DaDianNao on %d image(s)%n", report.totals().speedup(),

@@ -12,8 +12,13 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,13 +62,13 @@ class CliTest {
         assertEquals(40, r.get("images").asInt());
         JsonNode conv = null;
         for (JsonNode l : r.get("layers")) {
-            assertTrue(l.has("name") && l.has("op") && l.has("macs") && l.has("cycles"));
+            assertTrue(l.has("name") && l.has("op") && l.has("macsPerImage") && l.has("cyclesTotal"));
             if (l.get("op").asText().equals("Conv") && conv == null) {
                 conv = l;
             }
         }
-        assertTrue(conv != null && conv.get("cycles").asLong() > 0);
-        assertTrue(r.get("totals").get("cycles").asLong() > 0);
+        assertTrue(conv != null && conv.get("cyclesTotal").asLong() > 0);
+        assertTrue(r.get("totals").get("cyclesTotal").asLong() > 0);
         assertEquals("cnv2", r.get("run").get("arch").asText()); // the default design (issue 21)
         assertEquals(16, r.get("machine").get("tiles").asInt());
         assertEquals(40, r.get("predictions").size());
@@ -83,7 +88,7 @@ class CliTest {
         assertEquals("cnv", r.get("run").get("arch").asText());
         for (JsonNode l : r.get("layers")) {
             if (l.get("name").asText().equals("/conv1/Conv")) {
-                assertEquals(l.get("baselineCycles").asLong(), l.get("cycles").asLong(), "dense layer");
+                assertEquals(l.get("baselineCyclesTotal").asLong(), l.get("cyclesTotal").asLong(), "dense layer");
             }
             if (l.get("name").asText().equals("/fc1/Gemm")) {
                 assertEquals(0.5, l.get("threshold").asDouble());
@@ -110,7 +115,7 @@ class CliTest {
         for (JsonNode l : r.get("layers")) {
             if (l.get("name").asText().matches(".*/t\\d+/(Wx|Rh)")) {
                 assertEquals("Dense", l.get("op").asText());
-                assertTrue(l.get("cycles").asLong() > 0, l.toString());
+                assertTrue(l.get("cyclesTotal").asLong() > 0, l.toString());
                 gateLayers++;
             }
         }
@@ -271,7 +276,7 @@ class CliTest {
         Outcome plain = cli("run", "--arch", "cnv2", "--limit", "20", "--prune", "0.6", "--weight-skip", "none",
                 "--json", json.toString());
         assertEquals(0, plain.code(), plain.err());
-        long plainCycles = Json.MAPPER.readTree(json.toFile()).get("totals").get("cycles").asLong();
+        long plainCycles = Json.MAPPER.readTree(json.toFile()).get("totals").get("cyclesTotal").asLong();
         Outcome o = cli("run", "--arch", "cnv2", "--limit", "20", "--prune", "0.6", "--weight-skip", "filter-lanes",
                 "--encoding", "compressed-zfnaf", "--detect", "output", "--json", json.toString());
         assertEquals(0, o.code(), o.err());
@@ -279,7 +284,7 @@ class CliTest {
         JsonNode r = Json.MAPPER.readTree(json.toFile());
         assertEquals("filter-lanes", r.get("run").get("weightSkip").asText());
         assertEquals(0.6, r.get("run").get("prune").asDouble());
-        assertTrue(r.get("totals").get("cycles").asLong() < plainCycles, "skipping pruned weights saves cycles");
+        assertTrue(r.get("totals").get("cyclesTotal").asLong() < plainCycles, "skipping pruned weights saves cycles");
         Files.delete(json);
         // Bit-Tactical's schedule is timed as DNNsim times it: refused under the default isca2016 profile, by name
         assertUserError(cli("run", "--arch", "cnv2", "--limit", "20", "--weight-skip", "lookahead", "--json",
@@ -303,25 +308,28 @@ class CliTest {
         for (String enc : List.of("raw", "zfnaf", "roe", "viai", "compressed-viai", "compressed-zfnaf")) {
             assertTrue(o.out().contains("cnv2 " + enc + ","), "every encoding of section 5 is compared: " + enc);
         }
-        assertEquals("isca2016", r.get("dadn").get("run").get("timing").asText(), "the JSON names the profile");
-        assertEquals("ideal", r.get("cnv2 compressed-zfnaf, at output, skip weights lookahead(2,5,T) [ideal: DNNsim's "
-                + "timing]").get("run").get("timing").asText(), "lookahead runs under DNNsim's timing and says so");
-        long dadn = r.get("dadn").get("totals").get("cycles").asLong();
-        JsonNode cnv = r.get("cnv (zfnaf)").get("totals");
-        JsonNode same = r.get("cnv2 zfnaf, at output, skip weights none").get("totals");
-        JsonNode skip = r.get("cnv2 compressed-zfnaf, at output, skip weights filter-lanes").get("totals");
-        assertEquals(cnv.get("cycles").asLong(), same.get("cycles").asLong(), "cnv2 with CNV's settings is CNV");
-        assertEquals(cnv.get("nmBitsRead").asLong(), same.get("nmBitsRead").asLong());
+        assertEquals("isca2016", reportOf(r, "dadn").get("run").get("timing").asText(), "the JSON names the profile");
+        assertEquals("ideal", reportOf(r, "cnv2 compressed-zfnaf, at output, skip weights lookahead(2,5,T) [ideal: "
+                + "DNNsim's timing]").get("run").get("timing").asText(),
+                "lookahead runs under DNNsim's timing and says so");
+        long dadn = reportOf(r, "dadn").get("totals").get("cyclesTotal").asLong();
+        JsonNode cnv = reportOf(r, "cnv (zfnaf)").get("totals");
+        JsonNode same = reportOf(r, "cnv2 zfnaf, at output, skip weights none").get("totals");
+        JsonNode skip = reportOf(r, "cnv2 compressed-zfnaf, at output, skip weights filter-lanes").get("totals");
+        assertEquals(cnv.get("cyclesTotal").asLong(), same.get("cyclesTotal").asLong(),
+                "cnv2 with CNV's settings is CNV");
+        assertEquals(cnv.get("nmBitsReadTotal").asLong(), same.get("nmBitsReadTotal").asLong());
         // under isca2016 CNV loses on this model (conv1 has one channel: 15 of 16 lanes own zero channels,
         // section 4a), so only weight skipping is asked to save cycles here; the ideal profile below
-        assertTrue(skip.get("cycles").asLong() < cnv.get("cycles").asLong(), o.out());
+        assertTrue(skip.get("cyclesTotal").asLong() < cnv.get("cyclesTotal").asLong(), o.out());
         assertTrue(dadn > 0);
-        assertTrue(skip.get("nmBitsRead").asLong() < cnv.get("nmBitsRead").asLong(), "compressed ZFNAf reads less");
-        assertTrue(skip.get("energyPicojoules").asDouble() < cnv.get("energyPicojoules").asDouble());
+        assertTrue(skip.get("nmBitsReadTotal").asLong() < cnv.get("nmBitsReadTotal").asLong(),
+                "compressed ZFNAf reads less");
+        assertTrue(skip.get("energyPicojoulesTotal").asDouble() < cnv.get("energyPicojoulesTotal").asDouble());
         for (JsonNode v : r) {
-            assertEquals(20, v.get("images").asInt());
-            assertEquals(r.get("dadn").get("accuracy").get("fixedTop1").asDouble(),
-                    v.get("accuracy").get("fixedTop1").asDouble(), "the same outputs whatever skips");
+            assertEquals(20, v.get("report").get("images").asInt());
+            assertEquals(reportOf(r, "dadn").get("accuracy").get("fixedTop1").asDouble(),
+                    v.get("report").get("accuracy").get("fixedTop1").asDouble(), "the same outputs whatever skips");
         }
     }
 
@@ -332,15 +340,170 @@ class CliTest {
         assertEquals(0, o.code(), o.err());
         JsonNode r = Json.MAPPER.readTree(json.toFile());
         assertEquals(21, r.size(), o.out());
-        JsonNode isca = r.get("cnv (zfnaf) [isca2016]");
-        JsonNode ideal = r.get("cnv (zfnaf) [ideal]");
+        JsonNode isca = reportOf(r, "cnv (zfnaf) [isca2016]");
+        JsonNode ideal = reportOf(r, "cnv (zfnaf) [ideal]");
         assertEquals("isca2016", isca.get("run").get("timing").asText());
         assertEquals("ideal", ideal.get("run").get("timing").asText());
-        assertTrue(isca.get("totals").get("cycles").asLong() > ideal.get("totals").get("cycles").asLong(),
+        assertTrue(isca.get("totals").get("cyclesTotal").asLong() > ideal.get("totals").get("cyclesTotal").asLong(),
                 "the authors' design pays overheads the ideal profile does not");
-        assertTrue(r.get("dadn [isca2016]").get("totals").get("cycles").asLong()
-                > r.get("dadn [ideal]").get("totals").get("cycles").asLong());
+        assertTrue(reportOf(r, "dadn [isca2016]").get("totals").get("cyclesTotal").asLong()
+                > reportOf(r, "dadn [ideal]").get("totals").get("cyclesTotal").asLong());
         assertUserError(cli("compare", "--limit", "5", "--timings", "isca2016,fast"), "--timings");
+    }
+
+    /** The run report of the compare.json record labelled {@code label}. */
+    static JsonNode reportOf(JsonNode variants, String label) {
+        for (JsonNode v : variants) {
+            if (v.get("label").asText().equals(label)) {
+                return v.get("report");
+            }
+        }
+        throw new AssertionError("no variant labelled '" + label + "' in " + variants.findValuesAsText("label"));
+    }
+
+    @Test
+    void compareJsonIsAListOfStructuredVariants() throws Exception {
+        Path json = dir.resolve("variants.json");
+        Outcome o = cli("compare", "--limit", "3", "--prune", "0.5", "--threshold", "0.1", "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        JsonNode r = Json.MAPPER.readTree(json.toFile());
+        assertTrue(r.isArray(), "a list of variant records, not an object keyed by display strings");
+        Set<String> how = new HashSet<>();
+        for (JsonNode v : r) {
+            List<String> keys = new ArrayList<>();
+            v.fieldNames().forEachRemaining(keys::add);
+            boolean dadn = v.get("arch").asText().equals("dadn");
+            assertEquals(dadn ? List.of("arch", "encoding", "detection", "weightSkip", "timing", "prune", "pruneScope",
+                    "label", "report") : List.of("arch", "encoding", "detection", "weightSkip", "timing", "threshold",
+                    "prune", "pruneScope", "label", "report"), keys, "DaDianNao skips nothing, so has no threshold");
+            JsonNode run = v.get("report").get("run");
+            assertEquals(run.get("arch").asText(), v.get("arch").asText());
+            assertEquals(run.get("timing").asText(), v.get("timing").asText());
+            assertEquals(0.5, v.get("prune").asDouble());
+            assertEquals("layer", v.get("pruneScope").asText());
+            assertEquals(3, v.get("report").get("images").asInt());
+            assertTrue(v.get("report").get("totals").get("cyclesTotal").asLong() > 0, v.get("label").asText());
+            assertTrue(o.out().contains(v.get("label").asText()), "the label is the table's row: " + v.get("label"));
+            if (!dadn) {
+                assertEquals(0.1, v.get("threshold").asDouble());
+            }
+            if (v.get("arch").asText().equals("cnv2")) {
+                assertEquals(run.get("encoding").asText(), v.get("encoding").asText());
+                assertEquals(run.get("detect").asText(), v.get("detection").asText());
+                assertEquals(run.get("weightSkip").asText(), v.get("weightSkip").asText());
+            }
+            assertTrue(how.add(v.get("arch").asText() + " " + v.get("encoding").asText() + " "
+                    + v.get("detection").asText() + " " + v.get("weightSkip").asText() + " "
+                    + v.get("timing").asText()), "each variant once: " + v.get("label"));
+        }
+        assertEquals(11, how.size());
+        assertTrue(how.containsAll(List.of("dadn raw none none isca2016", "cnv zfnaf output none isca2016",
+                "cnv2 raw fetch filter-lanes isca2016", "cnv2 compressed-zfnaf output lookahead(2,5,T) ideal")),
+                how.toString());
+        // without a threshold or pruning the record says nothing of them
+        o = cli("compare", "--limit", "1", "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        for (JsonNode v : Json.MAPPER.readTree(json.toFile())) {
+            assertFalse(v.has("threshold") || v.has("thresholds") || v.has("prune") || v.has("pruneScope"),
+                    v.get("label").asText());
+        }
+    }
+
+    @Test
+    void everyCountComesPerImageAndTotalAndTheTotalIsPerImageTimesImages() throws Exception {
+        Path json = dir.resolve("out.json");
+        Outcome o = cli("run", "--arch", "cnv2", "--limit", "3", "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        JsonNode r = Json.MAPPER.readTree(json.toFile());
+        int images = r.get("images").asInt();
+        assertEquals(3, images);
+        List<JsonNode> records = new ArrayList<>();
+        r.get("layers").forEach(records::add);
+        records.add(r.get("totals"));
+        boolean fractional = false;
+        for (JsonNode rec : records) {
+            for (String count : List.of("macs", "cycles", "baselineCycles", "sbBitsRead", "nmBitsRead", "nmBitsWritten",
+                    "saturations", "effectualLaneCycles", "idleLaneCycles", "energyPicojoules", "footprintBits")) {
+                assertFalse(rec.has(count), "no unsuffixed count: " + count);
+                assertTrue(rec.has(count + "PerImage") && rec.has(count + "Total"), count + " in " + rec);
+            }
+            for (Iterator<String> it = rec.fieldNames(); it.hasNext(); ) {
+                String key = it.next();
+                if (key.endsWith("Total")) {
+                    String base = key.substring(0, key.length() - "Total".length());
+                    double perImage = rec.get(base + "PerImage").asDouble();
+                    double total = rec.get(key).asDouble();
+                    assertEquals(total, perImage * images, 1e-9 * Math.max(1, Math.abs(total)), key + " in " + rec);
+                    fractional |= perImage != Math.rint(perImage);
+                } else if (key.endsWith("PerImage")) {
+                    assertTrue(rec.has(key.replaceAll("PerImage$", "Total")), key + " has its total");
+                }
+            }
+            assertEquals(rec.get("macsPerImage").asLong() * images, rec.get("macsTotal").asLong(), "MACs are exact");
+        }
+        assertTrue(fractional, "three images that differ: some per-image figure is not a whole number");
+        for (String ratio : List.of("speedup", "idealSpeedup", "laneUtilisation", "footprintRelativeToRaw")) {
+            assertTrue(r.get("totals").has(ratio), ratio);
+        }
+    }
+
+    @Test
+    void theCsvHasEveryPerLayerFieldOfTheJson() throws Exception {
+        Path json = dir.resolve("out.json");
+        Path csv = dir.resolve("layers.csv");
+        Outcome o = cli("run", "--arch", "cnv", "--limit", "3", "--threshold", "0.1", "--json", json.toString(),
+                "--csv", csv.toString());
+        assertEquals(0, o.code(), o.err());
+        JsonNode layers = Json.MAPPER.readTree(json.toFile()).get("layers");
+        List<String> lines = Files.readAllLines(csv);
+        List<String> keys = new ArrayList<>();
+        layers.get(0).fieldNames().forEachRemaining(keys::add);
+        assertEquals(keys.stream().map(k -> k.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT))
+                .toList(), csvCells(lines.get(0)), "the header is the JSON layer's keys in snake_case, in order");
+        assertTrue(lines.get(0).contains("energy_picojoules_per_image")
+                && lines.get(0).contains("footprint_bits_total"), lines.get(0));
+        assertEquals(1 + layers.size(), lines.size());
+        for (int i = 0; i < layers.size(); i++) {
+            List<String> cells = csvCells(lines.get(1 + i));
+            JsonNode l = layers.get(i);
+            assertEquals(keys.size(), cells.size(), lines.get(1 + i));
+            for (int k = 0; k < keys.size(); k++) {
+                JsonNode v = l.get(keys.get(k));
+                String cell = cells.get(k);
+                if (v.isNull() || v.asText().equals("NaN")) { // Jackson writes NaN as the string "NaN"
+                    assertEquals("", cell, keys.get(k));
+                } else if (v.isNumber()) {
+                    assertEquals(v.asDouble(), Double.parseDouble(cell), 0.0, keys.get(k) + " of " + l.get("name"));
+                } else if (v.isArray()) {
+                    assertEquals(v.toString().replace(",", ", "), cell, keys.get(k));
+                } else {
+                    assertEquals(v.asText(), cell, keys.get(k));
+                }
+            }
+        }
+    }
+
+    /** One CSV line's cells ("..." quoting, "" for a quote). */
+    static List<String> csvCells(String line) {
+        List<String> cells = new ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted && c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                cell.append('"');
+                i++;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == ',' && !quoted) {
+                cells.add(cell.toString());
+                cell.setLength(0);
+            } else {
+                cell.append(c);
+            }
+        }
+        cells.add(cell.toString());
+        return cells;
     }
 
     @Test
@@ -525,7 +688,7 @@ class CliTest {
         JsonNode ra = Json.MAPPER.readTree(a.toFile());
         JsonNode rb = Json.MAPPER.readTree(b.toFile());
         assertEquals(rb.get("accuracy").toString(), ra.get("accuracy").toString());
-        assertEquals(rb.get("totals").get("cycles").asLong(), ra.get("totals").get("cycles").asLong(),
+        assertEquals(rb.get("totals").get("cyclesTotal").asLong(), ra.get("totals").get("cyclesTotal").asLong(),
                 "the same pixels, so the same work");
         assertUserError(cli("run", "--dataset", folder.toString(), "--preprocess", dir.resolve("none.json").toString(),
                 "--json", dir.resolve("out.json").toString()), "none.json");

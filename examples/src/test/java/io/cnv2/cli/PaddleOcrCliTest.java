@@ -81,7 +81,7 @@ class PaddleOcrCliTest {
         long c = 0;
         for (JsonNode l : report.get("layers")) {
             if (op == null || l.get("op").asText().equals(op)) {
-                c += l.get("cycles").asLong();
+                c += l.get("cyclesTotal").asLong();
             }
         }
         return c;

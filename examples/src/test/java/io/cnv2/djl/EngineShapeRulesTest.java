@@ -81,7 +81,7 @@ class EngineShapeRulesTest {
             NDArray all = p.predict(new NDList(m.create(batch, new Shape(8, 1, 28, 28)))).singletonOrThrow();
             assertEquals(new Shape(8, 10), all.getShape(), "the batch dimension is kept");
             assertEquals(8, block.lastRun().images());
-            long batchCycles = block.lastRun().totals().cycles();
+            long batchCycles = block.lastRun().totals().cyclesTotal();
             float[] got = all.toFloatArray();
             long singleCycles = 0;
             for (int i = 0; i < 8; i++) {
@@ -91,7 +91,7 @@ class EngineShapeRulesTest {
                 assertArrayEquals(one.toFloatArray(), java.util.Arrays.copyOfRange(got, i * 10, i * 10 + 10),
                         "sample " + i);
                 assertEquals(1, block.lastRun().images());
-                singleCycles += block.lastRun().totals().cycles();
+                singleCycles += block.lastRun().totals().cyclesTotal();
             }
             assertEquals(singleCycles, batchCycles, "statistics of a batch = those of its samples");
             assertEquals(16, block.total().images());
@@ -108,7 +108,7 @@ class EngineShapeRulesTest {
             long cycles = 0;
             for (Sample s : samples) {
                 p.predict(new NDList(m.create(s.input().data(), new Shape(1, 1, 28, 28))));
-                cycles += Cnv2SymbolBlock.of(model).lastRun().totals().cycles();
+                cycles += Cnv2SymbolBlock.of(model).lastRun().totals().cyclesTotal();
             }
             List<ai.djl.metric.Metric> got = metrics.getMetric("cnv2.cycles");
             assertEquals(3, got.size(), "one per prediction");
