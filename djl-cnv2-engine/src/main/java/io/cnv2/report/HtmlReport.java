@@ -7,32 +7,44 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A self-contained HTML report: headings, text, tables, charts and a configuration block in one
  * file that needs no network to view. Charts are drawn by Chart.js (MIT; its UMD bundle from the
- * {@code org.webjars.npm:chart.js} artifact is inlined), without animation, so the page is fully
- * drawn once its scripts have run; the page then marks every drawn canvas
- * {@code data-rendered="true"} and the body {@code data-charts-rendered="N"}, or shows the
- * error, which is what the headless-browser test checks. Build with the fluent methods, then
- * {@link #html()} or {@link #write(Path)} (atomic).
+ * {@code org.webjars.npm:chart.js} artifact is inlined) and {@code report.js} (this package's
+ * resource), which adds the reference lines and point tags and, under every chart, buttons that
+ * download it as PNG, as SVG (vector, drawn from the chart's layout) and its data as CSV. The
+ * page marks every drawn canvas {@code data-rendered="true"} and the body
+ * {@code data-charts-rendered="N"}, or shows the error, which is what the headless-browser test
+ * checks. Build with the fluent methods, then {@link #html()} or {@link #write(Path)} (atomic).
  */
 public final class HtmlReport {
     /** Where the Chart.js bundle sits on the class path. */
     static final String CHART_JS = "/META-INF/resources/webjars/chart.js/4.4.1/dist/chart.umd.js";
-    /** A colour-blind-safe palette (Tableau 10), one colour per series. */
-    static final List<String> PALETTE = List.of("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948",
-            "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac");
 
-    /** One bar series. */
-    public record Series(String label, List<Double> values) {
+    /**
+     * One series of values, one per category; its colour, or null for the chart's next one;
+     * {@code colours}, when given, colours each bar apart (a bar per variant, in the variant's colour).
+     */
+    public record Series(String label, List<Double> values, String colour, List<String> colours) {
+        public Series(String label, List<Double> values) {
+            this(label, values, null, null);
+        }
+
+        public Series(String label, List<Double> values, String colour) {
+            this(label, values, colour, null);
+        }
     }
 
-    /** One point of a curve, with the text its tooltip shows. */
-    public record Point(double x, double y, String label) {
+    /** One point of a curve: the text its tooltip shows, and a short tag drawn beside it (or null). */
+    public record Point(double x, double y, String label, String tag) {
+        public Point(double x, double y, String label) {
+            this(x, y, label, null);
+        }
     }
 
     /** One curve; {@code connected} false draws the points alone (a cloud of trials). */
@@ -40,11 +52,16 @@ public final class HtmlReport {
     }
 
     private final String title;
+    private final String subtitle;
     private final StringBuilder body = new StringBuilder();
     private final List<Map<String, Object>> charts = new ArrayList<>();
+    /** Inside {@link #multiples}: the charts are small, their titles wrap. */
+    private boolean small;
 
-    public HtmlReport(String title) {
+    /** A page titled {@code title} (what was run, on which model and design), {@code subtitle} below it. */
+    public HtmlReport(String title, String subtitle) {
         this.title = title;
+        this.subtitle = subtitle;
     }
 
     public HtmlReport heading(String text) {
@@ -65,8 +82,7 @@ public final class HtmlReport {
         for (List<String> row : rows) {
             body.append("<tr>");
             for (String cell : row) {
-                boolean number = cell.matches("[-+]?[0-9.,]+( ?%| x)?");
-                body.append(number ? "<td class=\"n\">" : "<td>").append(escape(cell)).append("</td>");
+                body.append(number(cell) ? "<td class=\"n\">" : "<td>").append(escape(cell)).append("</td>");
             }
             body.append("</tr>\n");
         }
@@ -74,35 +90,74 @@ public final class HtmlReport {
         return this;
     }
 
-    /** A grouped bar chart: one bar per series and category. */
-    public HtmlReport bars(String chartTitle, String yLabel, List<String> categories, List<Series> series) {
-        List<Object> datasets = new ArrayList<>();
-        for (int i = 0; i < series.size(); i++) {
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("label", series.get(i).label());
-            d.put("data", series.get(i).values());
-            d.put("backgroundColor", PALETTE.get(i % PALETTE.size()));
-            datasets.add(d);
+    /**
+     * A table of ratios shaded round 1.0 (a heat map a reader scans: blue above, red below, the
+     * deeper the further, saturating at 4x either way); a cell without a value stays blank.
+     */
+    public HtmlReport heatTable(String corner, List<String> columns, List<String> rows, List<List<Double>> ratios) {
+        body.append("<table class=\"heat\">\n<tr><th>").append(escape(corner)).append("</th>");
+        columns.forEach(c -> body.append("<th>").append(escape(c)).append("</th>"));
+        body.append("</tr>\n");
+        for (int r = 0; r < rows.size(); r++) {
+            body.append("<tr><td>").append(escape(rows.get(r))).append("</td>");
+            for (Double v : ratios.get(r)) {
+                if (v == null || !Double.isFinite(v) || v <= 0) {
+                    body.append("<td></td>");
+                    continue;
+                }
+                double depth = Math.min(1, Math.abs(Math.log(v)) / Math.log(4));
+                int[] to = v >= 1 ? new int[] {0x4e, 0x79, 0xa7} : new int[] {0xe1, 0x57, 0x59};
+                body.append(String.format(Locale.ROOT, "<td class=\"n\" style=\"background:#%02x%02x%02x%s\">%.2f</td>",
+                        mix(to[0], depth), mix(to[1], depth), mix(to[2], depth), depth > 0.6 ? ";color:#fff" : "", v));
+            }
+            body.append("</tr>\n");
         }
-        return chart("bar", chartTitle, Map.of("labels", categories, "datasets", datasets),
-                axes(null, yLabel, true));
+        body.append("</table>\n");
+        return this;
     }
 
-    /** Curves of y against x, each point labelled in its tooltip. */
-    public HtmlReport curves(String chartTitle, String xLabel, String yLabel, List<Curve> curves) {
-        List<Object> datasets = new ArrayList<>();
-        for (int i = 0; i < curves.size(); i++) {
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("label", curves.get(i).label());
-            d.put("data", curves.get(i).points().stream().map(p -> Map.of("x", p.x(), "y", p.y())).toList());
-            d.put("pointLabels", curves.get(i).points().stream().map(Point::label).toList());
-            d.put("showLine", curves.get(i).connected());
-            d.put("borderColor", PALETTE.get(i % PALETTE.size()));
-            d.put("backgroundColor", PALETTE.get(i % PALETTE.size()));
-            d.put("pointRadius", 4);
-            datasets.add(d);
+    /** Grouped bars: one bar per series and category. */
+    public HtmlReport bars(String chartTitle, List<String> categories, List<Series> series, Axis value) {
+        return chart(chartTitle, ChartJs.bars(chartTitle, null, categories, series, value, false, false));
+    }
+
+    /** Stacked bars: the series' parts of each category's whole, on top of each other. */
+    public HtmlReport stackedBars(String chartTitle, List<String> categories, List<Series> series, Axis value) {
+        return chart(chartTitle, ChartJs.bars(chartTitle, null, categories, series, value, true, false));
+    }
+
+    /** Horizontal bars: for categories with long names (the variants of a comparison). */
+    public HtmlReport horizontalBars(String chartTitle, List<String> categories, List<Series> series, Axis value) {
+        return chart(chartTitle, ChartJs.bars(chartTitle, null, categories, series, value, false, true));
+    }
+
+    /** A dot per category and series (values on an axis that does not start at 0). */
+    public HtmlReport dots(String chartTitle, List<String> categories, List<Series> series, Axis value) {
+        return chart(chartTitle, ChartJs.dots(chartTitle, null, categories, series, value));
+    }
+
+    /** A line per series over ordered categories (a histogram's bins, named by {@code categoryTitle}). */
+    public HtmlReport lines(String chartTitle, String categoryTitle, List<String> categories, List<Series> series,
+                            Axis value) {
+        return chart(chartTitle, ChartJs.lines(chartTitle, categoryTitle, categories, series, value));
+    }
+
+    /** Curves of y against x, each point labelled in its tooltip and tagged beside it when it has a tag. */
+    public HtmlReport curves(String chartTitle, Axis x, Axis y, List<Curve> curves) {
+        return chart(chartTitle, ChartJs.curves(chartTitle, x, y, curves));
+    }
+
+    /** Small multiples: the charts {@code charts} adds, side by side in a grid, each small. */
+    public HtmlReport multiples(Consumer<HtmlReport> charts) {
+        body.append("<div class=\"multiples\">\n");
+        small = true;
+        try {
+            charts.accept(this);
+        } finally {
+            small = false;
         }
-        return chart("scatter", chartTitle, Map.of("datasets", datasets), axes(xLabel, yLabel, false));
+        body.append("</div>\n");
+        return this;
     }
 
     /** A value (the configuration, say) as indented JSON. */
@@ -112,32 +167,18 @@ public final class HtmlReport {
         return this;
     }
 
-    private static Map<String, Object> axes(String xLabel, String yLabel, boolean beginAtZero) {
-        Map<String, Object> x = new LinkedHashMap<>();
-        if (xLabel != null) {
-            x.put("title", Map.of("display", true, "text", xLabel));
-        }
-        Map<String, Object> y = new LinkedHashMap<>();
-        y.put("beginAtZero", beginAtZero);
-        y.put("title", Map.of("display", true, "text", yLabel));
-        return Map.of("x", x, "y", y);
-    }
-
-    private HtmlReport chart(String type, String chartTitle, Map<String, Object> data, Map<String, Object> scales) {
+    private HtmlReport chart(String chartTitle, Map<String, Object> config) {
         String id = "chart" + charts.size();
-        Map<String, Object> options = new LinkedHashMap<>();
-        options.put("animation", false);
-        options.put("responsive", true);
-        options.put("maintainAspectRatio", false);
-        options.put("scales", scales);
-        options.put("plugins", Map.of("title", Map.of("display", true, "text", chartTitle)));
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("type", type);
-        config.put("data", data);
-        config.put("options", options);
-        charts.add(Map.of("canvas", id, "config", config));
-        body.append("<div class=\"chart\"><canvas id=\"").append(id).append("\" role=\"img\" aria-label=\"")
-                .append(escape(chartTitle)).append("\"></canvas></div>\n");
+        charts.add(Map.of("canvas", id, "config", small ? ChartJs.small(config) : config));
+        String file = "fig" + charts.size() + "-" + slug(chartTitle);
+        body.append("<figure><div class=\"chart\"><canvas id=\"").append(id).append("\" data-file=\"").append(file)
+                .append("\" role=\"img\" aria-label=\"").append(escape(chartTitle)).append("\"></canvas></div>")
+                .append("<div class=\"downloads\" data-chart=\"").append(id).append("\">")
+                .append("<button type=\"button\" data-kind=\"png\" title=\"the chart as a PNG image, 3x screen "
+                        + "resolution\">PNG</button>")
+                .append("<button type=\"button\" data-kind=\"svg\" title=\"the chart as SVG (vector)\">SVG</button>")
+                .append("<button type=\"button\" data-kind=\"csv\" title=\"the chart's data as CSV\">CSV</button>")
+                .append("</div></figure>\n");
         return this;
     }
 
@@ -145,12 +186,14 @@ public final class HtmlReport {
     public String html() {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
-                .append(escape(title)).append("</title>\n<style>\n").append(STYLE).append("</style>\n</head>\n<body>\n")
-                .append("<h1>").append(escape(title)).append("</h1>\n").append(body)
+                .append(escape(title)).append("</title>\n<style>\n").append(resource("report.css"))
+                .append("</style>\n</head>\n<body>\n<h1>").append(escape(title)).append("</h1>\n")
+                .append("<p class=\"subtitle\">").append(escape(subtitle)).append("</p>\n").append(body)
                 .append("<p id=\"chart-error\" hidden></p>\n")
                 .append("<script type=\"application/json\" id=\"cnv2-charts\">")
-                .append(scriptSafe(Json.write(charts))).append("</script>\n<script>\n").append(scriptSafe(chartJs()))
-                .append("\n</script>\n<script>\n").append(DRAW).append("</script>\n</body>\n</html>\n");
+                .append(scriptSafe(Json.write(charts))).append("</script>\n<script>\n")
+                .append(scriptSafe(resource(CHART_JS))).append("\n</script>\n<script>\n")
+                .append(scriptSafe(resource("report.js"))).append("</script>\n</body>\n</html>\n");
         return h.toString();
     }
 
@@ -159,16 +202,30 @@ public final class HtmlReport {
         AtomicFiles.write(file, html());
     }
 
-    private static String chartJs() {
-        try (InputStream in = HtmlReport.class.getResourceAsStream(CHART_JS)) {
+    private static String resource(String name) {
+        try (InputStream in = HtmlReport.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("Chart.js is not on the class path at " + CHART_JS
-                        + " (dependency org.webjars.npm:chart.js)");
+                throw new IllegalStateException(name + " is not on the class path"
+                        + (name.equals(CHART_JS) ? " (dependency org.webjars.npm:chart.js)" : ""));
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read Chart.js from the class path", e);
+            throw new IllegalStateException("cannot read " + name + " from the class path", e);
         }
+    }
+
+    private static boolean number(String cell) {
+        return cell.matches("[-+]?[0-9.,]+( ?%| x)?");
+    }
+
+    private static int mix(int to, double depth) {
+        return (int) Math.round(255 + (to - 255) * depth);
+    }
+
+    /** A file name from a chart title: lower case, words joined by dashes. */
+    static String slug(String s) {
+        String slug = s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
+        return slug.length() > 60 ? slug.substring(0, 60).replaceAll("-$", "") : slug;
     }
 
     /** Text inside a script element may not contain "</" (it would close the element). */
@@ -179,41 +236,4 @@ public final class HtmlReport {
     static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
-
-    private static final String STYLE = """
-            body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
-            h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; }
-            .chart { position: relative; height: 340px; margin: 1em 0; }
-            table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
-            th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; }
-            td.n { text-align: right; font-variant-numeric: tabular-nums; }
-            pre { background: #f6f6f6; padding: 0.8em; font-size: 0.8em; overflow: auto; }
-            #chart-error { color: #b00; font-weight: bold; }
-            """;
-
-    /** Draws every chart of the page; a point's tooltip shows its label (the thresholds of a sweep point). */
-    private static final String DRAW = """
-            (function () {
-              var specs = JSON.parse(document.getElementById('cnv2-charts').textContent);
-              var drawn = 0;
-              try {
-                specs.forEach(function (spec) {
-                  var config = spec.config;
-                  config.options.plugins.tooltip = { callbacks: { afterLabel: function (ctx) {
-                    var labels = ctx.dataset.pointLabels;
-                    return labels ? labels[ctx.dataIndex] : '';
-                  } } };
-                  var canvas = document.getElementById(spec.canvas);
-                  new Chart(canvas, config);
-                  canvas.setAttribute('data-rendered', 'true');
-                  drawn++;
-                });
-              } catch (e) {
-                var p = document.getElementById('chart-error');
-                p.hidden = false;
-                p.textContent = 'charts could not be drawn: ' + e;
-              }
-              document.body.setAttribute('data-charts-rendered', String(drawn));
-            })();
-            """;
 }

@@ -182,7 +182,9 @@ final class SweepCommand implements Callable<Integer> {
         config.put("budget", budget);
         config.put("machine", s.machine());
         config.put("run", s.run());
-        report.write(() -> ReportPages.sweep(r, s.modelName(), s.datasetName(), config), o);
+        // the network's order of the layers: the sweep's own tables are sorted by name
+        List<String> layers = s.net().acceleratorLayers().stream().map(io.cnv2.ir.Node::name).toList();
+        report.write(() -> ReportPages.sweep(r, layers, s.run(), s.modelName(), s.datasetName(), config), o);
         o.flush();
     }
 
