@@ -103,8 +103,9 @@ final class OrtFloatReference implements FloatReference {
                 }
             }
         } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed on " + file + ": " + OrtHost.firstLine(e.getMessage()),
-                    e);
+            // the model cannot run on this input (a kernel its attributes contradict, say): the file's fault
+            throw new io.cnv2.BadInputException("ONNX Runtime cannot run " + file + " on this input: "
+                    + OrtHost.firstLine(e.getMessage()), e);
         } finally {
             feed.values().forEach(OnnxTensor::close);
         }

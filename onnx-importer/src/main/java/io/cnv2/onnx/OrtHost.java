@@ -144,8 +144,8 @@ final class OrtHost implements HostFunction {
             }
             return out;
         } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed on host nodes producing " + outputs + ": "
-                    + firstLine(e.getMessage()), e);
+            throw new io.cnv2.BadInputException("ONNX Runtime cannot run the host nodes producing " + outputs + " on this "
+                    + "input: " + firstLine(e.getMessage()), e);
         } finally {
             feed.values().forEach(OnnxTensor::close);
         }
