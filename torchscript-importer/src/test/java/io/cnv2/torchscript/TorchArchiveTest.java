@@ -17,7 +17,6 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
 import io.cnv2.BadInputException;
 import io.cnv2.models.ShippedModels;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -29,9 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
-import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,24 +70,7 @@ class TorchArchiveTest {
      */
     private Path rewritten(Path file, String name, BiFunction<String, byte[], byte[]> edit, Map<String, byte[]> added)
             throws Exception {
-        Path out = tmp.resolve(name);
-        try (ZipFile in = new ZipFile(file.toFile()); ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(out))) {
-            for (ZipEntry e : in.stream().toList()) {
-                byte[] bytes;
-                try (InputStream s = in.getInputStream(e)) {
-                    bytes = edit.apply(e.getName(), s.readAllBytes());
-                }
-                if (bytes != null) {
-                    zip.putNextEntry(new ZipEntry(e.getName()));
-                    zip.write(bytes);
-                }
-            }
-            for (Map.Entry<String, byte[]> e : added.entrySet()) {
-                zip.putNextEntry(new ZipEntry(e.getKey()));
-                zip.write(e.getValue());
-            }
-        }
-        return out;
+        return ArchiveCopies.copy(file, tmp.resolve(name), edit, added);
     }
 
     private Path rewritten(Path file, String name, BiFunction<String, byte[], byte[]> edit) throws Exception {

@@ -7,14 +7,11 @@ import io.cnv2.BadInputException;
 import io.cnv2.importer.ImportOptions;
 import io.cnv2.importer.ModelLoader;
 import io.cnv2.ir.Shape;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Enumeration;
 import java.util.Map;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,37 +75,13 @@ class TorchScriptRefusalTest {
 
     /** A copy of a TorchScript archive with the code file ending in {@code entry} replaced by {@code code}. */
     static Path rewriteEntry(Path from, Path to, String entry, String code) throws java.io.IOException {
-        try (ZipFile in = new ZipFile(from.toFile()); OutputStream os = Files.newOutputStream(to);
-             ZipOutputStream out = new ZipOutputStream(os)) {
-            Enumeration<? extends ZipEntry> all = in.entries();
-            while (all.hasMoreElements()) {
-                ZipEntry e = all.nextElement();
-                byte[] data = in.getInputStream(e).readAllBytes();
-                if (e.getName().endsWith("/" + entry)) {
-                    data = code.getBytes(StandardCharsets.UTF_8);
-                }
-                out.putNextEntry(new ZipEntry(e.getName()));
-                out.write(data);
-            }
-        }
-        return to;
+        return ArchiveCopies.copy(from, to, (name, data) -> name.endsWith("/" + entry)
+                ? code.getBytes(StandardCharsets.UTF_8) : data);
     }
 
     /** A copy of a TorchScript archive with every code file passed through {@code edit}. */
     static Path rewrite(Path from, Path to, java.util.function.UnaryOperator<String> edit) throws Exception {
-        try (ZipFile in = new ZipFile(from.toFile()); OutputStream os = Files.newOutputStream(to);
-             ZipOutputStream out = new ZipOutputStream(os)) {
-            Enumeration<? extends ZipEntry> all = in.entries();
-            while (all.hasMoreElements()) {
-                ZipEntry e = all.nextElement();
-                byte[] data = in.getInputStream(e).readAllBytes();
-                if (e.getName().contains("/code/") && e.getName().endsWith(".py")) {
-                    data = edit.apply(new String(data, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
-                }
-                out.putNextEntry(new ZipEntry(e.getName()));
-                out.write(data);
-            }
-        }
-        return to;
+        return ArchiveCopies.copy(from, to, (name, data) -> name.contains("/code/") && name.endsWith(".py")
+                ? edit.apply(new String(data, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8) : data);
     }
 }
