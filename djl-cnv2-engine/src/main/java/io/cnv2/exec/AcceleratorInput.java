@@ -16,6 +16,9 @@ final class AcceleratorInput {
     }
 
     static QTensor of(Op op, QTensor x) {
+        if (op instanceof io.cnv2.ir.QuantisedLayer q) {
+            return of(q.layer(), x);
+        }
         if (op instanceof ConvTranspose t) {
             // the zero-inserted input of the equivalent conv: the zeros are ineffectual activations
             short[] z = new short[t.zeroInsertedShape(x.shape()).size()];
@@ -23,23 +26,26 @@ final class AcceleratorInput {
             for (int i = 0; i < idx.length; i++) {
                 z[idx[i]] = x.data()[i];
             }
-            return new QTensor(t.zeroInsertedShape(x.shape()), z, x.frac());
+            return x.withData(t.zeroInsertedShape(x.shape()), z);
         }
         if (op instanceof Dense && (x.shape().rank() > 2 || Dense.rows(x.shape()) > 1)) {
             // [..., rows, C] -> [1, C, 1, rows]: the rows (tokens, time steps, a Gemm's M) are the
             // positions of a 1x1 conv, the same weights applied to each
             int c = x.shape().dim(-1);
             int rows = Dense.rows(x.shape());
-            return new QTensor(Shape.of(1, c, 1, rows), transpose(x.data(), rows, c), x.frac());
+            return x.withData(Shape.of(1, c, 1, rows), transpose(x.data(), rows, c));
         }
         return x;
     }
 
     static QTensor output(Op op, QTensor y, Shape irShape) {
+        if (op instanceof io.cnv2.ir.QuantisedLayer q) {
+            return output(q.layer(), y, irShape);
+        }
         if (op instanceof Dense && (irShape.rank() > 2 || Dense.rows(irShape) > 1)) {
             int k = irShape.dim(-1);
             int rows = Dense.rows(irShape);
-            return new QTensor(irShape, transpose(y.data(), k, rows), y.frac());
+            return y.withData(irShape, transpose(y.data(), k, rows));
         }
         return y;
     }

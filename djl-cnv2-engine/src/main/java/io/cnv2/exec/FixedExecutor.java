@@ -108,6 +108,9 @@ public final class FixedExecutor {
             QTensor out;
             Shape outShape = network.shape(n.output());
             int fo = formats.frac(n.output());
+            if (n.op() instanceof io.cnv2.ir.QuantisedLayer ql) {
+                x = centred(n.inputs().get(0), ql, values, floats);
+            }
             if (n.isAcceleratorLayer()) {
                 hw = accelerate(n, x, outShape);
                 out = hw.output();
@@ -124,7 +127,7 @@ public final class FixedExecutor {
         }
         Map<String, Tensor> outs = new LinkedHashMap<>();
         for (String o : network.outputs()) {
-            outs.put(o, floats.containsKey(o) ? floats.get(o) : values.get(o).dequantize());
+            outs.put(o, floats.containsKey(o) ? floats.get(o) : values.get(o).onnxValue());
         }
         Map<String, QTensor> kept = new LinkedHashMap<>();
         if (keepTensors) {
@@ -145,7 +148,8 @@ public final class FixedExecutor {
      */
     private LayerRun accelerate(Node n, QTensor x, Shape outShape) {
         io.cnv2.hw.QLayer q = layers.layer(n.name());
-        int batch = x.shape().rank() == 4 && !(n.op() instanceof io.cnv2.ir.Dense) ? x.shape().dim(0) : 1;
+        io.cnv2.ir.Op op = n.op() instanceof io.cnv2.ir.QuantisedLayer ql ? ql.layer() : n.op();
+        int batch = x.shape().rank() == 4 && !(op instanceof io.cnv2.ir.Dense) ? x.shape().dim(0) : 1;
         if (batch == 1) {
             LayerRun r = accelerator.run(q, AcceleratorInput.of(n.op(), x));
             return new LayerRun(AcceleratorInput.output(n.op(), r.output(), outShape), r.stats());
@@ -157,11 +161,38 @@ public final class FixedExecutor {
         io.cnv2.hw.LayerStats sum = null;
         for (int b = 0; b < batch; b++) {
             short[] d = java.util.Arrays.copyOfRange(x.data(), b * per, (b + 1) * per);
-            LayerRun r = accelerator.run(q, AcceleratorInput.of(n.op(), new QTensor(one, d, x.frac())));
+            LayerRun r = accelerator.run(q, AcceleratorInput.of(n.op(), x.withData(one, d)));
             System.arraycopy(r.output().data(), 0, out, b * outPer, outPer);
             sum = sum == null ? r.stats() : sum.plus(r.stats());
         }
-        return new LayerRun(new QTensor(outShape, out, formats.frac(n.output())), sum);
+        return new LayerRun(q.integer() != null ? QTensor.centred(outShape, out, q.integer().output())
+                : new QTensor(outShape, out, formats.frac(n.output())), sum);
+    }
+
+    /**
+     * The input of a quantised model's layer as its neuron memory holds it: the model's integers
+     * (uint8 or int8, exact in float where the host made them) less the layer's input zero point
+     * (docs/FIXED-POINT.md, "Quantised models": the zero point is subtracted as the activation is
+     * written, so the real zero is the integer 0, the one the lanes skip).
+     */
+    private static QTensor centred(String tensor, io.cnv2.ir.QuantisedLayer layer, Map<String, QTensor> values,
+                                   Map<String, Tensor> floats) {
+        io.cnv2.fixed.Affine a = layer.integer().input();
+        QTensor q = values.get(tensor);
+        if (q.affine() != null && q.affine().equals(a)) {
+            return q; // straight from another integer layer with the same quantisation
+        }
+        Tensor t = floats.containsKey(tensor) ? floats.get(tensor) : q.onnxValue();
+        short[] c = new short[t.data().length];
+        for (int i = 0; i < c.length; i++) {
+            float v = t.data()[i];
+            if (v != Math.rint(v) || v < a.type().min() || v > a.type().max()) {
+                throw new io.cnv2.BadInputException("tensor '" + tensor + "' holds " + v + ", not a " + a.type().onnxName()
+                        + " value, where a quantised layer reads it");
+            }
+            c[i] = (short) (v - a.zeroPoint());
+        }
+        return QTensor.centred(t.shape(), c, a);
     }
 
     /** A host graph in float on the host runtime; its outputs quantised to their formats (rule 1). */
@@ -170,7 +201,7 @@ public final class FixedExecutor {
         for (String i : n.inputs()) {
             Tensor f = floats.get(i);
             if (f == null) {
-                f = network.isConstant(i) ? network.constants().get(i) : values.get(i).dequantize();
+                f = network.isConstant(i) ? network.constants().get(i) : values.get(i).onnxValue();
             }
             args.add(f);
         }

@@ -1,15 +1,34 @@
 package io.cnv2.hw;
 
+import io.cnv2.fixed.IntegerOutput;
 import io.cnv2.ir.ConvGeometry;
 
 /**
  * A conv or fully connected layer as the accelerator holds it: geometry, 16-bit weights
  * ([K][C/groups][Ky][Kx], row-major) with fraction length {@code weightFrac}, optional
  * 16-bit bias [K] with {@code biasFrac}, and the fraction lengths of its input and output
- * activations (CNV2-MODEL.md section 2).
+ * activations (CNV2-MODEL.md section 2). A quantised model's integer layer ({@code integer} set)
+ * holds the model's weights less their zero points, no 16-bit bias and fraction lengths 0; its
+ * output stage is {@link IntegerOutput}'s.
  */
 public record QLayer(String name, ConvGeometry geometry, short[] weights, int weightFrac,
-                     short[] bias, int biasFrac, int inputFrac, int outputFrac) {
+                     short[] bias, int biasFrac, int inputFrac, int outputFrac, IntegerOutput integer) {
+    /** A layer in dynamic fixed point. */
+    public QLayer(String name, ConvGeometry geometry, short[] weights, int weightFrac, short[] bias, int biasFrac,
+                  int inputFrac, int outputFrac) {
+        this(name, geometry, weights, weightFrac, bias, biasFrac, inputFrac, outputFrac, null);
+    }
+
+    /** A quantised model's integer layer (centred weights, see {@link IntegerOutput}). */
+    public static QLayer integer(String name, ConvGeometry geometry, short[] centredWeights, IntegerOutput integer) {
+        return new QLayer(name, geometry, centredWeights, 0, null, 0, 0, 0, integer);
+    }
+
+    /** The real value of one step of the input integers: 2^-fa, or the input's quantisation scale. */
+    public double inputUnit() {
+        return integer == null ? Math.scalb(1.0, -inputFrac) : integer.input().scale();
+    }
+
     public QLayer {
         long expect = (long) geometry.filters() * geometry.channelsPerGroup() * geometry.kernelY() * geometry.kernelX();
         if (weights.length != expect) {

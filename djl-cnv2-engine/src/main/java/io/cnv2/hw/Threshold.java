@@ -17,8 +17,29 @@ public final class Threshold {
         this.limit = Math.scalb(real, inputFrac);
     }
 
+    private Threshold(double real, double unit) {
+        this.real = real;
+        this.inputFrac = 0;
+        this.limit = real / unit;
+    }
+
     public static Threshold zero(int inputFrac) {
         return new Threshold(0, inputFrac);
+    }
+
+    /**
+     * T in real units over integers whose step is {@code unit} real units: 2^-fa in dynamic fixed
+     * point (the same bound as {@code new Threshold(T, fa)}), a quantised model's scale otherwise, so
+     * |q| < T / scale (docs/FIXED-POINT.md, "Quantised models").
+     */
+    public static Threshold inUnits(double real, double unit) {
+        double frac = -Math.getExponent(unit);
+        return unit == Math.scalb(1.0, (int) -frac) ? new Threshold(real, (int) frac) : new Threshold(real, unit);
+    }
+
+    /** Layer {@code layer}'s threshold T (real units) on its input integers. */
+    public static Threshold of(double real, QLayer layer) {
+        return inUnits(real, layer.inputUnit());
     }
 
     /** T in real units. */

@@ -32,6 +32,6 @@ public record Node(String name, Op op, List<String> inputs, List<String> outputs
      * input, fully connected); the host runs the rest.
      */
     public boolean isAcceleratorLayer() {
-        return op instanceof Conv || op instanceof ConvTranspose || op instanceof Dense;
+        return op instanceof Conv || op instanceof ConvTranspose || op instanceof Dense || op instanceof QuantisedLayer;
     }
 }

@@ -10,7 +10,7 @@ import java.util.List;
  */
 public sealed interface Op
         permits Conv, ConvTranspose, Dense, MaxPool, AvgPool, GlobalAvgPool, Eltwise, Concat, Reshape,
-                Activation, Softmax, BatchNorm, Relayout, Resize, ReduceMean, MatMul, LayerNorm, HostGraph {
+                Activation, Softmax, BatchNorm, Relayout, Resize, ReduceMean, MatMul, LayerNorm, HostGraph, QuantisedLayer {
 
     /** Short operator name for tables and reports ("Conv", "Relu", ...). */
     String kind();

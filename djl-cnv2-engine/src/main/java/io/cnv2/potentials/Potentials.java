@@ -55,7 +55,7 @@ public final class Potentials {
                     }
                     counter = t.counter;
                 }
-                Threshold th = new Threshold(emulator.run().thresholdOf(tap.layer()), tap.input().frac());
+                Threshold th = Threshold.inUnits(emulator.run().thresholdOf(tap.layer()), tap.input().unit());
                 Work w = counter.count(tap.input(), th, brick);
                 Histograms h = Histograms.empty();
                 h.add(tap.input().data(), false, rules.booth());

@@ -107,7 +107,7 @@ public final class TraceWriter {
         for (Node n : net.acceleratorLayers()) {
             QLayer q = exec.layers().layer(n.name());
             layers.add(new LayerTrace(n, q, unique(sanitise(n.name()), taken),
-                    new Threshold(run.thresholdOf(n.name()), q.inputFrac())));
+                    Threshold.of(run.thresholdOf(n.name()), q)));
         }
     }
 

@@ -346,7 +346,7 @@ final class GraphTranslator implements Translation {
      */
     private String hostReason(NodeProto n, boolean defaultDomain) {
         String op = n.getOpType();
-        if (!defaultDomain) {
+        if (!defaultDomain && !(n.getDomain().equals("com.microsoft") && op.equals("QGemm"))) {
             return "op domain '" + n.getDomain() + "'";
         }
         if (opset < OnnxImporter.MIN_OPSET || opset > OnnxImporter.MAX_OPSET) {
@@ -357,7 +357,7 @@ final class GraphTranslator implements Translation {
             return "op " + op + " is not one cnv2 models";
         }
         for (String r : OnnxGraphs.references(n)) {
-            if (!known(r)) {
+            if (!known(r) && !QuantOps.INTEGER_INPUTS.contains(op)) {
                 int t = elemType(resolve(r));
                 // float16, bfloat16 and double tensors are widened to float32, as their weights are
                 if (!Tensors.isFloat(t)) {
@@ -375,6 +375,29 @@ final class GraphTranslator implements Translation {
             }
         }
         return null;
+    }
+
+    @Override
+    public int typeOf(String tensor) {
+        String t = resolve(tensor);
+        TensorProto p = protos.get(t);
+        if (p != null) {
+            return p.getDataType();
+        }
+        Integer c = constTypes.get(t);
+        if (c != null) {
+            return c;
+        }
+        if (consts.containsKey(t)) {
+            TypeProbe.ValueType v = probe().get(t);
+            return v != null ? v.elemType() : consts.get(t).integral() ? Tensors.INT64 : Tensors.FLOAT;
+        }
+        return elemType(t);
+    }
+
+    @Override
+    public void setElemType(String tensor, int type) {
+        elemTypes.put(tensor, type);
     }
 
     /** A computed tensor's ONNX element type: graph inputs as declared, host outputs as ONNX Runtime said, else float. */

@@ -51,7 +51,8 @@ public final class OnnxImporter implements ModelImporter {
     public static Network translate(String file, ModelProto model, ImportOptions options) {
         int opset = opset(file, model);
         try {
-            Network net = new GraphTranslator(file.toString(), model, opset, options).translate().foldBatchNorm();
+            // a QDQ model's layers as the integer ops ONNX Runtime runs (the reference below runs the file as it is)
+            Network net = new GraphTranslator(file.toString(), QdqFusion.apply(model), opset, options).translate().foldBatchNorm();
             java.util.Map<String, io.cnv2.ir.Shape> shapes = new java.util.LinkedHashMap<>();
             net.inputs().forEach(i -> shapes.put(i.name(), i.shape()));
             // ONNX Runtime on the file itself is the float authority (docs/ARCHITECTURE.md)

@@ -31,6 +31,12 @@ interface Translation {
     /** Input {@code i} as a constant that must be there. */
     Const required(NodeProto n, int i, String what);
 
+    /** A tensor's ONNX element type: a constant's as stored, a computed tensor's as made. */
+    int typeOf(String tensor);
+
+    /** Records the element type of a computed tensor an IR node makes (float unless said). */
+    void setElemType(String tensor, int type);
+
     /** The shape of input {@code i} (known or computed). */
     Shape dynamicShape(NodeProto n, int i);
 

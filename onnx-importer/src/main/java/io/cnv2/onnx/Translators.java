@@ -37,6 +37,7 @@ final class Translators {
         NormOps.register(r);
         ResizeOps.register(r);
         RecurrentOps.register(r);
+        QuantOps.register(r);
         BY_OP = Collections.unmodifiableMap(r.map);
     }
 

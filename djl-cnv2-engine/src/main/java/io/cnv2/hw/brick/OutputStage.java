@@ -21,10 +21,13 @@ public final class OutputStage implements WindowSums.Sink {
     private final short[] out;
     private final double[] biasAsDouble;
     private final boolean wrapFree;
+    /** A quantised model's output rule, or null in dynamic fixed point. */
+    private final io.cnv2.fixed.IntegerOutput integer;
     private long saturations;
 
     public OutputStage(QLayer layer, int accumulatorBits) {
         this.layer = layer;
+        this.integer = layer.integer();
         this.accumulatorBits = accumulatorBits;
         int k = layer.geometry().filters();
         this.alignedBias = new long[k];
@@ -55,6 +58,12 @@ public final class OutputStage implements WindowSums.Sink {
     /** Finishes output {@code index = (k * Oy + oy) * Ox + ox} of filter k. */
     @Override
     public void put(int index, int k, long acc) {
+        if (integer != null) {
+            // a quantised model's layer: ONNX Runtime's requantisation, the result centred (IntegerOutput)
+            saturations += integer.saturates(acc, k) ? 1 : 0;
+            out[index] = (short) integer.finish(acc, k);
+            return;
+        }
         long v = Fixed.requantize(acc, accumulatorBits, alignedBias[k], faw, fo);
         int s = Fixed.saturate(v);
         saturations += s != v ? 1 : 0;
@@ -74,7 +83,7 @@ public final class OutputStage implements WindowSums.Sink {
     @Override
     public void putBlock(double[] sums, int from, int stride, int positions, int k0, int count) {
         int s = faw - fo;
-        if (!wrapFree() || s < 1 || s > 60) {
+        if (integer != null || !wrapFree() || s < 1 || s > 60) {
             WindowSums.Sink.super.putBlock(sums, from, stride, positions, k0, count);
             return;
         }
@@ -114,6 +123,6 @@ public final class OutputStage implements WindowSums.Sink {
     public QTensor tensor(Shape inputShape) {
         var g = layer.geometry();
         Shape s = inputShape.rank() == 2 ? new Shape(1, g.filters()) : new Shape(1, g.filters(), g.outY(), g.outX());
-        return new QTensor(s, out, layer.outputFrac());
+        return integer != null ? QTensor.centred(s, out, integer.output()) : new QTensor(s, out, layer.outputFrac());
     }
 }

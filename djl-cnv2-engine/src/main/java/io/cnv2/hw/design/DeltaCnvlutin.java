@@ -61,7 +61,7 @@ public final class DeltaCnvlutin implements Accelerator {
         short[] x = input.data();
         State s = states.computeIfAbsent(layer.name(), n -> new State(new int[x.length],
                 new long[g.filters() * g.outY() * g.outX()]));
-        Threshold td = new Threshold(deltaThreshold, input.frac());
+        Threshold td = Threshold.inUnits(deltaThreshold, input.unit());
         short[] sent = new short[x.length];
         long held = 0;
         for (int i = 0; i < x.length; i++) {
@@ -85,7 +85,7 @@ public final class DeltaCnvlutin implements Accelerator {
                 out.put(i, k, Fixed.wrap(s.acc[i], machine.accumulatorBits()));
             }
         }
-        LayerStats t = timing.run(layer, new QTensor(input.shape(), sent, input.frac())).stats();
+        LayerStats t = timing.run(layer, input.withData(input.shape(), sent)).stats();
         QTensor y = out.tensor(input.shape());
         return new LayerRun(y, new LayerStats(t.cycles(), t.baselineCycles(), t.macs(), out.saturations(),
                 t.sbBitsRead(), t.nmBitsRead(), t.nmBitsWritten(), t.effectualLaneCycles(), t.idleLaneCycles(),

@@ -43,7 +43,7 @@ abstract class SkippingAccelerator implements Accelerator {
         if (run.isDense(layer.name())) {
             return dense.run(layer, input);
         }
-        return skipping(layer, input, new Threshold(run.thresholdOf(layer.name()), layer.inputFrac()));
+        return skipping(layer, input, Threshold.of(run.thresholdOf(layer.name()), layer));
     }
 
     /**

@@ -1,0 +1,269 @@
+package io.cnv2.onnx;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A QDQ model's quantised layers as the integer ops ONNX Runtime runs them (docs/FIXED-POINT.md,
+ * "Quantised models"): ONNX Runtime's QDQ transformer fuses DequantizeLinear(x) and
+ * DequantizeLinear(w) [and DequantizeLinear(int32 bias)] -> Conv -> QuantizeLinear into
+ * QLinearConv, the same around MatMul into QLinearMatMul and around Gemm into its QGemm, and runs
+ * those with integer kernels. cnv2 rewrites the same groups before translating, so the
+ * accelerator runs the model's integers where ONNX Runtime does, and leaves a group it would not
+ * fuse (a float bias, a computed weight, an output read by more than the QuantizeLinear) to run as
+ * the file says.
+ */
+final class QdqFusion {
+    private final GraphProto graph;
+    private final Map<String, TensorProto> initializers = new HashMap<>();
+    private final Map<String, NodeProto> producer = new HashMap<>();
+    private final Map<String, Integer> readers = new HashMap<>();
+    private final Set<String> outputs = new HashSet<>();
+
+    private QdqFusion(GraphProto graph) {
+        this.graph = graph;
+        graph.getInitializerList().forEach(t -> initializers.put(t.getName(), t));
+        for (NodeProto n : graph.getNodeList()) {
+            n.getOutputList().forEach(o -> producer.put(o, n));
+            OnnxGraphs.references(n).forEach(r -> readers.merge(r, 1, Integer::sum));
+        }
+        graph.getOutputList().forEach(o -> outputs.add(o.getName()));
+    }
+
+    /** The model with every fusable group rewritten; the model itself when there is none. */
+    static ModelProto apply(ModelProto model) {
+        if (model.getGraph().getNodeList().stream().noneMatch(n -> n.getOpType().equals("DequantizeLinear"))) {
+            return model;
+        }
+        QdqFusion f = new QdqFusion(model.getGraph());
+        GraphProto g = f.rewrite();
+        return g == null ? model : model.toBuilder().setGraph(g).build();
+    }
+
+    private GraphProto rewrite() {
+        Map<NodeProto, NodeProto> replaced = new HashMap<>();
+        Set<NodeProto> dropped = new HashSet<>();
+        boolean contrib = false;
+        for (NodeProto n : graph.getNodeList()) {
+            if (!n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx")) {
+                continue;
+            }
+            NodeProto q = soleQuantizeReader(n);
+            if (q == null) {
+                continue;
+            }
+            NodeProto fused = switch (n.getOpType()) {
+                case "Conv" -> conv(n, q);
+                case "MatMul" -> matmul(n, q);
+                case "Gemm" -> gemm(n, q);
+                default -> null;
+            };
+            if (fused != null) {
+                replaced.put(n, fused);
+                dropped.add(q);
+                contrib |= fused.getDomain().equals("com.microsoft");
+            }
+        }
+        if (replaced.isEmpty()) {
+            return null;
+        }
+        List<NodeProto> nodes = new ArrayList<>();
+        for (NodeProto n : graph.getNodeList()) {
+            if (!dropped.contains(n)) {
+                nodes.add(replaced.getOrDefault(n, n));
+            }
+        }
+        nodes = withoutDeadDequantize(nodes);
+        GraphProto.Builder b = graph.toBuilder().clearNode().addAllNode(nodes);
+        return b.build();
+    }
+
+    /** The QuantizeLinear that alone reads {@code n}'s output (not a graph output), or null. */
+    private NodeProto soleQuantizeReader(NodeProto n) {
+        if (n.getOutputCount() != 1 || outputs.contains(n.getOutput(0)) || readers.getOrDefault(n.getOutput(0), 0) != 1) {
+            return null;
+        }
+        for (NodeProto r : graph.getNodeList()) {
+            if (r.getInputList().contains(n.getOutput(0))) {
+                return r.getOpType().equals("QuantizeLinear") && isDefault(r) && r.getInput(0).equals(n.getOutput(0))
+                        && scalarQuantisation(r) && integer8(quantType(r)) ? r : null;
+            }
+        }
+        return null;
+    }
+
+    private static boolean isDefault(NodeProto n) {
+        return n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx");
+    }
+
+    private NodeProto conv(NodeProto conv, NodeProto q) {
+        NodeProto dx = activationDequantize(conv.getInput(0));
+        NodeProto dw = weightDequantize(conv.getInput(1));
+        if (dx == null || dw == null) {
+            return null;
+        }
+        NodeProto db = null;
+        if (conv.getInputCount() > 2 && !conv.getInput(2).isEmpty()) {
+            db = biasDequantize(conv.getInput(2));
+            if (db == null) {
+                return null;
+            }
+        }
+        NodeProto.Builder f = NodeProto.newBuilder().setOpType("QLinearConv").setName(conv.getName())
+                .addAllAttribute(conv.getAttributeList());
+        f.addInput(dx.getInput(0)).addInput(dx.getInput(1)).addInput(zp(dx))
+                .addInput(dw.getInput(0)).addInput(dw.getInput(1)).addInput(zp(dw))
+                .addInput(q.getInput(1)).addInput(zp(q));
+        if (db != null) {
+            f.addInput(db.getInput(0));
+        }
+        return f.addOutput(q.getOutput(0)).build();
+    }
+
+    private NodeProto matmul(NodeProto mm, NodeProto q) {
+        NodeProto da = activationDequantize(mm.getInput(0));
+        NodeProto db = weightDequantize(mm.getInput(1));
+        if (da == null || db == null || rank(db.getInput(0)) != 2) {
+            return null;
+        }
+        return NodeProto.newBuilder().setOpType("QLinearMatMul").setName(mm.getName())
+                .addInput(da.getInput(0)).addInput(da.getInput(1)).addInput(zp(da))
+                .addInput(db.getInput(0)).addInput(db.getInput(1)).addInput(zp(db))
+                .addInput(q.getInput(1)).addInput(zp(q)).addOutput(q.getOutput(0)).build();
+    }
+
+    private NodeProto gemm(NodeProto gemm, NodeProto q) {
+        Attributes at = new Attributes(gemm);
+        if (at.integer("transA", 0) != 0 || at.real("beta", 1f) != 1f) {
+            return null;
+        }
+        NodeProto da = activationDequantize(gemm.getInput(0));
+        NodeProto db = weightDequantize(gemm.getInput(1));
+        if (da == null || db == null || rank(db.getInput(0)) != 2) {
+            return null;
+        }
+        NodeProto dc = null;
+        if (gemm.getInputCount() > 2 && !gemm.getInput(2).isEmpty()) {
+            dc = biasDequantize(gemm.getInput(2));
+            if (dc == null) {
+                return null;
+            }
+        }
+        NodeProto.Builder f = NodeProto.newBuilder().setOpType("QGemm").setDomain("com.microsoft").setName(gemm.getName());
+        for (var a : gemm.getAttributeList()) {
+            if (a.getName().equals("transB") || a.getName().equals("alpha")) {
+                f.addAttribute(a);
+            }
+        }
+        f.addInput(da.getInput(0)).addInput(da.getInput(1)).addInput(zp(da))
+                .addInput(db.getInput(0)).addInput(db.getInput(1)).addInput(zp(db))
+                .addInput(dc == null ? "" : dc.getInput(0)).addInput(q.getInput(1)).addInput(zp(q));
+        return f.addOutput(q.getOutput(0)).build();
+    }
+
+    /** DequantizeLinear of a computed 8-bit tensor with a per-tensor constant scale and zero point. */
+    private NodeProto activationDequantize(String tensor) {
+        NodeProto d = producer.get(tensor);
+        if (d == null || !d.getOpType().equals("DequantizeLinear") || !isDefault(d)
+                || initializers.containsKey(d.getInput(0)) || !scalarQuantisation(d)) {
+            return null;
+        }
+        return d;
+    }
+
+    /** DequantizeLinear of an 8-bit initializer, per tensor or per output channel. */
+    private NodeProto weightDequantize(String tensor) {
+        NodeProto d = producer.get(tensor);
+        if (d == null || !d.getOpType().equals("DequantizeLinear") || !isDefault(d)) {
+            return null;
+        }
+        TensorProto w = initializers.get(d.getInput(0));
+        if (w == null || !integer8(w.getDataType()) || !initializers.containsKey(d.getInput(1))
+                || d.getInputCount() > 2 && !d.getInput(2).isEmpty() && !initializers.containsKey(d.getInput(2))) {
+            return null;
+        }
+        return d;
+    }
+
+    /** DequantizeLinear of an int32 initializer with zero point 0 (or none). */
+    private NodeProto biasDequantize(String tensor) {
+        NodeProto d = producer.get(tensor);
+        if (d == null || !d.getOpType().equals("DequantizeLinear") || !isDefault(d)) {
+            return null;
+        }
+        TensorProto b = initializers.get(d.getInput(0));
+        if (b == null || b.getDataType() != Tensors.INT32 || !initializers.containsKey(d.getInput(1))) {
+            return null;
+        }
+        if (d.getInputCount() > 2 && !d.getInput(2).isEmpty()) {
+            TensorProto z = initializers.get(d.getInput(2));
+            if (z == null || java.util.Arrays.stream(Tensors.read(z).data()).anyMatch(v -> v != 0)) {
+                return null;
+            }
+        }
+        return d;
+    }
+
+    /** Scale and zero point are scalar initializers (per-tensor). */
+    private boolean scalarQuantisation(NodeProto n) {
+        TensorProto s = initializers.get(n.getInput(1));
+        if (s == null || s.getDataType() != Tensors.FLOAT || count(s) != 1) {
+            return false;
+        }
+        if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
+            TensorProto z = initializers.get(n.getInput(2));
+            return z != null && count(z) == 1;
+        }
+        return true;
+    }
+
+    /** The element type QuantizeLinear makes: its zero point's, uint8 without one. */
+    private int quantType(NodeProto q) {
+        if (q.getInputCount() > 2 && !q.getInput(2).isEmpty()) {
+            return initializers.get(q.getInput(2)).getDataType();
+        }
+        return Tensors.UINT8;
+    }
+
+    private static boolean integer8(int type) {
+        return type == Tensors.UINT8 || type == Tensors.INT8;
+    }
+
+    private static long count(TensorProto t) {
+        long n = 1;
+        for (long d : t.getDimsList()) {
+            n *= d;
+        }
+        return n;
+    }
+
+    private int rank(String initializer) {
+        return initializers.get(initializer).getDimsCount();
+    }
+
+    private static String zp(NodeProto n) {
+        return n.getInputCount() > 2 ? n.getInput(2) : "";
+    }
+
+    /** Drops DequantizeLinear nodes the fusion left without a reader (their outputs are not graph outputs). */
+    private List<NodeProto> withoutDeadDequantize(List<NodeProto> nodes) {
+        Set<String> read = new HashSet<>(outputs);
+        nodes.forEach(n -> read.addAll(OnnxGraphs.references(n)));
+        List<NodeProto> kept = new ArrayList<>();
+        for (NodeProto n : nodes) {
+            if (n.getOpType().equals("DequantizeLinear") && isDefault(n) && !read.contains(n.getOutput(0))) {
+                continue;
+            }
+            kept.add(n);
+        }
+        return kept;
+    }
+}
