@@ -320,7 +320,12 @@ final class GraphTranslator implements Translation {
             ortFold(name, n);
             return Place.CONSTANT;
         }
-        String why = hostReason(n, defaultDomain);
+        boolean dequantisedRegion = !op.equals("QuantizeLinear") && (op.equals("DequantizeLinear") || readsDequantised(n));
+        if (dequantisedRegion) {
+            n.getOutputList().forEach(dequantised::add);
+        }
+        String why = dequantisedRegion ? "a quantised model's float op between DequantizeLinear and QuantizeLinear, "
+                + "computed in float by ONNX Runtime as the file says" : hostReason(n, defaultDomain);
         if (why == null) {
             Attributes at = new Attributes(n);
             try {
@@ -413,6 +418,22 @@ final class GraphTranslator implements Translation {
     private static final Set<String> VALUE_SHAPED = Set.of("NonZero", "NonMaxSuppression", "Unique", "Compress",
             "Loop", "Scan", "If", "TopK", "StringSplit", "RegexFullMatch", "SequenceAt", "ConcatFromSequence",
             "SplitToSequence");
+
+    /**
+     * Tensors a quantised model computes in float from dequantised integers, until a QuantizeLinear
+     * makes integers again (docs/FIXED-POINT.md, "Quantised models"): ONNX Runtime runs these ops, so
+     * the integers the next layer reads are ONNX Runtime's own; cnv2's 16-bit rules would round them.
+     */
+    private final Set<String> dequantised = new HashSet<>();
+
+    private boolean readsDequantised(NodeProto n) {
+        for (String r : OnnxGraphs.references(n)) {
+            if (!known(r) && dequantised.contains(resolve(r))) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /** Host outputs whose shape depends on the input values (never handed to cnv2's IR). */
     private final Set<String> valueShaped = new HashSet<>();
