@@ -50,6 +50,25 @@ final class AcceleratorInput {
         return y;
     }
 
+    /** The int32 sums of a raw integer layer in the IR's layout (null stays null). */
+    static int[] output(Op op, int[] sums, Shape irShape) {
+        if (op instanceof io.cnv2.ir.QuantisedLayer q) {
+            return output(q.layer(), sums, irShape);
+        }
+        if (sums != null && op instanceof Dense && (irShape.rank() > 2 || Dense.rows(irShape) > 1)) {
+            int k = irShape.dim(-1);
+            int rows = Dense.rows(irShape);
+            int[] t = new int[sums.length];
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < k; c++) {
+                    t[r * k + c] = sums[c * rows + r]; // [K][rows] -> [rows][K], as the 16-bit output
+                }
+            }
+            return t;
+        }
+        return sums;
+    }
+
     /** A [rows][cols] matrix, row-major, as [cols][rows]. */
     private static short[] transpose(short[] a, int rows, int cols) {
         short[] t = new short[a.length];

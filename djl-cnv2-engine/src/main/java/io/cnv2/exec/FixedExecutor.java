@@ -108,13 +108,31 @@ public final class FixedExecutor {
             QTensor out;
             Shape outShape = network.shape(n.output());
             int fo = formats.frac(n.output());
+            io.cnv2.hw.QLayer sampleLayer = layers.layer(n.name());
             if (n.op() instanceof io.cnv2.ir.QuantisedLayer ql) {
-                x = centred(n.inputs().get(0), ql, values, floats);
+                List<Tensor> args = new ArrayList<>();
+                for (String i : n.inputs()) {
+                    args.add(floats.containsKey(i) ? floats.get(i) : network.isConstant(i) ? network.constants().get(i)
+                            : values.get(i).onnxValue());
+                }
+                io.cnv2.fixed.IntegerOutput io = ql.forSample(args);
+                sampleLayer = sampleLayer.with(io);
+                x = centred(n.inputs().get(0), io.input(), values, floats);
             }
             if (n.isAcceleratorLayer()) {
-                hw = accelerate(n, x, outShape);
+                hw = accelerate(n, sampleLayer, x, outShape);
                 out = hw.output();
                 sat[0] = hw.stats().outputSaturations();
+                if (hw.accumulators() != null) {
+                    // ConvInteger, MatMulInteger: the int32 sums go to the host as the Cast after them makes them
+                    float[] f = new float[hw.accumulators().length];
+                    for (int i = 0; i < f.length; i++) {
+                        f[i] = hw.accumulators()[i];
+                    }
+                    Tensor sums = new Tensor(outShape, f);
+                    floats.put(n.output(), sums);
+                    out = QTensor.quantize(sums, fo, sat);
+                }
             } else if (Placement.of(n) == Placement.HOST_FLOAT) {
                 Tensor f = n.op().apply(List.of(x.dequantize()));
                 floats.put(n.output(), f);
@@ -146,27 +164,31 @@ public final class FixedExecutor {
      * batch of N > 1 (a model declaring batch N) runs its N samples one after the other: the
      * outputs are stacked along the batch, the statistics summed.
      */
-    private LayerRun accelerate(Node n, QTensor x, Shape outShape) {
-        io.cnv2.hw.QLayer q = layers.layer(n.name());
+    private LayerRun accelerate(Node n, io.cnv2.hw.QLayer q, QTensor x, Shape outShape) {
         io.cnv2.ir.Op op = n.op() instanceof io.cnv2.ir.QuantisedLayer ql ? ql.layer() : n.op();
         int batch = x.shape().rank() == 4 && !(op instanceof io.cnv2.ir.Dense) ? x.shape().dim(0) : 1;
         if (batch == 1) {
             LayerRun r = accelerator.run(q, AcceleratorInput.of(n.op(), x));
-            return new LayerRun(AcceleratorInput.output(n.op(), r.output(), outShape), r.stats());
+            return new LayerRun(AcceleratorInput.output(n.op(), r.output(), outShape), r.stats(),
+                    AcceleratorInput.output(n.op(), r.accumulators(), outShape));
         }
         int per = x.shape().size() / batch;
         Shape one = Shape.of(1, x.shape().dim(1), x.shape().dim(2), x.shape().dim(3));
         short[] out = new short[outShape.size()];
+        int[] wide = q.integer() != null && q.integer().isRaw() ? new int[outShape.size()] : null;
         int outPer = outShape.size() / batch;
         io.cnv2.hw.LayerStats sum = null;
         for (int b = 0; b < batch; b++) {
             short[] d = java.util.Arrays.copyOfRange(x.data(), b * per, (b + 1) * per);
             LayerRun r = accelerator.run(q, AcceleratorInput.of(n.op(), x.withData(one, d)));
             System.arraycopy(r.output().data(), 0, out, b * outPer, outPer);
+            if (wide != null) {
+                System.arraycopy(r.accumulators(), 0, wide, b * outPer, outPer);
+            }
             sum = sum == null ? r.stats() : sum.plus(r.stats());
         }
-        return new LayerRun(q.integer() != null ? QTensor.centred(outShape, out, q.integer().output())
-                : new QTensor(outShape, out, formats.frac(n.output())), sum);
+        return new LayerRun(q.integer() != null && !q.integer().isRaw() ? QTensor.centred(outShape, out,
+                q.integer().output()) : new QTensor(outShape, out, formats.frac(n.output())), sum, wide);
     }
 
     /**
@@ -175,9 +197,8 @@ public final class FixedExecutor {
      * (docs/FIXED-POINT.md, "Quantised models": the zero point is subtracted as the activation is
      * written, so the real zero is the integer 0, the one the lanes skip).
      */
-    private static QTensor centred(String tensor, io.cnv2.ir.QuantisedLayer layer, Map<String, QTensor> values,
+    private static QTensor centred(String tensor, io.cnv2.fixed.Affine a, Map<String, QTensor> values,
                                    Map<String, Tensor> floats) {
-        io.cnv2.fixed.Affine a = layer.integer().input();
         QTensor q = values.get(tensor);
         if (q.affine() != null && q.affine().equals(a)) {
             return q; // straight from another integer layer with the same quantisation

@@ -10,10 +10,14 @@ package io.cnv2.fixed;
  * (MLAS's requantisation). cnv2 keeps the result centred (without the zero point), as the next
  * layer's neuron memory holds it.
  *
- * @param input       quantisation of the layer's input activations
+ * <p>ConvInteger and MatMulInteger end at the sum: {@code output} is null and the layer hands the
+ * int32 sum to the host ({@link #raw}).
+ *
+ * @param input       quantisation of the layer's input activations (for ConvInteger after a
+ *                    DynamicQuantizeLinear, the one of the first sample; the executor sets each sample's)
  * @param bias        per filter, the int32 bias at scale x_scale * w_scale (zeros when there is none)
- * @param multipliers per filter, the float32 output multiplier as the importer computed it
- * @param output      quantisation of the output
+ * @param multipliers per filter, the float32 output multiplier as the importer computed it (ones when raw)
+ * @param output      quantisation of the output; null when the output is the raw int32 sum
  */
 public record IntegerOutput(Affine input, int[] bias, float[] multipliers, Affine output) {
     public IntegerOutput {
@@ -25,6 +29,28 @@ public record IntegerOutput(Affine input, int[] bias, float[] multipliers, Affin
                 throw new IllegalArgumentException("an output multiplier must be positive and finite, is " + m);
             }
         }
+    }
+
+    /** An integer layer whose output is its int32 sum (ConvInteger, MatMulInteger). */
+    public static IntegerOutput raw(Affine input, int filters) {
+        float[] ones = new float[filters];
+        java.util.Arrays.fill(ones, 1f);
+        return new IntegerOutput(input, new int[filters], ones, null);
+    }
+
+    /** True when the output is the raw int32 sum. */
+    public boolean isRaw() {
+        return output == null;
+    }
+
+    /** The same layer reading input quantised as {@code in} (a DynamicQuantizeLinear's per-sample one). */
+    public IntegerOutput withInput(Affine in) {
+        return new IntegerOutput(in, bias, multipliers, output);
+    }
+
+    /** The int32 sum a raw layer outputs: ONNX's int32 (two's complement wrap) plus the bias. */
+    public int sum(long acc, int k) {
+        return (int) acc + bias[k];
     }
 
     /** The centred output of filter k for the exact sum {@code acc}. */
@@ -40,6 +66,9 @@ public record IntegerOutput(Affine input, int[] bias, float[] multipliers, Affin
 
     /** True when {@link #finish} clamped the value (an output saturation). */
     public boolean saturates(long acc, int k) {
+        if (output == null) {
+            return false;
+        }
         int sum = (int) acc + bias[k];
         float f = (float) sum * multipliers[k];
         return Math.rint(f) < output.centredMin() || Math.rint(f) > output.centredMax();

@@ -24,6 +24,11 @@ public record QLayer(String name, ConvGeometry geometry, short[] weights, int we
         return new QLayer(name, geometry, centredWeights, 0, null, 0, 0, 0, integer);
     }
 
+    /** This layer with another integer rule (a dynamic input's per-sample quantisation). */
+    public QLayer with(IntegerOutput other) {
+        return new QLayer(name, geometry, weights, weightFrac, bias, biasFrac, inputFrac, outputFrac, other);
+    }
+
     /** The real value of one step of the input integers: 2^-fa, or the input's quantisation scale. */
     public double inputUnit() {
         return integer == null ? Math.scalb(1.0, -inputFrac) : integer.input().scale();

@@ -10,11 +10,22 @@ import java.util.List;
  * {@link IntegerOutput}'s rule. Its input and output tensors hold the model's integers (uint8 or
  * int8 values, exact in float), as ONNX's tensors do.
  *
+ * <p>A layer after a DynamicQuantizeLinear (ConvInteger, MatMulInteger in ONNX Runtime's dynamic
+ * quantisation) reads its input's zero point and scale as computed tensors, per sample: with
+ * {@code dynamicInput} the node has three inputs (x, x_zero_point, x_scale), and the layer's
+ * {@link IntegerOutput#input} only names the type. Such layers end at the int32 sum
+ * ({@link IntegerOutput#isRaw}), which this op outputs converted to float32, as the Cast that
+ * follows it in the model does (ONNX Cast: round to nearest even).
+ *
  * <p>{@link #apply} is the literal definition: exact integer sums in 64 bits over the centred
  * input, then the output rule. It is what the float executor runs, so cnv2's import of the layer
  * is proved against ONNX Runtime's integer kernels by the same comparison as every other op.
  */
-public record QuantisedLayer(Op layer, IntegerOutput integer) implements Op {
+public record QuantisedLayer(Op layer, IntegerOutput integer, boolean dynamicInput) implements Op {
+    public QuantisedLayer(Op layer, IntegerOutput integer) {
+        this(layer, integer, false);
+    }
+
     public QuantisedLayer {
         if (!(layer instanceof Conv || layer instanceof Dense)) {
             throw new IrException("a quantised layer is a Conv or a Dense, not " + layer.kind());
@@ -27,28 +38,52 @@ public record QuantisedLayer(Op layer, IntegerOutput integer) implements Op {
 
     @Override
     public String kind() {
+        if (integer.isRaw()) {
+            return layer instanceof Conv ? "ConvInteger" : "MatMulInteger";
+        }
         return layer instanceof Conv ? "QLinearConv" : "QLinearMatMul";
     }
 
     @Override
     public int arity() {
-        return 1;
+        return dynamicInput ? 3 : 1;
+    }
+
+    /** The input's zero point for this sample: the layer's, or the computed scalar of a dynamic input. */
+    public int inputZeroPoint(List<Tensor> inputs) {
+        return dynamicInput ? (int) inputs.get(1).data()[0] : integer.input().zeroPoint();
+    }
+
+    /** The integer layer for this sample: the input quantisation a DynamicQuantizeLinear computed, if any. */
+    public IntegerOutput forSample(List<Tensor> inputs) {
+        if (!dynamicInput) {
+            return integer;
+        }
+        float scale = inputs.get(2).data()[0];
+        return integer.withInput(new io.cnv2.fixed.Affine(scale > 0 ? scale : 1f, inputZeroPoint(inputs),
+                integer.input().type()));
+    }
+
+    /** A finished output: the output's integer, or the raw sum as float32 (the Cast after it). */
+    private static float value(IntegerOutput io, long acc, int k) {
+        return io.isRaw() ? (float) io.sum(acc, k) : io.finish(acc, k) + io.output().zeroPoint();
     }
 
     @Override
     public Shape inferShape(String node, List<Shape> inputs) {
-        return layer.inferShape(node, inputs);
+        return layer.inferShape(node, inputs.subList(0, 1));
     }
 
     @Override
     public long macs(List<Shape> inputs, Shape output) {
-        return layer.macs(inputs, output);
+        return layer.macs(inputs.subList(0, 1), output);
     }
 
     @Override
     public Tensor apply(List<Tensor> inputs) {
         Tensor x = inputs.get(0);
-        int zx = integer.input().zeroPoint();
+        int zx = inputZeroPoint(inputs);
+        IntegerOutput integer = forSample(inputs);
         if (layer instanceof Dense d) {
             int c = d.inputs();
             int rows = x.shape().size() / c;
@@ -61,7 +96,7 @@ public record QuantisedLayer(Op layer, IntegerOutput integer) implements Op {
                     for (int i = 0; i < c; i++) {
                         acc += (long) w[o * c + i] * (long) (x.data()[r * c + i] - zx);
                     }
-                    out[r * k + o] = integer.finish(acc, o) + integer.output().zeroPoint();
+                    out[r * k + o] = value(integer, acc, o);
                 }
             }
             return new Tensor(inferShape("", List.of(x.shape())), out);
@@ -94,7 +129,7 @@ public record QuantisedLayer(Op layer, IntegerOutput integer) implements Op {
                                 }
                             }
                         }
-                        out[i++] = integer.finish(acc, k) + integer.output().zeroPoint();
+                        out[i++] = value(integer, acc, k);
                     }
                 }
             }

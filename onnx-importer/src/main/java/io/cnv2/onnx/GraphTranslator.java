@@ -92,6 +92,7 @@ final class GraphTranslator implements Translation {
             protos.put(t.getName(), t);
         }
         order = OnnxGraphs.topologicalOrder(graph, file);
+        indexNodes();
         names = new String[order.size()];
         place = new Place[order.size()];
         for (NodeProto n : order) {
@@ -320,9 +321,13 @@ final class GraphTranslator implements Translation {
             ortFold(name, n);
             return Place.CONSTANT;
         }
-        boolean dequantisedRegion = !op.equals("QuantizeLinear") && (op.equals("DequantizeLinear") || readsDequantised(n));
+        boolean dequantisedRegion = !op.equals("QuantizeLinear") && !op.equals("DynamicQuantizeLinear")
+                && (op.equals("DequantizeLinear") || readsDequantised(n));
         if (dequantisedRegion) {
             n.getOutputList().forEach(dequantised::add);
+        }
+        if (op.equals("DynamicQuantizeLinear") && n.getOutputCount() > 1) {
+            dequantised.add(n.getOutput(1)); // the scale it computes feeds the float rescaling after the layer
         }
         String why = dequantisedRegion ? "a quantised model's float op between DequantizeLinear and QuantizeLinear, "
                 + "computed in float by ONNX Runtime as the file says" : hostReason(n, defaultDomain);
@@ -398,6 +403,35 @@ final class GraphTranslator implements Translation {
             return v != null ? v.elemType() : consts.get(t).integral() ? Tensors.INT64 : Tensors.FLOAT;
         }
         return elemType(t);
+    }
+
+    private Map<String, NodeProto> onnxProducers;
+    private Map<String, List<NodeProto>> onnxReaders;
+
+    private void indexNodes() {
+        onnxProducers = new HashMap<>();
+        onnxReaders = new HashMap<>();
+        for (NodeProto n : order) {
+            n.getOutputList().forEach(o -> onnxProducers.put(o, n));
+            for (String r : n.getInputList()) {
+                onnxReaders.computeIfAbsent(r, k -> new ArrayList<>()).add(n);
+            }
+        }
+    }
+
+    @Override
+    public NodeProto onnxProducer(String tensor) {
+        return onnxProducers.get(tensor);
+    }
+
+    @Override
+    public List<NodeProto> onnxReaders(String tensor) {
+        return onnxReaders.getOrDefault(tensor, List.of());
+    }
+
+    @Override
+    public void markDequantised(String tensor) {
+        dequantised.add(tensor);
     }
 
     @Override
@@ -563,6 +597,9 @@ final class GraphTranslator implements Translation {
     private HostSegments.Graph segmenterView() {
         Set<String> outs = new HashSet<>();
         graph.getOutputList().forEach(o -> outs.add(o.getName()));
+        // what cnv2's nodes read beyond their ONNX node's inputs (a ConvInteger's per-sample scale, made by
+        // the DynamicQuantizeLinear before it) must leave the host segment that makes it
+        nodes.values().forEach(n -> outs.addAll(n.inputs()));
         return new HostSegments.Graph() {
             @Override
             public List<NodeProto> nodes() {

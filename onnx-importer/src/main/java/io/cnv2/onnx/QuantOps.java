@@ -22,7 +22,8 @@ import java.util.List;
  */
 final class QuantOps {
     /** Ops that take integer activations: {@link GraphTranslator} does not send them to the host for that. */
-    static final java.util.Set<String> INTEGER_INPUTS = java.util.Set.of("QLinearConv", "QLinearMatMul", "QGemm");
+    static final java.util.Set<String> INTEGER_INPUTS = java.util.Set.of("QLinearConv", "QLinearMatMul", "QGemm",
+            "ConvInteger", "MatMulInteger");
 
     private QuantOps() {
     }
@@ -31,6 +32,79 @@ final class QuantOps {
         r.add(QuantOps::qlinearConv, "QLinearConv");
         r.add(QuantOps::qlinearMatMul, "QLinearMatMul");
         r.add(QuantOps::qgemm, "QGemm");
+        r.add(QuantOps::convInteger, "ConvInteger");
+        r.add(QuantOps::matMulInteger, "MatMulInteger");
+    }
+
+    /**
+     * ConvInteger(x, w, x_zero_point, w_zero_point): the int32 sums, which the host reads through a
+     * Cast to float (ONNX Runtime's dynamic quantisation: DynamicQuantizeLinear -> ConvInteger -> Cast
+     * -> Mul by x_scale * w_scale -> Add bias). The layer's output is the sum as the Cast makes it.
+     */
+    private static void convInteger(Translation t, String name, NodeProto n, Attributes at) {
+        Const w = t.required(n, 1, "w");
+        if (w.rank() != 4) {
+            throw new IllegalArgumentException("only 2-D convolutions are supported: w has shape " + Arrays.toString(w.dims()));
+        }
+        int k = (int) w.dims()[0];
+        float[] wz = perFilter(t.constant(n, 3, "zero point"), k, "w_zero_point");
+        Tensor centred = centre(w, wz, t.typeOf(n.getInput(1)), "w");
+        NodeProto asConv = n.toBuilder().clearInput().addInput(n.getInput(0)).addInput(n.getInput(1)).build();
+        Conv c = WindowOps.conv(t, asConv, at).withWeights(centred, null);
+        raw(t, name, n, c, k);
+    }
+
+    /** MatMulInteger(A, B, a_zero_point, b_zero_point) with B a constant [C, K]; the int32 sums as ConvInteger's. */
+    private static void matMulInteger(Translation t, String name, NodeProto n, Attributes at) {
+        Const b = t.required(n, 1, "B");
+        if (b.rank() != 2 || t.dynamicShape(n, 0).rank() < 2) {
+            throw new IllegalArgumentException("MatMulInteger runs on the accelerator as A [..., C] by a constant B [C, K]");
+        }
+        int k = (int) b.dims()[1];
+        float[] bz = perFilter(t.constant(n, 3, "zero point"), k, "b_zero_point");
+        Tensor centred = centreRows(DenseOps.transpose(b), bz, t.typeOf(n.getInput(1)), "B");
+        raw(t, name, n, new Dense(centred, null), k);
+    }
+
+    /**
+     * A raw integer layer: read by a Cast to float only (else ONNX Runtime runs it on the host), its
+     * input zero point a constant or, after a DynamicQuantizeLinear, that node's computed zero point and
+     * scale, read per sample.
+     */
+    private static void raw(Translation t, String name, NodeProto n, io.cnv2.ir.Op layer, int k) {
+        String out = n.getOutput(0);
+        List<NodeProto> readers = t.onnxReaders(out);
+        if (readers.isEmpty() || t.isGraphOutput(out) || !readers.stream().allMatch(r -> r.getOpType().equals("Cast")
+                && new Attributes(r).integer("to", 0) == Tensors.FLOAT)) {
+            throw new IllegalArgumentException("its int32 output is read by more than a Cast to float; ONNX Runtime "
+                    + "runs it");
+        }
+        String x = t.first(n);
+        IntType type = intType(t.typeOf(n.getInput(0)), "the input");
+        String zp = n.getInputCount() > 2 && !n.getInput(2).isEmpty() ? t.resolve(n.getInput(2)) : "";
+        NodeProto dq = t.onnxProducer(n.getInput(0));
+        boolean dynamic = dq != null && dq.getOpType().equals("DynamicQuantizeLinear")
+                && (zp.isEmpty() || zp.equals(t.resolve(dq.getOutput(2))));
+        QuantisedLayer q;
+        if (dynamic) {
+            // x_scale and x_zero_point computed per sample by the DynamicQuantizeLinear
+            q = new QuantisedLayer(layer, IntegerOutput.raw(new Affine(1f, 0, type), k), true);
+            t.add(name, n, q, List.of(x, t.resolve(dq.getOutput(2)), t.resolve(dq.getOutput(1))));
+        } else {
+            if (!zp.isEmpty() && !t.known(zp)) {
+                throw new IllegalArgumentException("its input zero point is computed by something other than a "
+                        + "DynamicQuantizeLinear");
+            }
+            Const z = zp.isEmpty() ? null : t.constantValue(zp);
+            if (z != null && z.data().length != 1) {
+                throw new IllegalArgumentException("the input zero point must be a scalar");
+            }
+            // no scale in the model: thresholds count in the integers' own units
+            q = new QuantisedLayer(layer, IntegerOutput.raw(new Affine(1f, z == null ? 0 : (int) z.data()[0], type), k));
+            t.add(name, n, q, List.of(x));
+        }
+        t.setElemType(out, Tensors.INT32);
+        t.markDequantised(out);
     }
 
     /** QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B). */

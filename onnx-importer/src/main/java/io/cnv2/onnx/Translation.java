@@ -37,6 +37,18 @@ interface Translation {
     /** Records the element type of a computed tensor an IR node makes (float unless said). */
     void setElemType(String tensor, int type);
 
+    /** The ONNX node that makes {@code tensor} (as the file has it), null for inputs and initializers. */
+    NodeProto onnxProducer(String tensor);
+
+    /** The ONNX nodes that read {@code tensor}, in the file's order. */
+    List<NodeProto> onnxReaders(String tensor);
+
+    /**
+     * Marks {@code tensor} as a float value a quantised model computes from integers (a ConvInteger's
+     * sum): the float ops after it run on ONNX Runtime until the next quantisation (docs/FIXED-POINT.md).
+     */
+    void markDequantised(String tensor);
+
     /** The shape of input {@code i} (known or computed). */
     Shape dynamicShape(NodeProto n, int i);
 

@@ -23,6 +23,8 @@ public final class OutputStage implements WindowSums.Sink {
     private final boolean wrapFree;
     /** A quantised model's output rule, or null in dynamic fixed point. */
     private final io.cnv2.fixed.IntegerOutput integer;
+    /** The int32 sums of a raw integer layer (ConvInteger, MatMulInteger), else null. */
+    private final int[] wide;
     private long saturations;
 
     public OutputStage(QLayer layer, int accumulatorBits) {
@@ -39,6 +41,7 @@ public final class OutputStage implements WindowSums.Sink {
         this.faw = layer.accumulatorFrac();
         this.fo = layer.outputFrac();
         this.out = new short[k * layer.geometry().outY() * layer.geometry().outX()];
+        this.wide = integer != null && integer.isRaw() ? new int[out.length] : null;
         this.biasAsDouble = new double[k];
         long most = 0;
         for (int i = 0; i < k; i++) {
@@ -58,6 +61,10 @@ public final class OutputStage implements WindowSums.Sink {
     /** Finishes output {@code index = (k * Oy + oy) * Ox + ox} of filter k. */
     @Override
     public void put(int index, int k, long acc) {
+        if (wide != null) {
+            wide[index] = integer.sum(acc, k); // ConvInteger, MatMulInteger: the int32 sum goes to the host
+            return;
+        }
         if (integer != null) {
             // a quantised model's layer: ONNX Runtime's requantisation, the result centred (IntegerOutput)
             saturations += integer.saturates(acc, k) ? 1 : 0;
@@ -115,6 +122,11 @@ public final class OutputStage implements WindowSums.Sink {
         return this;
     }
 
+    /** The layer's result: its output tensor, statistics, and the int32 sums of a raw integer layer. */
+    public io.cnv2.hw.LayerRun run(QTensor output, io.cnv2.hw.LayerStats stats) {
+        return new io.cnv2.hw.LayerRun(output, stats, wide);
+    }
+
     public long saturations() {
         return saturations;
     }
@@ -123,6 +135,7 @@ public final class OutputStage implements WindowSums.Sink {
     public QTensor tensor(Shape inputShape) {
         var g = layer.geometry();
         Shape s = inputShape.rank() == 2 ? new Shape(1, g.filters()) : new Shape(1, g.filters(), g.outY(), g.outX());
-        return integer != null ? QTensor.centred(s, out, integer.output()) : new QTensor(s, out, layer.outputFrac());
+        return integer != null && !integer.isRaw() ? QTensor.centred(s, out, integer.output())
+                : new QTensor(s, out, layer.outputFrac());
     }
 }

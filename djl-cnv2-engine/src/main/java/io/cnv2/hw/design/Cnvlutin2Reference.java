@@ -119,7 +119,7 @@ public final class Cnvlutin2Reference extends SkippingAccelerator {
         QTensor out = outputs.tensor(input.shape());
         long[] in = t.count(input.data());
         long[] fp = nm.footprint(input, t);
-        return new LayerRun(out, new LayerStats(cycles, baselineCycles(g), g.macs(),
+        return outputs.run(out, new LayerStats(cycles, baselineCycles(g), g.macs(),
                 outputs.saturations(), weightReads * machine.dataBits(), nmRead, nm.written(out), effectual,
                 cycles * lanes - effectual, in[0], in[1], in[2], fp[0], fp[1]));
     }
@@ -236,7 +236,7 @@ public final class Cnvlutin2Reference extends SkippingAccelerator {
         QTensor out = outputs.tensor(input.shape());
         long[] in = t.count(input.data());
         long[] fp = nm.footprint(input, t);
-        return new LayerRun(out, new LayerStats(cycles, baselineCycles(g), g.macs(), outputs.saturations(),
+        return outputs.run(out, new LayerStats(cycles, baselineCycles(g), g.macs(), outputs.saturations(),
                 weightReads[0] * machine.dataBits(), nmRead, nm.written(out), effectual, cycles * lanes - effectual,
                 in[0], in[1], in[2], fp[0], fp[1]));
     }

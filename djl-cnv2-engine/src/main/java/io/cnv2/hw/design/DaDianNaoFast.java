@@ -53,7 +53,7 @@ public final class DaDianNaoFast implements Accelerator {
         long effectual = DaDianNaoTiming.passes(g, machine) * effectualPerPass(input.data(), g, zero);
         long[] in = zero.count(input.data());
         long[] fp = NeuronMemory.footprint(input, zero, io.cnv2.encoding.Encoding.RAW, machine);
-        return new LayerRun(outputs.tensor(input.shape()), new LayerStats(cycles, cycles, g.macs(),
+        return outputs.run(outputs.tensor(input.shape()), new LayerStats(cycles, cycles, g.macs(),
                 outputs.saturations(), DaDianNaoTiming.sbBitsRead(g, machine), DaDianNaoTiming.nmBitsRead(g, machine, isca2016),
                 DaDianNaoTiming.nmBitsWritten(g, machine), effectual, cycles * machine.neuronLanes() - effectual,
                 in[0], in[1], in[2], fp[0], fp[1]));

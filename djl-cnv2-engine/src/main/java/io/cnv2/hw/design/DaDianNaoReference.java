@@ -120,7 +120,7 @@ public final class DaDianNaoReference implements Accelerator {
         // MACs: every real (output, kernel position, channel) product, padding positions included
         long[] in = Threshold.zero(layer.inputFrac()).count(a);
         long[] fp = NeuronMemory.footprint(input, Threshold.zero(input.frac()), io.cnv2.encoding.Encoding.RAW, machine);
-        return new LayerRun(outputs.tensor(input.shape()), new LayerStats(cycles, cycles, g.macs(),
+        return outputs.run(outputs.tensor(input.shape()), new LayerStats(cycles, cycles, g.macs(),
                 outputs.saturations(), sbRead, nmRead, DaDianNaoTiming.nmBitsWritten(g, machine), effectual,
                 cycles * brick - effectual, in[0], in[1], in[2], fp[0], fp[1]));
     }
@@ -189,7 +189,7 @@ public final class DaDianNaoReference implements Accelerator {
         }
         long[] in = Threshold.zero(layer.inputFrac()).count(a);
         long[] fp = NeuronMemory.footprint(input, Threshold.zero(input.frac()), io.cnv2.encoding.Encoding.RAW, machine);
-        return new LayerRun(outputs.tensor(input.shape()), new LayerStats(cycles, cycles, g.macs(),
+        return outputs.run(outputs.tensor(input.shape()), new LayerStats(cycles, cycles, g.macs(),
                 outputs.saturations(), DaDianNaoTiming.sbBitsRead(g, machine),
                 DaDianNaoTiming.nmBitsRead(g, machine, isca2016), DaDianNaoTiming.nmBitsWritten(g, machine), effectual,
                 cycles * lanes - effectual, in[0], in[1], in[2], fp[0], fp[1]));

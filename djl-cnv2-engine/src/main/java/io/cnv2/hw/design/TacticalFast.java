@@ -54,7 +54,7 @@ public final class TacticalFast {
         QTensor out = outputs.tensor(input.shape());
         long[] in = t.count(input.data());
         long[] fp = nm.footprint(input, t);
-        return new LayerRun(out, new LayerStats(cycles, DaDianNaoTiming.cycles(g, machine), g.macs(),
+        return outputs.run(out, new LayerStats(cycles, DaDianNaoTiming.cycles(g, machine), g.macs(),
                 outputs.saturations(), sbRead, nmRead, nm.written(out), busy, cycles * lanes - busy, in[0], in[1],
                 in[2], fp[0], fp[1]));
     }

@@ -128,7 +128,7 @@ public final class TacticalReference {
         QTensor out = outputs.tensor(input.shape());
         long[] in = t.count(a);
         long[] fp = nm.footprint(input, t);
-        return new LayerRun(out, new LayerStats(cycles, DaDianNaoTiming.cycles(g, machine), g.macs(),
+        return outputs.run(out, new LayerStats(cycles, DaDianNaoTiming.cycles(g, machine), g.macs(),
                 outputs.saturations(), sbRead, nmRead, nm.written(out), busy, cycles * lanes - busy, in[0], in[1],
                 in[2], fp[0], fp[1]));
     }
