@@ -81,7 +81,23 @@ public final class FixedExecutor {
      * The result of one sample: the network outputs in float (dequantised, or float from a
      * host-float layer), every fixed-point tensor when asked, and per-node statistics.
      */
-    public record Result(Map<String, Tensor> outputs, Map<String, QTensor> tensors, List<NodeStats> nodes) {
+    public record Result(Map<String, Tensor> outputs, Map<String, QTensor> tensors, List<NodeStats> nodes,
+                         Map<String, Tensor> hostFloats) {
+        /**
+         * Tensor {@code name} as the emulation holds it, as ONNX holds it: a network output as handed
+         * over; in a quantised model a host output as the host made it (ONNX Runtime's float or integers,
+         * which the next integer layer reads exactly); else the 16-bit tensor, a quantised model's
+         * integers as the model's own (with their zero point). Null when not kept.
+         */
+        public Tensor onnxValue(String name, boolean quantisedModel) {
+            if (outputs.containsKey(name)) {
+                return outputs.get(name);
+            }
+            if (quantisedModel && hostFloats.containsKey(name)) {
+                return hostFloats.get(name);
+            }
+            return tensors.containsKey(name) ? tensors.get(name).onnxValue() : null;
+        }
     }
 
     public Result run(Map<String, Tensor> inputs, boolean keepTensors) {
@@ -155,7 +171,7 @@ public final class FixedExecutor {
                 }
             });
         }
-        return new Result(outs, kept, stats);
+        return new Result(outs, kept, stats, keepTensors ? floats : Map.of());
     }
 
     /**

@@ -65,19 +65,17 @@ public final class ImportCheck {
             groups.add(group);
         }
         Map<String, double[]> err = new LinkedHashMap<>(); // max|float diff|, max|ref|, max|fixed diff|
+        boolean quantised = net.nodes().stream().anyMatch(n -> n.op() instanceof io.cnv2.ir.QuantisedLayer);
         for (Map<String, Tensor> in : samples) {
             Map<String, Tensor> ours = floats.runAll(in);
             FixedExecutor.Result fr = fixed.run(in, true);
-            Map<String, QTensor> q = fr.tensors();
-            Map<String, Tensor> fixedOuts = fr.outputs();
             for (List<String> g : groups) {
                 Set<String> wanted = new LinkedHashSet<>(g);
                 authority.stream(in, wanted, (name, ref) -> {
                     double[] e = err.computeIfAbsent(name, k -> new double[3]);
                     Tensor mine = ours.get(name);
                     // the network's outputs as the emulation hands them over (float from a host-float node)
-                    Tensor fx = fixedOuts.containsKey(name) ? fixedOuts.get(name)
-                            : q.containsKey(name) ? q.get(name).dequantize() : null;
+                    Tensor fx = fr.onnxValue(name, quantised);
                     for (int i = 0; i < ref.data().length; i++) {
                         double r = ref.data()[i];
                         e[1] = Math.max(e[1], Math.abs(r));

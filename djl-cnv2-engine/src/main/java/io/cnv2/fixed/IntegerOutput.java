@@ -18,9 +18,32 @@ package io.cnv2.fixed;
  * @param bias        per filter, the int32 bias at scale x_scale * w_scale (zeros when there is none)
  * @param multipliers per filter, the float32 output multiplier as the importer computed it (ones when raw)
  * @param output      quantisation of the output; null when the output is the raw int32 sum
+ * @param weightScales per filter, the weights' scale (1 where the model keeps it outside the layer:
+ *                    ConvInteger's rescaling Mul); for traces and reports
+ * @param weightZeroPoints per filter, the weights' zero point, which the layer's weights are held less
  */
-public record IntegerOutput(Affine input, int[] bias, float[] multipliers, Affine output) {
+public record IntegerOutput(Affine input, int[] bias, float[] multipliers, Affine output, float[] weightScales,
+                            int[] weightZeroPoints) {
+    /** Weights with scale 1 and zero point 0. */
+    public IntegerOutput(Affine input, int[] bias, float[] multipliers, Affine output) {
+        this(input, bias, multipliers, output, ones(bias.length), new int[bias.length]);
+    }
+
+    private static float[] ones(int n) {
+        float[] f = new float[n];
+        java.util.Arrays.fill(f, 1f);
+        return f;
+    }
+
+    /** The same rule, naming the weights' quantisation (per filter). */
+    public IntegerOutput withWeights(float[] scales, int[] zeroPoints) {
+        return new IntegerOutput(input, bias, multipliers, output, scales, zeroPoints);
+    }
+
     public IntegerOutput {
+        if (weightScales.length != bias.length || weightZeroPoints.length != bias.length) {
+            throw new IllegalArgumentException("one weight scale and zero point per filter");
+        }
         if (bias.length != multipliers.length) {
             throw new IllegalArgumentException(bias.length + " biases for " + multipliers.length + " multipliers");
         }
@@ -35,7 +58,7 @@ public record IntegerOutput(Affine input, int[] bias, float[] multipliers, Affin
     public static IntegerOutput raw(Affine input, int filters) {
         float[] ones = new float[filters];
         java.util.Arrays.fill(ones, 1f);
-        return new IntegerOutput(input, new int[filters], ones, null);
+        return new IntegerOutput(input, new int[filters], ones, null, ones.clone(), new int[filters]);
     }
 
     /** True when the output is the raw int32 sum. */
@@ -45,7 +68,7 @@ public record IntegerOutput(Affine input, int[] bias, float[] multipliers, Affin
 
     /** The same layer reading input quantised as {@code in} (a DynamicQuantizeLinear's per-sample one). */
     public IntegerOutput withInput(Affine in) {
-        return new IntegerOutput(in, bias, multipliers, output);
+        return new IntegerOutput(in, bias, multipliers, output, weightScales, weightZeroPoints);
     }
 
     /** The int32 sum a raw layer outputs: ONNX's int32 (two's complement wrap) plus the bias. */

@@ -47,6 +47,20 @@ final class LayerWork {
         }
     }
 
+    /**
+     * The width of an activation in a dense MAC: 16 bits in cnv2's fixed point, the model's type
+     * (8 bits, 4 for int4) in a quantised model's integer layer, whose potentials count on the bits
+     * the model really computes with (docs/CHARACTERISATION.md).
+     */
+    int activationBits() {
+        return layer.integer() == null ? 16 : layer.integer().input().type().bits();
+    }
+
+    /** The width of a weight in a dense MAC: 16 bits, or 8 in an integer layer (ONNX's integer ops take 8-bit weights). */
+    int weightBits() {
+        return layer.integer() == null ? 16 : 8;
+    }
+
     /** The layer's weight precision (two's complement bits of its widest weight). */
     int weightPrecision() {
         return Terms.precision(layer.weights());
@@ -113,6 +127,10 @@ final class LayerWork {
         long aeBooth = 0;
         long weAe = 0;
         long weAeBooth = 0;
+        // Work's units: a dense MAC is aBits x wBits bit products; activation-serial metrics count
+        // wBits per activation bit (16 and 16 in cnv2's fixed point)
+        long dense1 = (long) activationBits() * weightBits();
+        long wBits = weightBits();
         for (int group = 0; group < g.groups(); group++) {
             int[] nz = nonZero[group];
             long[] wb = bits[group];
@@ -123,13 +141,13 @@ final class LayerWork {
             }
             for (int oy = 0; oy < g.outY(); oy++) {
                 for (int ox = 0; ox < g.outX(); ox++) {
-                    dense += 256L * fg * cg * kk;
+                    dense += dense1 * fg * cg * kk;
                     for (int ky = 0; ky < g.kernelY(); ky++) {
                         int iy = oy * g.strideY() - g.padTop() + ky * g.dilationY();
                         for (int kx = 0; kx < g.kernelX(); kx++) {
                             int ix = ox * g.strideX() - g.padLeft() + kx * g.dilationX();
                             if (iy < 0 || iy >= g.height() || ix < 0 || ix >= g.width()) {
-                                dyn += 16 * fg * cg * paddingBits;
+                                dyn += wBits * fg * cg * paddingBits;
                                 continue; // padding: activation 0, only W and dynamic Ap count
                             }
                             int base = (group * cg) * plane + iy * g.width() + ix;
@@ -137,23 +155,23 @@ final class LayerWork {
                                 int e = base + c * plane;
                                 int q = in[e];
                                 // a zero still costs its brick's precision (processed together) or, per value, 1 bit
-                                dyn += 16 * fg * groupBits[e];
+                                dyn += wBits * fg * groupBits[e];
                                 if (q == 0) {
                                     continue; // every other activation-side metric is 0 for a zero
                                 }
                                 int wi = (c * g.kernelY() + ky) * g.kernelX() + kx;
                                 if (!t.ineffectual(q)) {
-                                    a += 256 * fg;
+                                    a += dense1 * fg;
                                 }
-                                aw += 256L * nz[wi];
-                                ae += 16 * fg * pop[e];
-                                aeBooth += 16 * fg * terms[e];
+                                aw += dense1 * nz[wi];
+                                ae += wBits * fg * pop[e];
+                                aeBooth += wBits * fg * terms[e];
                                 weAe += pop[e] * wb[wi];
                                 weAeBooth += terms[e] * wt[wi];
                             }
                         }
                     }
-                    w += 256 * nzAll; // W counts every MAC position, padding included
+                    w += dense1 * nzAll; // W counts every MAC position, padding included
                 }
             }
         }

@@ -87,8 +87,8 @@ public final class Potentials {
                 continue; // a layer no input reached (no samples)
             }
             int wp = t.counter.weightPrecision();
-            long ap1 = 16L * t.inputPrecision * t.macs;
-            long wp1 = 16L * wp * t.macs;
+            long ap1 = (long) t.counter.weightBits() * t.inputPrecision * t.macs;
+            long wp1 = (long) t.counter.activationBits() * wp * t.macs;
             apPerImage += ap1;
             wpPerImage += wp1;
             Work w = withPrecisions(t.work, ap1 * samples.size(), wp1 * samples.size());

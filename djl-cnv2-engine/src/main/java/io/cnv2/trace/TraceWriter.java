@@ -169,7 +169,8 @@ public final class TraceWriter {
             }
             QTensor x = tap.input();
             l.sampleShape = x.shape().dims();
-            l.pending.add(integers ? asFloats(x.data()) : x.dequantize().data());
+            // a quantised model's integers as the model holds them (with their zero point), else the 16-bit q
+            l.pending.add(integers ? x.affine() != null ? x.onnxValue().data() : asFloats(x.data()) : x.dequantize().data());
             l.precision = Math.max(l.precision, Terms.precision(x.data()));
             for (short q : x.data()) {
                 l.values++;
@@ -217,8 +218,12 @@ public final class TraceWriter {
             short[] q = l.layer.weights();
             float[] w = new float[q.length];
             float scale = integers ? 1f : (float) Math.scalb(1.0, -l.layer.weightFrac());
+            io.cnv2.fixed.IntegerOutput io = l.layer.integer();
+            int per = q.length / g.filters();
             for (int i = 0; i < q.length; i++) {
-                w[i] = q[i] * scale;
+                // a quantised model's weights: its integers, or their real values (held less the zero point)
+                w[i] = io == null ? q[i] * scale : integers ? q[i] + io.weightZeroPoints()[i / per]
+                        : q[i] * io.weightScales()[i / per];
             }
             int[] wShape = fc ? new int[] {g.filters(), g.channelsPerGroup()}
                     : new int[] {g.filters(), g.channelsPerGroup(), g.kernelY(), g.kernelX()};
