@@ -25,11 +25,19 @@ public final class OrtModel implements AutoCloseable {
 
     /** A session over {@code model}; {@code what} names it in errors. */
     public OrtModel(ModelProto model, String what, int threads) {
+        this(model, what, threads, false);
+    }
+
+    /**
+     * As {@link #OrtModel(ModelProto, String, int)}; {@code unoptimised} runs the graph as written
+     * (QuantizeLinear and DequantizeLinear in float, no fusion): the QDQ model's own meaning.
+     */
+    OrtModel(ModelProto model, String what, int threads, boolean unoptimised) {
         this.what = what;
         for (ValueInfoProto in : model.getGraph().getInputList()) {
             inputTypes.put(in.getName(), in.getType().getTensorType().getElemType());
         }
-        this.session = OrtHost.session(model.toByteArray(), what, false, threads);
+        this.session = OrtHost.session(model.toByteArray(), what, unoptimised, threads);
     }
 
     /** All cores of this machine: what a whole-model evaluation should use. */
