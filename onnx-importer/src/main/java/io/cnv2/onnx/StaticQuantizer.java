@@ -28,11 +28,19 @@ public final class StaticQuantizer {
      * A quantised model.
      *
      * @param model  the QDQ model
-     * @param layers the names (or output tensors, for unnamed nodes) of the quantised layers, in graph order
+     * @param layers the quantised layers, in graph order
      * @param spec   how it was quantised
      * @param opset  its default-domain opset
      */
-    public record Result(ModelProto model, List<String> layers, QuantSpec spec, long opset) {
+    public record Result(ModelProto model, List<Layer> layers, QuantSpec spec, long opset) {
+        /** The quantised layers' names. */
+        public List<String> names() {
+            return layers.stream().map(Layer::name).toList();
+        }
+    }
+
+    /** A quantised layer: its node's name (its output's, for an unnamed node) and op type. */
+    public record Layer(String name, String op) {
     }
 
     /** Quantises the model in {@code file}, calibrated on {@code calibration} (model inputs by name). */
@@ -64,8 +72,8 @@ public final class StaticQuantizer {
         try (OrtModel check = new OrtModel(q, "model file " + file + " quantised (opset " + opset(q) + ")", 1)) {
             check.hashCode();
         }
-        List<String> names = layers.stream().map(l -> l.node().getName().isEmpty() ? l.node().getOutput(0)
-                : l.node().getName()).toList();
+        List<Layer> names = layers.stream().map(l -> new Layer(l.node().getName().isEmpty() ? l.node().getOutput(0)
+                : l.node().getName(), l.node().getOpType())).toList();
         return new Result(q, names, spec, opset(q));
     }
 

@@ -40,7 +40,7 @@ class QuantisedOtherNetworksTest {
         List<Map<String, Tensor>> in = images.stream().map(s -> Map.of("image", s.input())).toList();
         StaticQuantizer.Result r = StaticQuantizer.quantize(lstm, "fashion_lstm.onnx", in.subList(0, 100),
                 QuantSpec.of(8, false, false));
-        assertEquals(List.of("/fc/Gemm"), r.layers());
+        assertEquals(List.of("/fc/Gemm"), r.names());
         Map<String, Integer> fused = QuantModels.fused(r.model());
         System.out.println("quantised LSTM, as ONNX Runtime runs it: " + fused);
         assertEquals(1, fused.get("LSTM"), "the LSTM stays float");

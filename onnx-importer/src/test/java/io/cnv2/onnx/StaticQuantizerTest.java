@@ -42,7 +42,7 @@ class StaticQuantizerTest {
     @Test
     void everyConvAndGemmGetsQdqPairsAndOrtFusesThem() throws Exception {
         StaticQuantizer.Result r = quantise(QuantSpec.of(8, false, false));
-        assertEquals(List.of("/conv1/Conv", "/conv2/Conv", "/conv3/Conv", "/fc1/Gemm", "/fc2/Gemm"), r.layers());
+        assertEquals(List.of("/conv1/Conv", "/conv2/Conv", "/conv3/Conv", "/fc1/Gemm", "/fc2/Gemm"), r.names());
         Map<String, Integer> ops = QuantModels.ops(r.model());
         System.out.println("quantised CNN: " + ops);
         // image, 3 pooled or flattened inputs, 4 folded Relu outputs, logits: one Q/DQ pair each
