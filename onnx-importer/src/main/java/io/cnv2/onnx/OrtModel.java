@@ -40,6 +40,11 @@ public final class OrtModel implements AutoCloseable {
         this.session = OrtHost.session(model.toByteArray(), what, unoptimised, threads);
     }
 
+    /** Fails with a one-line {@link BadInputException} naming {@code what} if ONNX Runtime does not take {@code model}. */
+    static void checkLoads(ModelProto model, String what) {
+        new OrtModel(model, what, 1).close();
+    }
+
     /** All cores of this machine: what a whole-model evaluation should use. */
     public static int cores() {
         return Runtime.getRuntime().availableProcessors();

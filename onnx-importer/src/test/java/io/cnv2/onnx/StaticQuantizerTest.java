@@ -159,4 +159,48 @@ class StaticQuantizerTest {
         return OrtAccuracy.measure(m, "model", samples.stream().map(x -> Map.of("image", x.input())).toList(),
                 samples.stream().map(Sample::label).toList());
     }
+
+    /** A Gemm (transB = 0) or MatMul over a constant [C, K] weight: per-channel scales on axis 1, fused by ONNX Runtime. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"Gemm", "MatMul"})
+    void weightsStoredInputMajorTakeTheirChannelScalesOnAxisOne(String op) throws Exception {
+        java.util.Random rnd = new java.util.Random(3);
+        int c = 32;
+        int k = 16;
+        float[] w = new float[c * k];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rnd.nextGaussian() * (1 + i % k); // column scales differ by up to 16x
+        }
+        float[] b = new float[k];
+        for (int i = 0; i < k; i++) {
+            b[i] = (float) rnd.nextGaussian();
+        }
+        NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName("layer").addInput("X").addInput("W");
+        if (op.equals("Gemm")) {
+            n.addInput("B");
+        }
+        ModelProto f = QuantModels.single(n.addOutput("Y").build(), new long[] {1, c},
+                QuantModels.floats("W", new long[] {c, k}, w), QuantModels.floats("B", new long[] {k}, b));
+        List<Map<String, Tensor>> cal = new java.util.ArrayList<>();
+        for (int s = 0; s < 20; s++) {
+            float[] x = new float[c];
+            for (int i = 0; i < c; i++) {
+                x[i] = rnd.nextFloat() * 2 - 1;
+            }
+            cal.add(Map.of("X", new Tensor(new io.cnv2.ir.Shape(1, c), x)));
+        }
+        StaticQuantizer.Result r = StaticQuantizer.quantize(f, op, cal, QuantSpec.of(8, true, false));
+        assertEquals(k, QuantModels.init(r.model(), "W_scale").length);
+        NodeProto dq = r.model().getGraph().getNodeList().stream().filter(x -> x.getOutput(0).equals("W_dequantized"))
+                .findFirst().orElseThrow();
+        assertEquals(1, QuantisableLayer.intAttr(dq, "axis", -1));
+        Map<String, Integer> fused = QuantModels.fused(r.model());
+        System.out.println(op + " per channel, as ONNX Runtime runs it: " + fused);
+        assertFalse(fused.containsKey(op), "fused into an integer kernel: " + fused);
+        try (OrtModel a = new OrtModel(f, op, 1); OrtModel q = new OrtModel(r.model(), op, 1)) {
+            double err = TensorCompare.relativeError(q.run(cal.get(0)).get("Y"), a.run(cal.get(0)).get("Y"));
+            System.out.printf("%s per channel: relative error vs float %.4f%n", op, err);
+            assertTrue(err < 0.05, "near float: " + err);
+        }
+    }
 }
