@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "cnv2", mixinStandardHelpOptions = true, version = "cnv2 0.1.0",
         description = "Emulate the Cnvlutin2 sparse DNN accelerator on real networks.",
         subcommands = {RunCommand.class, CheckCommand.class, AccuracyCommand.class, SweepCommand.class, CompareCommand.class, TraceCommand.class,
-            CharacterizeCommand.class})
+            CharacterizeCommand.class, QuantizeCommand.class})
 public final class Main implements Runnable {
     public static final int USER_ERROR = 2;
 

@@ -190,6 +190,9 @@ final class SessionOptions {
                 case "--weight-skip" -> weightSkip != null;
                 case "--timing" -> timing != null;
                 case "--impl" -> impl != null;
+                case "--threshold" -> threshold != null || thresholdsFile != null;
+                case "--prune" -> prune != null;
+                case "--calibration" -> calibrationFile != null;
                 default -> throw new IllegalArgumentException(o);
             };
             if (given) {

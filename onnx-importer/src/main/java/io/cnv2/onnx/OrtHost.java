@@ -67,11 +67,16 @@ final class OrtHost implements HostFunction {
     }
 
     static OrtSession session(byte[] model, String what, boolean noOpt) {
+        return session(model, what, noOpt, 1);
+    }
+
+    /** As {@link #session(byte[], String, boolean)} with {@code threads} intra-op threads (a whole-model run). */
+    static OrtSession session(byte[] model, String what, boolean noOpt, int threads) {
         OrtSession[] made = new OrtSession[1];
         RuntimeException[] failed = new RuntimeException[1];
         Thread t = new Thread(null, () -> {
             try {
-                made[0] = createSession(model, what, noOpt);
+                made[0] = createSession(model, what, noOpt, threads);
             } catch (RuntimeException e) {
                 failed[0] = e;
             }
@@ -89,10 +94,10 @@ final class OrtHost implements HostFunction {
         return made[0];
     }
 
-    private static OrtSession createSession(byte[] model, String what, boolean noOpt) {
+    private static OrtSession createSession(byte[] model, String what, boolean noOpt, int threads) {
         OrtEnvironment env = OrtHost.env();
         try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-            o.setIntraOpNumThreads(1);
+            o.setIntraOpNumThreads(threads);
             o.setInterOpNumThreads(1);
             o.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
             if (noOpt) {
