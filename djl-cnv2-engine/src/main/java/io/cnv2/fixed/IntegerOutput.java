@@ -21,12 +21,19 @@ package io.cnv2.fixed;
  * @param weightScales per filter, the weights' scale (1 where the model keeps it outside the layer:
  *                    ConvInteger's rescaling Mul); for traces and reports
  * @param weightZeroPoints per filter, the weights' zero point, which the layer's weights are held less
+ * @param weightType  the weights' element type in the model
  */
 public record IntegerOutput(Affine input, int[] bias, float[] multipliers, Affine output, float[] weightScales,
-                            int[] weightZeroPoints) {
-    /** Weights with scale 1 and zero point 0. */
+                            int[] weightZeroPoints, IntType weightType) {
+    /** int8 weights with scale 1 and zero point 0. */
     public IntegerOutput(Affine input, int[] bias, float[] multipliers, Affine output) {
-        this(input, bias, multipliers, output, ones(bias.length), new int[bias.length]);
+        this(input, bias, multipliers, output, ones(bias.length), new int[bias.length], IntType.INT8);
+    }
+
+    /** The layer's integers for tables: "uint8 x int8 -> uint8" (int32 for a raw sum). */
+    public String describe() {
+        return input.type().onnxName() + " x " + weightType.onnxName() + " -> "
+                + (output == null ? "int32" : output.type().onnxName());
     }
 
     private static float[] ones(int n) {
@@ -36,8 +43,8 @@ public record IntegerOutput(Affine input, int[] bias, float[] multipliers, Affin
     }
 
     /** The same rule, naming the weights' quantisation (per filter). */
-    public IntegerOutput withWeights(float[] scales, int[] zeroPoints) {
-        return new IntegerOutput(input, bias, multipliers, output, scales, zeroPoints);
+    public IntegerOutput withWeights(float[] scales, int[] zeroPoints, IntType type) {
+        return new IntegerOutput(input, bias, multipliers, output, scales, zeroPoints, type);
     }
 
     public IntegerOutput {
@@ -58,7 +65,7 @@ public record IntegerOutput(Affine input, int[] bias, float[] multipliers, Affin
     public static IntegerOutput raw(Affine input, int filters) {
         float[] ones = new float[filters];
         java.util.Arrays.fill(ones, 1f);
-        return new IntegerOutput(input, new int[filters], ones, null, ones.clone(), new int[filters]);
+        return new IntegerOutput(input, new int[filters], ones, null, ones.clone(), new int[filters], IntType.INT8);
     }
 
     /** True when the output is the raw int32 sum. */
@@ -68,7 +75,7 @@ public record IntegerOutput(Affine input, int[] bias, float[] multipliers, Affin
 
     /** The same layer reading input quantised as {@code in} (a DynamicQuantizeLinear's per-sample one). */
     public IntegerOutput withInput(Affine in) {
-        return new IntegerOutput(in, bias, multipliers, output, weightScales, weightZeroPoints);
+        return new IntegerOutput(in, bias, multipliers, output, weightScales, weightZeroPoints, weightType);
     }
 
     /** The int32 sum a raw layer outputs: ONNX's int32 (two's complement wrap) plus the bias. */
@@ -87,13 +94,18 @@ public record IntegerOutput(Affine input, int[] bias, float[] multipliers, Affin
         return (int) Math.rint(f);
     }
 
-    /** True when {@link #finish} clamped the value (an output saturation). */
+    /**
+     * True when {@link #finish} clamped the value (an output saturation): above the type's maximum,
+     * or below its minimum where that is not the real zero. A zero point at the type's minimum (uint8
+     * with zero point 0 after a Relu the quantiser folded) makes the lower clamp the Relu itself, which
+     * loses nothing.
+     */
     public boolean saturates(long acc, int k) {
         if (output == null) {
             return false;
         }
         int sum = (int) acc + bias[k];
-        float f = (float) sum * multipliers[k];
-        return Math.rint(f) < output.centredMin() || Math.rint(f) > output.centredMax();
+        double r = Math.rint((float) sum * multipliers[k]);
+        return r > output.centredMax() || r < output.centredMin() && output.centredMin() != 0;
     }
 }

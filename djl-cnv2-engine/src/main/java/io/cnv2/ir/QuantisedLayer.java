@@ -21,9 +21,13 @@ import java.util.List;
  * input, then the output rule. It is what the float executor runs, so cnv2's import of the layer
  * is proved against ONNX Runtime's integer kernels by the same comparison as every other op.
  */
-public record QuantisedLayer(Op layer, IntegerOutput integer, boolean dynamicInput) implements Op {
+public record QuantisedLayer(Op layer, IntegerOutput integer, boolean dynamicInput, String onnxOp) implements Op {
     public QuantisedLayer(Op layer, IntegerOutput integer) {
-        this(layer, integer, false);
+        this(layer, integer, false, null);
+    }
+
+    public QuantisedLayer(Op layer, IntegerOutput integer, boolean dynamicInput) {
+        this(layer, integer, dynamicInput, null);
     }
 
     public QuantisedLayer {
@@ -38,6 +42,9 @@ public record QuantisedLayer(Op layer, IntegerOutput integer, boolean dynamicInp
 
     @Override
     public String kind() {
+        if (onnxOp != null) {
+            return onnxOp;
+        }
         if (integer.isRaw()) {
             return layer instanceof Conv ? "ConvInteger" : "MatMulInteger";
         }

@@ -46,6 +46,8 @@ import java.util.List;
  * @param footprintBitsPerImage    the layer's input as it sits in NM, in the model's format (LayerStats), per image
  * @param footprintBitsTotal       that footprint summed over the run's images
  * @param footprintRelativeToRaw   that footprint / the same tensors raw
+ * @param integers                 a quantised model's integer layer: its types ("uint8 x int8 -> uint8"; the
+ *                                 fraction lengths are then null), else null
  */
 public record LayerReport(String name, String op, String placement, List<Integer> outputShape,
                           long macsPerImage, long macsTotal, double cyclesPerImage, long cyclesTotal,
@@ -58,5 +60,6 @@ public record LayerReport(String name, String op, String placement, List<Integer
                           double idleLaneCyclesPerImage, long idleLaneCyclesTotal, double laneUtilisation,
                           double idealSpeedup, double effectualFraction, double thresholdedFraction,
                           double energyPicojoulesPerImage, double energyPicojoulesTotal,
-                          double footprintBitsPerImage, long footprintBitsTotal, double footprintRelativeToRaw) {
+                          double footprintBitsPerImage, long footprintBitsTotal, double footprintRelativeToRaw,
+                          String integers) {
 }

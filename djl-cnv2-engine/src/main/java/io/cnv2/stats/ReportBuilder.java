@@ -218,22 +218,24 @@ public final class ReportBuilder {
             QLayer q = exec.layers().layer(n.name());
             if (q != null) {
                 accMacs += m;
-                weightFormats.put(n.name(), q.weightFrac());
+                weightFormats.put(n.name(), q.integer() != null ? null : q.weightFrac());
             }
             if (p == Placement.HOST_FLOAT) {
                 hostFloat.add(n.name());
             }
             String in = n.inputs().isEmpty() ? null : n.inputs().get(0);
-            Integer inFrac = in == null || net.isConstant(in) ? null : exec.formats().frac(in);
+            boolean integer = q != null && q.integer() != null;
+            Integer inFrac = in == null || net.isConstant(in) || integer ? null : exec.formats().frac(in);
             double pj = energy.picojoules(a[2], a[3], a[4], machine.dataBits());
             layers.add(new LayerReport(n.name(), n.op().kind(), p.label(),
                     Arrays.stream(net.shape(n.output()).dims()).boxed().toList(), m, m * images,
                     perImage(a[0]), a[0], perImage(a[1]), a[1], a[0] == 0 ? 1.0 : (double) a[1] / a[0],
                     a[7] == 0 ? 0 : (double) a[6] / a[7], perImage(a[5]), a[5], perImage(a[2]), a[2],
-                    perImage(a[3]), a[3], perImage(a[4]), a[4], inFrac, q == null ? null : q.weightFrac(),
-                    exec.formats().frac(n.output()), q == null ? null : run.thresholdOf(n.name()), perImage(a[8]), a[8],
+                    perImage(a[3]), a[3], perImage(a[4]), a[4], inFrac, q == null || integer ? null : q.weightFrac(),
+                    integer ? null : exec.formats().frac(n.output()), q == null ? null : run.thresholdOf(n.name()), perImage(a[8]), a[8],
                     perImage(a[9]), a[9], ratio(a[8], a[0] * lanes), ratio(a[1] * lanes, a[8]), ratio(a[11], a[10]),
-                    ratio(a[12], a[10]), perImage(pj), pj, perImage(a[13]), a[13], ratio(a[13], a[14])));
+                    ratio(a[12], a[10]), perImage(pj), pj, perImage(a[13]), a[13], ratio(a[13], a[14]),
+                    integer ? q.integer().describe() : null));
         }
         double pj = energy.picojoules(t[2], t[3], t[4], machine.dataBits());
         Totals totals = new Totals(macs, macs * images, accMacs, accMacs * images, perImage(t[0]), t[0],

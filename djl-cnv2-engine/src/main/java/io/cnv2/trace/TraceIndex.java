@@ -53,10 +53,16 @@ public record TraceIndex(String model, int images, int batchSize, int batches, S
      * @param ineffectualFraction input activations the threshold makes ineffectual (zeros included)
      * @param weightFile          weights file
      * @param activationFiles     activation files, one per batch
+     * @param integers            a quantised model's integer layer: its types ("uint8 x int8 -> uint8"; the
+     *                            fraction bits are then 0), else null
+     * @param inputScale          such a layer's input scale (real = (q - inputZeroPoint) x inputScale; the
+     *                            first traced image's for a dynamically quantised input), else null
+     * @param inputZeroPoint      such a layer's input zero point, else null
      */
     public record Layer(String name, String trace, String kind, List<Integer> inputShape, List<Integer> weightShape,
                         int strideY, int strideX, int padTop, int padLeft, int groups, int inputFrac, int weightFrac,
                         int outputFrac, int inputPrecision, double threshold, double zeroFraction,
-                        double ineffectualFraction, String weightFile, List<String> activationFiles) {
+                        double ineffectualFraction, String weightFile, List<String> activationFiles,
+                        String integers, Double inputScale, Integer inputZeroPoint) {
     }
 }

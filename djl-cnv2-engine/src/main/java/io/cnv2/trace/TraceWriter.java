@@ -66,6 +66,8 @@ public final class TraceWriter {
         long ineffectual;
         /** Ap's p_layer over the traced images: the most bits any image's input needs (section 7). */
         int precision;
+        /** A quantised model's input quantisation, as the first traced image had it; null in fixed point. */
+        io.cnv2.fixed.Affine inputAffine;
         final List<String> files = new ArrayList<>();
 
         LayerTrace(Node node, QLayer layer, String trace, Threshold threshold) {
@@ -169,13 +171,18 @@ public final class TraceWriter {
             }
             QTensor x = tap.input();
             l.sampleShape = x.shape().dims();
+            if (l.inputAffine == null) {
+                l.inputAffine = x.affine();
+            }
             // a quantised model's integers as the model holds them (with their zero point), else the 16-bit q
             l.pending.add(integers ? x.affine() != null ? x.onnxValue().data() : asFloats(x.data()) : x.dequantize().data());
             l.precision = Math.max(l.precision, Terms.precision(x.data()));
+            // the threshold on this image's integers: a dynamically quantised input has its own scale per image
+            Threshold th = x.affine() == null ? l.threshold : Threshold.inUnits(l.threshold.real(), x.unit());
             for (short q : x.data()) {
                 l.values++;
                 l.zeros += q == 0 ? 1 : 0;
-                l.ineffectual += l.threshold.ineffectual(q) ? 1 : 0;
+                l.ineffectual += th.ineffectual(q) ? 1 : 0;
             }
         }
         images++;
@@ -243,7 +250,9 @@ public final class TraceWriter {
                     Arrays.stream(wShape).boxed().toList(), g.strideY(), g.strideX(), g.padTop(), g.padLeft(),
                     g.groups(), l.layer.inputFrac(), l.layer.weightFrac(), l.layer.outputFrac(), p,
                     l.threshold.real(), ratio(l.zeros, l.values), ratio(l.ineffectual, l.values), wFile,
-                    List.copyOf(l.files)));
+                    List.copyOf(l.files), io == null ? null : io.describe(),
+                    l.inputAffine == null ? null : (double) l.inputAffine.scale(),
+                    l.inputAffine == null ? null : l.inputAffine.zeroPoint()));
         }
         if (modelCsvOmitted == null) {
             AtomicFiles.write(dir.resolve("model.csv"), csv.toString());

@@ -182,7 +182,7 @@ class ReportPagesTest {
         // two images: per image = total / 2
         return new LayerReport(name, "Conv", placement, List.of(1, 8), 100, 200, cycles / 2.0, cycles, baseline / 2.0,
                 baseline, cycles == 0 ? 1 : (double) baseline / cycles, 1 - effectual - cut, 0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 8,
-                placement.equals("accelerator") ? 0.1 : null, 0, 0, 0, 0, 0.5, 2, effectual, cut, 0, 0, 0, 0, 1);
+                placement.equals("accelerator") ? 0.1 : null, 0, 0, 0, 0, 0.5, 2, effectual, cut, 0, 0, 0, 0, 1, null);
     }
 
     private static ThresholdSweep.Point point(double top1, double speedup) {

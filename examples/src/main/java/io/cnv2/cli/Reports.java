@@ -26,7 +26,7 @@ final class Reports {
 
     static String layerTable(RunReport r) {
         Table t = new Table("layer", "op", "where", "output", "MACs", r.run().arch() + " cycles/img", "dadn cycles/img",
-                "speedup", "no-wait", "util", "in-zero", "cut", "sat total", "fa/fw/fo").alignRight(4, 5, 6, 7, 8, 9, 10, 11, 12);
+                "speedup", "no-wait", "util", "in-zero", "cut", "sat total", "fa/fw/fo or integers").alignRight(4, 5, 6, 7, 8, 9, 10, 11, 12);
         for (LayerReport l : r.layers()) {
             boolean acc = l.placement().equals("accelerator");
             t.row(l.name(), l.op(), l.placement(), l.outputShape(), l.macsPerImage() == 0 ? "" : fmt(l.macsPerImage()),
@@ -35,8 +35,9 @@ final class Reports {
                     acc ? String.format(Locale.ROOT, "%.2f", l.idealSpeedup()) : "",
                     acc ? pct(l.laneUtilisation()) : "", pct(l.inputZeroFraction()),
                     acc ? pct(l.thresholdedFraction()) : "", l.saturationsTotal(),
-                    (l.inputFrac() == null ? "-" : l.inputFrac()) + "/" + (l.weightFrac() == null ? "-" : l.weightFrac())
-                            + "/" + l.outputFrac());
+                    l.integers() != null ? l.integers()
+                            : (l.inputFrac() == null ? "-" : l.inputFrac()) + "/" + (l.weightFrac() == null ? "-"
+                            : l.weightFrac()) + "/" + (l.outputFrac() == null ? "-" : l.outputFrac()));
         }
         Totals tot = r.totals();
         t.separator();
@@ -96,9 +97,9 @@ final class Reports {
         }
         var a = r.accuracy();
         if (a.labelled() > 0) {
-            sb.append(String.format(Locale.ROOT, "top-1 on %d labelled images: float %.2f%%, 16-bit fixed point %.2f%% "
-                            + "(difference %+.2f points); predictions agree on %.2f%%%n", a.labelled(),
-                    100 * a.floatTop1(), 100 * a.fixedTop1(), 100 * (a.fixedTop1() - a.floatTop1()),
+            sb.append(String.format(Locale.ROOT, "top-1 on %d labelled images: %s %.2f%%, %s %.2f%% "
+                            + "(difference %+.2f points); predictions agree on %.2f%%%n", a.labelled(), floatLabel(r),
+                    100 * a.floatTop1(), fixedLabel(r), 100 * a.fixedTop1(), 100 * (a.fixedTop1() - a.floatTop1()),
                     100 * a.agreement()));
         } else if (r.outputs().isEmpty() || r.outputs().get(0).classVector()) {
             sb.append(String.format(Locale.ROOT, "float and fixed-point predictions agree on %.2f%% of images%n",
@@ -109,7 +110,8 @@ final class Reports {
             if (o.compared() == 0) {
                 continue;
             }
-            sb.append(String.format(Locale.ROOT, "output %s %s: 16-bit vs float, max relative error %.2e%s%n", o.name(),
+            sb.append(String.format(Locale.ROOT, "output %s %s: " + fixedLabel(r) + " vs " + floatLabel(r)
+                            + ", max relative error %.2e%s%n", o.name(),
                     o.shape(), o.maxRelativeError(), o.classVector() ? String.format(Locale.ROOT,
                             ", same top-1 on %.2f%% of inputs", 100 * o.top1Agreement()) : ""));
         }
@@ -169,5 +171,20 @@ final class Reports {
 
     static String fmt(long v) {
         return String.format(Locale.ROOT, "%,d", v);
+    }
+
+    /** True when the run's network has a quantised model's integer layers. */
+    static boolean quantised(io.cnv2.stats.RunReport r) {
+        return r.layers().stream().anyMatch(l -> l.integers() != null);
+    }
+
+    /** What the emulation computes in: cnv2's 16-bit fixed point, or a quantised model's own integers. */
+    static String fixedLabel(io.cnv2.stats.RunReport r) {
+        return quantised(r) ? "the model's integers" : "16-bit fixed point";
+    }
+
+    /** The reference: float, or ONNX Runtime running a quantised model (its integer kernels). */
+    static String floatLabel(io.cnv2.stats.RunReport r) {
+        return quantised(r) ? "ONNX Runtime" : "float";
     }
 }

@@ -91,11 +91,12 @@ final class TraceCommand implements Callable<Integer> {
         }
         o.printf("traced %d image(s) of %s through %d layer(s) of %s into %s (%d batch file(s) per layer)%n",
                 index.images(), s.datasetName(), index.layers().size(), s.modelName(), out, index.batches());
-        Table t = new Table("layer", "trace name", "kind", "input shape", "zero", "ineffectual", "formats a/w/o")
+        Table t = new Table("layer", "trace name", "kind", "input shape", "zero", "ineffectual", "formats a/w/o or integers")
                 .alignRight(4, 5);
         for (TraceIndex.Layer l : index.layers()) {
             t.row(l.name(), l.trace(), l.kind(), l.inputShape().toString(), pct(l.zeroFraction()),
-                    pct(l.ineffectualFraction()), l.inputFrac() + "/" + l.weightFrac() + "/" + l.outputFrac());
+                    pct(l.ineffectualFraction()), l.integers() != null ? l.integers()
+                    : l.inputFrac() + "/" + l.weightFrac() + "/" + l.outputFrac());
         }
         o.print(t.render());
         o.flush();

@@ -51,7 +51,7 @@ final class QuantOps {
         Tensor centred = centre(w, wz, t.typeOf(n.getInput(1)), "w");
         NodeProto asConv = n.toBuilder().clearInput().addInput(n.getInput(0)).addInput(n.getInput(1)).build();
         Conv c = WindowOps.conv(t, asConv, at).withWeights(centred, null);
-        raw(t, name, n, c, k, ints(wz));
+        raw(t, name, n, c, k, ints(wz), intType(t.typeOf(n.getInput(1)), "w"));
     }
 
     /** MatMulInteger(A, B, a_zero_point, b_zero_point) with B a constant [C, K]; the int32 sums as ConvInteger's. */
@@ -63,7 +63,7 @@ final class QuantOps {
         int k = (int) b.dims()[1];
         float[] bz = perFilter(t.constant(n, 3, "zero point"), k, "b_zero_point");
         Tensor centred = centreRows(DenseOps.transpose(b), bz, t.typeOf(n.getInput(1)), "B");
-        raw(t, name, n, new Dense(centred, null), k, ints(bz));
+        raw(t, name, n, new Dense(centred, null), k, ints(bz), intType(t.typeOf(n.getInput(1)), "B"));
     }
 
     /**
@@ -71,7 +71,8 @@ final class QuantOps {
      * input zero point a constant or, after a DynamicQuantizeLinear, that node's computed zero point and
      * scale, read per sample.
      */
-    private static void raw(Translation t, String name, NodeProto n, io.cnv2.ir.Op layer, int k, int[] weightZeroPoints) {
+    private static void raw(Translation t, String name, NodeProto n, io.cnv2.ir.Op layer, int k, int[] weightZeroPoints,
+                            IntType weightType) {
         String out = n.getOutput(0);
         List<NodeProto> readers = t.onnxReaders(out);
         if (readers.isEmpty() || t.isGraphOutput(out) || !readers.stream().allMatch(r -> r.getOpType().equals("Cast")
@@ -88,7 +89,7 @@ final class QuantOps {
         QuantisedLayer q;
         if (dynamic) {
             // x_scale and x_zero_point computed per sample by the DynamicQuantizeLinear
-            q = new QuantisedLayer(layer, IntegerOutput.raw(new Affine(1f, 0, type), k).withWeights(ones(k), weightZeroPoints), true);
+            q = new QuantisedLayer(layer, IntegerOutput.raw(new Affine(1f, 0, type), k).withWeights(ones(k), weightZeroPoints, weightType), true);
             t.add(name, n, q, List.of(x, t.resolve(dq.getOutput(2)), t.resolve(dq.getOutput(1))));
         } else {
             if (!zp.isEmpty() && !t.known(zp)) {
@@ -101,7 +102,7 @@ final class QuantOps {
             }
             // no scale in the model: thresholds count in the integers' own units
             q = new QuantisedLayer(layer, IntegerOutput.raw(new Affine(1f, z == null ? 0 : (int) z.data()[0], type), k)
-                    .withWeights(ones(k), weightZeroPoints));
+                    .withWeights(ones(k), weightZeroPoints, weightType));
             t.add(name, n, q, List.of(x));
         }
         t.setElemType(out, Tensors.INT32);
@@ -125,7 +126,8 @@ final class QuantOps {
         NodeProto asConv = n.toBuilder().clearInput().addInput(n.getInput(0)).addInput(n.getInput(3)).build();
         Conv geometry = WindowOps.conv(t, asConv, at);
         Conv c = geometry.withWeights(centred, null);
-        add(t, name, n, c, new IntegerOutput(x, bias, multipliers(x.scale(), ws, y.scale(), 1f), y).withWeights(ws, ints(wz)));
+        add(t, name, n, c, new IntegerOutput(x, bias, multipliers(x.scale(), ws, y.scale(), 1f), y).withWeights(ws, ints(wz),
+                intType(t.typeOf(n.getInput(3)), "w")));
     }
 
     /** QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp) with b constant [C, K]. */
@@ -147,7 +149,7 @@ final class QuantOps {
         Tensor w = DenseOps.transpose(b);
         Tensor centred = centreRows(w, bz, t.typeOf(n.getInput(3)), "b");
         add(t, name, n, new Dense(centred, null), new IntegerOutput(a, new int[k], multipliers(a.scale(), bs, y.scale(), 1f), y)
-                .withWeights(bs, ints(bz)));
+                .withWeights(bs, ints(bz), intType(t.typeOf(n.getInput(3)), "b")));
     }
 
     /**
@@ -174,11 +176,12 @@ final class QuantOps {
         Tensor centred = centreRows(w, bz, t.typeOf(n.getInput(3)), "B");
         int[] bias = bias(t, n, 6, k);
         add(t, name, n, new Dense(centred, null), new IntegerOutput(a, bias,
-                multipliers(a.scale(), bs, y.scale(), at.real("alpha", 1f)), y).withWeights(bs, ints(bz)));
+                multipliers(a.scale(), bs, y.scale(), at.real("alpha", 1f)), y).withWeights(bs, ints(bz),
+                intType(t.typeOf(n.getInput(3)), "B")));
     }
 
     private static void add(Translation t, String name, NodeProto n, io.cnv2.ir.Op layer, IntegerOutput out) {
-        t.add(name, n, new QuantisedLayer(layer, out), List.of(t.first(n)));
+        t.add(name, n, new QuantisedLayer(layer, out, false, n.getOpType()), List.of(t.first(n)));
         t.setElemType(n.getOutput(0), out.output().type() == IntType.UINT8 ? Tensors.UINT8 : Tensors.INT8);
     }
 
