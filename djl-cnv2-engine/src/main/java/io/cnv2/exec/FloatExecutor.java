@@ -37,7 +37,9 @@ public final class FloatExecutor {
             for (String i : n.inputs()) {
                 args.add(lookup.get(i));
             }
-            List<Tensor> out = n.op().applyAll(args);
+            List<Tensor> out = n.op() instanceof io.cnv2.ir.QuantisedLayer q
+                    ? List.of(IntegerLayerKernel.apply(n.name(), q, args, network.shape(n.output())))
+                    : n.op().applyAll(args);
             for (int k = 0; k < out.size(); k++) {
                 lookup.put(n.outputs().get(k), out.get(k));
                 values.put(n.outputs().get(k), out.get(k));

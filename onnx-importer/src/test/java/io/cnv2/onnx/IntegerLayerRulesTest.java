@@ -158,9 +158,13 @@ class IntegerLayerRulesTest {
         assertEquals(1, net.acceleratorLayers().size(), cs.describe());
         Calibration cal = Calibrator.profile(net, List.of(cs.input()), "test");
         float[] expect = ort.get("y").data();
-        // the IR's own meaning of the op (the float executor's): ONNX Runtime's integers too
-        float[] literal = new io.cnv2.exec.FloatExecutor(net).run(cs.input()).get("y").data();
+        // the IR's own meaning of the op, literal (QuantisedLayer.apply) and as the float executor runs it
+        // (the dense baseline's exact sums): ONNX Runtime's integers too
+        io.cnv2.ir.Node layer = net.acceleratorLayers().get(0);
+        float[] literal = layer.op().apply(List.of(cs.input().values().iterator().next())).data();
         assertArrayEquals(expect, literal, cs.describe() + ": QuantisedLayer.apply");
+        float[] executor = new io.cnv2.exec.FloatExecutor(net).run(cs.input()).get("y").data();
+        assertArrayEquals(expect, executor, cs.describe() + ": the float executor");
         for (String arch : ARCHS) {
             List<LayerStats> stats = new ArrayList<>();
             for (String impl : new String[] {"fast", "reference"}) {
