@@ -93,6 +93,8 @@ final class GraphTranslator implements Translation {
         }
         order = OnnxGraphs.topologicalOrder(graph, file);
         indexNodes();
+        quantisedModel = order.stream().anyMatch(n -> n.getOpType().equals("QuantizeLinear")
+                || n.getOpType().equals("DynamicQuantizeLinear") || QuantOps.INTEGER_INPUTS.contains(n.getOpType()));
         names = new String[order.size()];
         place = new Place[order.size()];
         for (NodeProto n : order) {
@@ -323,6 +325,9 @@ final class GraphTranslator implements Translation {
         }
         boolean dequantisedRegion = !op.equals("QuantizeLinear") && !op.equals("DynamicQuantizeLinear")
                 && (op.equals("DequantizeLinear") || readsDequantised(n));
+        // a quantised model's float ops (its input's layout changes before the first QuantizeLinear, the
+        // float rescaling between layers) run as the file says: the accelerator runs its integer layers
+        boolean quantisedFloat = quantisedModel && !QuantOps.INTEGER_INPUTS.contains(op);
         if (dequantisedRegion) {
             n.getOutputList().forEach(dequantised::add);
         }
@@ -330,6 +335,7 @@ final class GraphTranslator implements Translation {
             dequantised.add(n.getOutput(1)); // the scale it computes feeds the float rescaling after the layer
         }
         String why = dequantisedRegion ? "a quantised model's float op between DequantizeLinear and QuantizeLinear, "
+                + "computed in float by ONNX Runtime as the file says" : quantisedFloat ? "a quantised model's float op, "
                 + "computed in float by ONNX Runtime as the file says" : hostReason(n, defaultDomain);
         if (why == null) {
             Attributes at = new Attributes(n);
@@ -459,6 +465,9 @@ final class GraphTranslator implements Translation {
      * the integers the next layer reads are ONNX Runtime's own; cnv2's 16-bit rules would round them.
      */
     private final Set<String> dequantised = new HashSet<>();
+
+    /** The model quantises (QuantizeLinear, DynamicQuantizeLinear or an integer op): set before translation. */
+    private boolean quantisedModel;
 
     private boolean readsDequantised(NodeProto n) {
         for (String r : OnnxGraphs.references(n)) {
