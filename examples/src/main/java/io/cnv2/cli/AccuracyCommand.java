@@ -87,15 +87,19 @@ final class AccuracyCommand implements Callable<Integer> {
         AccuracyRun.TopK original = pruned ? Baselines.originalFloat(s, samples) : r.floatReference();
         String prunedTo = String.format(Locale.ROOT, "weights pruned to %.0f%% zeros", 100 * run.prune());
         Table t = new Table("path", "top-1", "top-5").alignRight(1, 2);
+        // a quantised model's reference is ONNX Runtime's integer kernels, its emulation the model's integers
+        boolean integers = r.report() != null && Reports.quantised(r.report());
+        String fixed = integers ? "the model's integers" : "16-bit fixed point";
         if (pruned) {
             t.row("float, original model", pct(original.top1()), pct(original.top5()));
             t.row("float, " + prunedTo, pct(r.floatReference().top1()), pct(r.floatReference().top5()));
         } else {
-            t.row("float reference", pct(r.floatReference().top1()), pct(r.floatReference().top5()));
+            t.row(integers ? "reference (ONNX Runtime)" : "float reference", pct(r.floatReference().top1()),
+                    pct(r.floatReference().top5()));
         }
-        t.row("16-bit fixed point, dense (DaDianNao)" + (pruned ? ", pruned" : ""), pct(r.denseFixed().top1()),
+        t.row(fixed + ", dense (DaDianNao)" + (pruned ? ", pruned" : ""), pct(r.denseFixed().top1()),
                 pct(r.denseFixed().top5()));
-        t.row("16-bit fixed point, " + run.arch() + thresholds(run) + (pruned ? ", pruned" : ""), pct(r.accelerator().top1()),
+        t.row(fixed + ", " + run.arch() + thresholds(run) + (pruned ? ", pruned" : ""), pct(r.accelerator().top1()),
                 pct(r.accelerator().top5()));
         out.print(t.render());
         List<String> warnings = new java.util.ArrayList<>();
