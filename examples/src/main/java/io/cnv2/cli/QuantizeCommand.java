@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
  * quantisation"), with the float and quantised files' top-1 and top-5 as ONNX Runtime runs them.
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Quantise an ONNX model's Conv, Gemm and MatMul layers (and unrolled LSTMs) statically (QDQ, calibrated on the "
+        description = "Quantise an ONNX model's Conv, Gemm and MatMul layers (and unrolled LSTMs and GRUs) statically (QDQ, calibrated on the "
                 + "dataset) into a file ONNX Runtime runs with its integer kernels; report float vs quantised top-1.")
 final class QuantizeCommand implements Callable<Integer> {
     @Spec
@@ -53,7 +53,7 @@ final class QuantizeCommand implements Callable<Integer> {
             + "zero point, Relu folded into the quantiser).")
     boolean symmetric;
 
-    @Option(names = "--keep-recurrent", description = "Keep LSTM nodes float (default: each forward or reverse LSTM "
+    @Option(names = "--keep-recurrent", description = "Keep LSTM and GRU nodes float (default: each forward or reverse one "
             + "is unrolled over its time steps into MatMuls that are quantised).")
     boolean keepRecurrent;
 
@@ -110,7 +110,7 @@ final class QuantizeCommand implements Callable<Integer> {
                 r.layers().size(), ops.toString().replaceAll("[{}]", "").replace("=", " "), q.weightMax(),
                 q.weightMax(), bits == 8 ? " (7 bits: ONNX Runtime's reduce_range, no int16 saturation on AVX2)"
                         : " (4-bit levels stored in int8)", q.activations(), r.opset());
-        r.unrolled().forEach((n, steps) -> o.printf("LSTM %s unrolled over %d time steps into MatMuls (float: "
+        r.unrolled().forEach((n, steps) -> o.printf("recurrent node %s unrolled over %d time steps into MatMuls (float: "
                 + "--keep-recurrent)%n", n, steps));
         StaticQuantizer.write(r, out);
         o.println("wrote " + out);

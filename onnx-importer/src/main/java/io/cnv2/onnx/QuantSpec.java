@@ -15,7 +15,7 @@ import io.cnv2.BadInputException;
  * @param reduceRange  8-bit weights in 7 bits, [-63, 63]: ONNX Runtime's {@code reduce_range}, so that
  *                     the pair sums of AVX2 without VNNI (vpmaddubsw, int16 saturating) cannot
  *                     saturate
- * @param unrollRecurrent LSTM nodes unrolled over their time steps into MatMuls that are quantised
+ * @param unrollRecurrent LSTM and GRU nodes unrolled over their time steps into MatMuls that are quantised
  *                     ({@link RecurrentUnroll}; the default) instead of kept float ({@code --keep-recurrent})
  */
 public record QuantSpec(int weightBits, boolean perChannel, boolean symmetric, boolean reduceRange,

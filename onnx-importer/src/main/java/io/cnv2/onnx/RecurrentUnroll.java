@@ -40,7 +40,8 @@ import java.util.Set;
  * 0, layout 0 or 1, any batch, no sequence_lens or a constant one equal to the sequence length (found
  * by running the model once on ONNX Runtime). Any other LSTM is refused with a one-line
  * {@link BadInputException} naming the node; {@code --keep-recurrent} keeps every LSTM float.
- * GRU and RNN always stay float.
+ * GRU (gates z, r, h; either linear_before_reset) is unrolled the same way under the same rules
+ * ({@link Writer#gru}); RNN always stays float.
  */
 final class RecurrentUnroll {
     private RecurrentUnroll() {
@@ -49,7 +50,7 @@ final class RecurrentUnroll {
     /** The opset the unrolled nodes are written for: Slice with starts/ends/axes as inputs. */
     static final int OPSET = 10;
 
-    /** The rewritten model and each unrolled node's name with its sequence length. */
+    /** The rewritten model and each unrolled LSTM or GRU node's name with its sequence length. */
     record Result(ModelProto model, Map<String, Integer> unrolled) {
     }
 
@@ -59,7 +60,8 @@ final class RecurrentUnroll {
      */
     static Result apply(ModelProto model, Map<String, Tensor> sample, String file) {
         GraphProto g = model.getGraph();
-        List<NodeProto> lstms = g.getNodeList().stream().filter(n -> isDefault(n) && n.getOpType().equals("LSTM"))
+        List<NodeProto> lstms = g.getNodeList().stream().filter(n -> isDefault(n) && (n.getOpType().equals("LSTM")
+                || n.getOpType().equals("GRU")))
                 .toList();
         if (lstms.isEmpty()) {
             return new Result(model, Map.of());
@@ -90,7 +92,7 @@ final class RecurrentUnroll {
                     }
                 }
             }
-            nodes.addAll(w.lstm(n, seq, layout));
+            nodes.addAll(n.getOpType().equals("LSTM") ? w.lstm(n, seq, layout) : w.gru(n, seq, layout));
             unrolled.put(name(n), seq);
         }
         GraphProto.Builder out = g.toBuilder().clearNode().addAllNode(prune(nodes, g));
@@ -131,8 +133,9 @@ final class RecurrentUnroll {
     }
 
     private static BadInputException refuse(String file, NodeProto n, String why) {
-        return new BadInputException("model file " + file + ": LSTM node '" + name(n) + "': " + why + "; cnv2 quantize "
-                + "unrolls only a forward or reverse LSTM with the default activations (--keep-recurrent keeps it float)");
+        return new BadInputException("model file " + file + ": " + n.getOpType() + " node '" + name(n) + "': " + why
+                + "; cnv2 quantize unrolls only a forward or reverse " + n.getOpType() + " with the default activations "
+                + "(--keep-recurrent keeps it float)");
     }
 
     /** Refuses what the unrolling does not express. */
@@ -143,8 +146,10 @@ final class RecurrentUnroll {
                 case "direction" -> dir = a.getS().toStringUtf8();
                 case "activations" -> {
                     List<String> acts = a.getStringsList().stream().map(ByteString::toStringUtf8).toList();
-                    if (!acts.equals(List.of("Sigmoid", "Tanh", "Tanh"))) {
-                        throw refuse(file, n, "activations " + acts + " are not the default [Sigmoid, Tanh, Tanh]");
+                    List<String> def = n.getOpType().equals("LSTM") ? List.of("Sigmoid", "Tanh", "Tanh")
+                            : List.of("Sigmoid", "Tanh");
+                    if (!acts.equals(def)) {
+                        throw refuse(file, n, "activations " + acts + " are not the default " + def);
                     }
                 }
                 case "clip", "activation_alpha", "activation_beta" ->
@@ -166,7 +171,7 @@ final class RecurrentUnroll {
         if (!dir.equals("forward") && !dir.equals("reverse")) {
             throw refuse(file, n, "direction '" + dir + "'");
         }
-        if (input(n, 7) != null) {
+        if (n.getOpType().equals("LSTM") && input(n, 7) != null) {
             throw refuse(file, n, "it has peepholes (input P)");
         }
         if (n.getInputCount() < 3) {
@@ -373,6 +378,111 @@ final class RecurrentUnroll {
             }
             if (n.getOutputCount() > 2 && !n.getOutput(2).isEmpty()) {
                 emit("Reshape", n.getOutput(2), List.of(c, int64(new long[] {3}, last)));
+            }
+            return out;
+        }
+
+        /**
+         * GRU, gates z, r, h (ONNX order): z = Sigmoid(W_z x + R_z h + Wb_z + Rb_z), r likewise,
+         * n = Tanh(W_h x + (r * h) R_h^T + Rb_h + Wb_h) (linear_before_reset 0) or
+         * Tanh(W_h x + Wb_h + r * (R_h h + Rb_h)) (1), h_t = n + z * (h_(t-1) - n).
+         */
+        List<NodeProto> gru(NodeProto n, int seq, int layout) {
+            out = new ArrayList<>();
+            prefix = name(n);
+            boolean reverse = false;
+            boolean lbr = QuantisableLayer.intAttr(n, "linear_before_reset", 0) != 0;
+            for (AttributeProto a : n.getAttributeList()) {
+                if (a.getName().equals("direction")) {
+                    reverse = a.getS().toStringUtf8().equals("reverse");
+                }
+            }
+            TensorProto wt = constants.get(n.getInput(1));
+            int hidden = (int) (wt.getDims(1) / 3);
+            int features = (int) wt.getDims(2);
+            double[] rv = Tensors.read(constants.get(n.getInput(2))).data();
+            String w = matrix(prefix + "/W_T", Tensors.read(wt).data(), 3 * hidden, features);
+            String r = null;
+            String rzr = null;
+            String rh = null;
+            if (lbr) {
+                r = matrix(prefix + "/R_T", rv, 3 * hidden, hidden);
+            } else {
+                rzr = matrix(prefix + "/R_zr_T", java.util.Arrays.copyOfRange(rv, 0, 2 * hidden * hidden), 2 * hidden,
+                        hidden);
+                rh = matrix(prefix + "/R_h_T", java.util.Arrays.copyOfRange(rv, 2 * hidden * hidden, rv.length), hidden,
+                        hidden);
+            }
+            double[] bv = input(n, 3) != null ? Tensors.read(constants.get(n.getInput(3))).data()
+                    : new double[6 * hidden];
+            // x side: Wb + Rb for z and r; h gate: Wb_h + Rb_h (linear_before_reset 0) or Wb_h alone (1)
+            float[] bx = new float[3 * hidden];
+            float[] rbh = new float[hidden];
+            for (int i = 0; i < 3 * hidden; i++) {
+                bx[i] = (float) bv[i] + (lbr && i >= 2 * hidden ? 0f : (float) bv[3 * hidden + i]);
+            }
+            for (int i = 0; i < hidden; i++) {
+                rbh[i] = (float) bv[5 * hidden + i];
+            }
+            String b = input(n, 3) != null ? init(prefix + "/B", bx, new long[] {3 * hidden}) : null;
+            String brh = lbr && input(n, 3) != null ? init(prefix + "/Rb_h", rbh, new long[] {hidden}) : null;
+            int batchAxis = layout == 0 ? 1 : 0;
+            String h = state(n, 5, batchAxis);
+            String[] ys = new String[seq];
+            for (int s = 0; s < seq; s++) {
+                int t = reverse ? seq - 1 - s : s;
+                String p = prefix + "/t" + t + "/";
+                String x = node("Gather", p + "x", List.of(n.getInput(0), int64(new long[0], t)),
+                        attr("axis", layout == 0 ? 0 : 1));
+                String gx = node("MatMul", p + "Wx", List.of(x, w));
+                if (b != null) {
+                    gx = node("Add", p + "Wx_bias", List.of(gx, b));
+                }
+                String zPre = slice(p + "z_x", gx, 0, hidden);
+                String rPre = slice(p + "r_x", gx, 1, hidden);
+                String nPre = slice(p + "h_x", gx, 2, hidden);
+                String hr = null;
+                if (h != null) {
+                    String rec = node("MatMul", p + "Rh", List.of(h, lbr ? r : rzr));
+                    zPre = node("Add", p + "z_pre", List.of(zPre, slice(p + "z_h", rec, 0, hidden)));
+                    rPre = node("Add", p + "r_pre", List.of(rPre, slice(p + "r_h", rec, 1, hidden)));
+                    if (lbr) {
+                        hr = slice(p + "h_h", rec, 2, hidden);
+                        if (brh != null) {
+                            hr = node("Add", p + "h_h_bias", List.of(hr, brh));
+                        }
+                    }
+                } else if (lbr) {
+                    hr = brh;
+                }
+                String z = node("Sigmoid", p + "z", List.of(zPre));
+                String rg = node("Sigmoid", p + "r", List.of(rPre));
+                if (lbr && hr != null) {
+                    nPre = node("Add", p + "h_pre", List.of(nPre, node("Mul", p + "r_hh", List.of(rg, hr))));
+                } else if (!lbr && h != null) {
+                    String rhh = node("Mul", p + "r_h_prev", List.of(rg, h));
+                    nPre = node("Add", p + "h_pre", List.of(nPre, node("MatMul", p + "Rrh", List.of(rhh, rh))));
+                }
+                String nn = node("Tanh", p + "n", List.of(nPre));
+                if (h != null) {
+                    String d = node("Sub", p + "h_minus_n", List.of(h, nn));
+                    h = node("Add", p + "h", List.of(nn, node("Mul", p + "z_d", List.of(z, d))));
+                } else {
+                    h = node("Sub", p + "h", List.of(nn, node("Mul", p + "z_n", List.of(z, nn))));
+                }
+                ys[t] = h;
+            }
+            if (n.getOutputCount() > 0 && !n.getOutput(0).isEmpty()) {
+                List<String> parts = new ArrayList<>();
+                long[] shape = layout == 0 ? new long[] {1, 1, -1, hidden} : new long[] {-1, 1, 1, hidden};
+                for (int t = 0; t < seq; t++) {
+                    parts.add(node("Reshape", prefix + "/t" + t + "/y", List.of(ys[t], int64(new long[] {4}, shape))));
+                }
+                emit("Concat", n.getOutput(0), parts, attr("axis", layout == 0 ? 0 : 1));
+            }
+            if (n.getOutputCount() > 1 && !n.getOutput(1).isEmpty()) {
+                long[] last = layout == 0 ? new long[] {1, -1, hidden} : new long[] {-1, 1, hidden};
+                emit("Reshape", n.getOutput(1), List.of(h, int64(new long[] {3}, last)));
             }
             return out;
         }

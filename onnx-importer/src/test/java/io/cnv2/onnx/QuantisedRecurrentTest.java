@@ -194,6 +194,52 @@ class QuantisedRecurrentTest {
         }
     }
 
+    /** One GRU over X [T, BATCH, I], initial state fed or zero (absent), Y and Y_h out. */
+    private static ModelProto gru(String direction, long linearBeforeReset, boolean initialState, Random r) {
+        NodeProto.Builder n = NodeProto.newBuilder().setOpType("GRU").setName("gru").addInput("X").addInput("W")
+                .addInput("R").addInput("B").addInput("").addInput(initialState ? "h0" : "").addOutput("Y")
+                .addOutput("Y_h").addAttribute(attr("direction", direction))
+                .addAttribute(AttributeProto.newBuilder().setName("hidden_size").setType(AttributeProto.AttributeType.INT)
+                        .setI(H))
+                .addAttribute(AttributeProto.newBuilder().setName("linear_before_reset")
+                        .setType(AttributeProto.AttributeType.INT).setI(linearBeforeReset));
+        GraphProto.Builder g = GraphProto.newBuilder().setName("gru").addNode(n)
+                .addInput(QuantModels.value("X", new long[] {T, BATCH, I}))
+                .addInitializer(init("W", r, 1, 3 * H, I)).addInitializer(init("R", r, 1, 3 * H, H))
+                .addInitializer(init("B", r, 1, 6 * H))
+                .addOutput(ValueInfoProto.newBuilder().setName("Y")).addOutput(ValueInfoProto.newBuilder().setName("Y_h"));
+        if (initialState) {
+            g.addInput(QuantModels.value("h0", new long[] {1, BATCH, H}));
+        }
+        return ModelProto.newBuilder().setIrVersion(7).addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("")
+                .setVersion(14)).setGraph(g).build();
+    }
+
+    @Test
+    void unrolledGruEqualsOnnxRuntimesGruInBothResetOrders() {
+        Random r = new Random(6);
+        for (String dir : List.of("forward", "reverse")) {
+            for (long lbr : new long[] {0, 1}) {
+                for (boolean h0 : new boolean[] {false, true}) {
+                    ModelProto m = gru(dir, lbr, h0, r);
+                    List<Map<String, Tensor>> in = new ArrayList<>();
+                    for (int k = 0; k < 3; k++) {
+                        Map<String, Tensor> x = new HashMap<>();
+                        x.put("X", random(r, T, BATCH, I));
+                        x.put("h0", random(r, 1, BATCH, H));
+                        in.add(x);
+                    }
+                    RecurrentUnroll.Result u = RecurrentUnroll.apply(m, in.get(0), "gru");
+                    assertFalse(QuantModels.ops(u.model()).containsKey("GRU"));
+                    double e = worst(m, u.model(), in);
+                    System.out.printf("GRU %s linear_before_reset %d, initial state %s: Y, Y_h relative error %.2e%n",
+                            dir, lbr, h0 ? "fed" : "zero", e);
+                    assertTrue(e < 1e-5, dir + " lbr " + lbr + " h0 " + h0 + ": " + e);
+                }
+            }
+        }
+    }
+
     @Test
     void quantisedLstmTop1StaysWithinOnePointOfFloat() {
         StaticQuantizer.Result q = StaticQuantizer.quantize(lstm, "fashion_lstm.onnx", images.subList(0, 100),
