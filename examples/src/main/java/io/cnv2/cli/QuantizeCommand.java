@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
  * quantisation"), with the float and quantised files' top-1 and top-5 as ONNX Runtime runs them.
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Quantise an ONNX model's Conv, Gemm and MatMul layers statically (QDQ, calibrated on the "
+        description = "Quantise an ONNX model's Conv, Gemm and MatMul layers (and unrolled LSTMs and GRUs) statically (QDQ, calibrated on the "
                 + "dataset) into a file ONNX Runtime runs with its integer kernels; report float vs quantised top-1.")
 final class QuantizeCommand implements Callable<Integer> {
     @Spec
@@ -53,6 +53,10 @@ final class QuantizeCommand implements Callable<Integer> {
             + "zero point, Relu folded into the quantiser).")
     boolean symmetric;
 
+    @Option(names = "--keep-recurrent", description = "Keep LSTM and GRU nodes float (default: each forward or reverse one "
+            + "is unrolled over its time steps into MatMuls that are quantised).")
+    boolean keepRecurrent;
+
     @Option(names = "--calibration-samples", paramLabel = "N", defaultValue = "100",
             description = "Activation ranges from the first N samples of the dataset (default 100).")
     int calibrationSamples;
@@ -63,13 +67,13 @@ final class QuantizeCommand implements Callable<Integer> {
     /** What {@code --json} writes: the table's figures and how the file was quantised. */
     record Report(String model, String out, String dataset, int images, int calibrationSamples, int weightBits,
                   int weightMax, boolean perChannel, String activations, long opset, List<StaticQuantizer.Layer> layers,
-                  AccuracyRun.TopK floatModel, AccuracyRun.TopK quantised) {
+                  Map<String, Integer> unrolled, AccuracyRun.TopK floatModel, AccuracyRun.TopK quantised) {
     }
 
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        QuantSpec q = QuantSpec.of(bits, perChannel, symmetric);
+        QuantSpec q = QuantSpec.of(bits, perChannel, symmetric).withUnrollRecurrent(!keepRecurrent);
         if (calibrationSamples < 1) {
             throw new BadInputException("option --calibration-samples must be at least 1, got " + calibrationSamples);
         }
@@ -106,12 +110,14 @@ final class QuantizeCommand implements Callable<Integer> {
                 r.layers().size(), ops.toString().replaceAll("[{}]", "").replace("=", " "), q.weightMax(),
                 q.weightMax(), bits == 8 ? " (7 bits: ONNX Runtime's reduce_range, no int16 saturation on AVX2)"
                         : " (4-bit levels stored in int8)", q.activations(), r.opset());
+        r.unrolled().forEach((n, steps) -> o.printf("recurrent node %s unrolled over %d time steps into MatMuls (float: "
+                + "--keep-recurrent)%n", n, steps));
         StaticQuantizer.write(r, out);
         o.println("wrote " + out);
         if (json != null) {
             AtomicFiles.write(json, Json.write(new Report(s.modelName(), out.toString(), s.datasetName(),
                     s.samples().size(), cal.size(), bits, q.weightMax(), perChannel, q.activations(), r.opset(),
-                    r.layers(), f, qa)));
+                    r.layers(), r.unrolled(), f, qa)));
             o.println("wrote " + json);
         }
         o.flush();

@@ -15,8 +15,11 @@ import io.cnv2.BadInputException;
  * @param reduceRange  8-bit weights in 7 bits, [-63, 63]: ONNX Runtime's {@code reduce_range}, so that
  *                     the pair sums of AVX2 without VNNI (vpmaddubsw, int16 saturating) cannot
  *                     saturate
+ * @param unrollRecurrent LSTM and GRU nodes unrolled over their time steps into MatMuls that are quantised
+ *                     ({@link RecurrentUnroll}; the default) instead of kept float ({@code --keep-recurrent})
  */
-public record QuantSpec(int weightBits, boolean perChannel, boolean symmetric, boolean reduceRange) {
+public record QuantSpec(int weightBits, boolean perChannel, boolean symmetric, boolean reduceRange,
+                        boolean unrollRecurrent) {
     public QuantSpec {
         if (weightBits != 8 && weightBits != 4) {
             throw new BadInputException("option --bits: " + weightBits + " is not a weight width cnv2 quantises to "
@@ -32,7 +35,12 @@ public record QuantSpec(int weightBits, boolean perChannel, boolean symmetric, b
      * exact on every machine.
      */
     public static QuantSpec of(int weightBits, boolean perChannel, boolean symmetric) {
-        return new QuantSpec(weightBits, perChannel, symmetric, weightBits == 8);
+        return new QuantSpec(weightBits, perChannel, symmetric, weightBits == 8, true);
+    }
+
+    /** This spec with LSTM nodes unrolled and quantised ({@code true}) or kept float. */
+    public QuantSpec withUnrollRecurrent(boolean unroll) {
+        return new QuantSpec(weightBits, perChannel, symmetric, reduceRange, unroll);
     }
 
     /** The largest weight magnitude: 7 for 4 bits, 63 for 8 bits in reduced range, else 127. */

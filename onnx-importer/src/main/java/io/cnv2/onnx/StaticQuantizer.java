@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * Static post-training quantisation of an ONNX model into the QDQ form that ONNX Runtime runs
  * with its integer kernels ({@code cnv2 quantize}; docs/FIXED-POINT.md, "Static quantisation"):
- * find the quantisable layers ({@link QuantisableLayer}), calibrate their activation ranges on
+ * unroll each LSTM over its time steps into MatMuls ({@link RecurrentUnroll}, unless the spec keeps
+ * recurrent nodes float), find the quantisable layers ({@link QuantisableLayer}), calibrate their activation ranges on
  * ONNX Runtime running the float model ({@link ActivationRanges}), derive scales and zero points
  * ({@link ActivationQuant}, {@link WeightQuant}) and rewrite the graph ({@link QdqRewrite}). The
  * result is checked to load in ONNX Runtime before it is returned.
@@ -31,8 +32,10 @@ public final class StaticQuantizer {
      * @param layers the quantised layers, in graph order
      * @param spec   how it was quantised
      * @param opset  its default-domain opset
+     * @param unrolled each LSTM node unrolled before quantisation, by name, with its sequence length
      */
-    public record Result(ModelProto model, List<Layer> layers, QuantSpec spec, long opset) {
+    public record Result(ModelProto model, List<Layer> layers, QuantSpec spec, long opset,
+                         Map<String, Integer> unrolled) {
         /** The quantised layers' names. */
         public List<String> names() {
             return layers.stream().map(Layer::name).toList();
@@ -53,6 +56,12 @@ public final class StaticQuantizer {
         if (calibration.isEmpty()) {
             throw new BadInputException("model file " + file + ": no calibration samples to quantise with");
         }
+        Map<String, Integer> unrolled = Map.of();
+        if (spec.unrollRecurrent()) {
+            RecurrentUnroll.Result u = RecurrentUnroll.apply(model, calibration.get(0), file);
+            model = u.model();
+            unrolled = u.unrolled();
+        }
         // Relu is folded into the output's QuantizeLinear only where zero is the least level (uint8, zero point 0)
         List<QuantisableLayer> layers = QuantisableLayer.find(model.getGraph(), !spec.symmetric());
         if (layers.isEmpty()) {
@@ -72,7 +81,7 @@ public final class StaticQuantizer {
         OrtModel.checkLoads(q, "model file " + file + " quantised (opset " + opset(q) + ")");
         List<Layer> names = layers.stream().map(l -> new Layer(l.node().getName().isEmpty() ? l.node().getOutput(0)
                 : l.node().getName(), l.node().getOpType())).toList();
-        return new Result(q, names, spec, opset(q));
+        return new Result(q, names, spec, opset(q), unrolled);
     }
 
     /** Writes {@code r}'s model to {@code target} atomically. */

@@ -58,7 +58,7 @@ class QuantisedConvExactnessTest {
         ModelProto f = conv(r);
         Tensor x = input(r);
         StaticQuantizer.Result q = StaticQuantizer.quantize(f, "conv", List.of(Map.of("X", x)),
-                new QuantSpec(8, false, symmetric, reduceRange));
+                new QuantSpec(8, false, symmetric, reduceRange, true));
         assertTrue(QuantModels.fused(q.model()).containsKey("QLinearConv"), "ONNX Runtime fuses the QDQ Conv");
         ModelProto m = q.model();
         float sx = (float) QuantModels.init(m, "X_scale")[0];
