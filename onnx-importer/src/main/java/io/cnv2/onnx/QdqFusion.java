@@ -43,9 +43,82 @@ final class QdqFusion {
         if (model.getGraph().getNodeList().stream().noneMatch(n -> n.getOpType().equals("DequantizeLinear"))) {
             return model;
         }
-        QdqFusion f = new QdqFusion(model.getGraph());
+        QdqFusion f = new QdqFusion(constantsAsInitializers(model.getGraph()));
         GraphProto g = f.rewrite();
         return g == null ? model : model.toBuilder().setGraph(g).build();
+    }
+
+    /**
+     * The graph with its Constant nodes, and ConstantOfShape and Cast of constants, as initializers:
+     * PyTorch's exporter writes a quantised model's weights, scales and zero points that way (and a
+     * bias zero point as Cast(ConstantOfShape)), which ONNX Runtime constant-folds before fusing.
+     */
+    static GraphProto constantsAsInitializers(GraphProto g) {
+        Map<String, TensorProto> known = new HashMap<>();
+        g.getInitializerList().forEach(t -> known.put(t.getName(), t));
+        GraphProto.Builder b = g.toBuilder().clearNode();
+        for (NodeProto n : g.getNodeList()) {
+            TensorProto folded = null;
+            try {
+                folded = fold(n, known);
+            } catch (RuntimeException notFoldable) {
+                // left as it is: the translator folds or places it
+            }
+            if (folded != null && n.getOutputCount() == 1) {
+                known.put(n.getOutput(0), folded);
+                b.addInitializer(folded);
+            } else {
+                b.addNode(n);
+            }
+        }
+        return b.build();
+    }
+
+    private static TensorProto fold(NodeProto n, Map<String, TensorProto> known) {
+        if (!isDefault(n)) {
+            return null;
+        }
+        String out = n.getOutputCount() == 1 ? n.getOutput(0) : null;
+        switch (n.getOpType()) {
+            case "Constant": {
+                Attributes at = new Attributes(n);
+                return at.has("value") ? at.raw("value").getT().toBuilder().setName(out).build() : null;
+            }
+            case "ConstantOfShape": {
+                TensorProto shape = known.get(n.getInput(0));
+                if (shape == null) {
+                    return null;
+                }
+                long[] dims = Tensors.read(shape).longs();
+                Attributes at = new Attributes(n);
+                TensorProto v = at.has("value") ? at.raw("value").getT() : null;
+                int type = v == null ? Tensors.FLOAT : v.getDataType();
+                double x = v == null ? 0 : Tensors.read(v).data()[0];
+                long count = 1;
+                for (long d : dims) {
+                    count *= d;
+                }
+                if (count > 1 << 20) {
+                    return null;
+                }
+                double[] data = new double[(int) count];
+                java.util.Arrays.fill(data, x);
+                return Tensors.write(out, new Const(dims, data, !Tensors.isFloat(type)), type);
+            }
+            case "Cast": {
+                TensorProto in = known.get(n.getInput(0));
+                int to = (int) new Attributes(n).integer("to", 0);
+                if (in == null || !(to == Tensors.INT32 || to == Tensors.INT8 || to == Tensors.UINT8
+                        || to == Tensors.FLOAT) || !(in.getDataType() == Tensors.INT32 || in.getDataType() == Tensors.INT8
+                        || in.getDataType() == Tensors.UINT8 || in.getDataType() == Tensors.INT64)) {
+                    return null; // integer to integer (or float) only: exact, no rounding rule to mirror
+                }
+                Const c = Tensors.read(in);
+                return Tensors.write(out, new Const(c.dims(), c.data(), !Tensors.isFloat(to)), to);
+            }
+            default:
+                return null;
+        }
     }
 
     private GraphProto rewrite() {
@@ -161,7 +234,7 @@ final class QdqFusion {
         }
         NodeProto.Builder f = NodeProto.newBuilder().setOpType("QLinearConv").setName(conv.getName())
                 .addAllAttribute(conv.getAttributeList());
-        f.addInput(dx.getInput(0)).addInput(dx.getInput(1)).addInput(zp(dx))
+        f.addInput(integers(dx)).addInput(dx.getInput(1)).addInput(zp(dx))
                 .addInput(dw.getInput(0)).addInput(dw.getInput(1)).addInput(zp(dw))
                 .addInput(q.getInput(1)).addInput(zp(q));
         if (db != null) {
@@ -177,7 +250,7 @@ final class QdqFusion {
             return null;
         }
         return NodeProto.newBuilder().setOpType("QLinearMatMul").setName(mm.getName())
-                .addInput(da.getInput(0)).addInput(da.getInput(1)).addInput(zp(da))
+                .addInput(integers(da)).addInput(da.getInput(1)).addInput(zp(da))
                 .addInput(db.getInput(0)).addInput(db.getInput(1)).addInput(zp(db))
                 .addInput(q.getInput(1)).addInput(zp(q)).addOutput(q.getOutput(0)).build();
     }
@@ -205,7 +278,7 @@ final class QdqFusion {
                 f.addAttribute(a);
             }
         }
-        f.addInput(da.getInput(0)).addInput(da.getInput(1)).addInput(zp(da))
+        f.addInput(integers(da)).addInput(da.getInput(1)).addInput(zp(da))
                 .addInput(db.getInput(0)).addInput(db.getInput(1)).addInput(zp(db))
                 .addInput(dc == null ? "" : dc.getInput(0)).addInput(q.getInput(1)).addInput(zp(q));
         return f.addOutput(q.getOutput(0)).build();
@@ -219,6 +292,23 @@ final class QdqFusion {
             return null;
         }
         return d;
+    }
+
+    /**
+     * The integers a DequantizeLinear reads: its input, or the input of a Cast to the same 8-bit type
+     * before it (PyTorch's exporter puts one between every QuantizeLinear and DequantizeLinear).
+     */
+    private String integers(NodeProto dq) {
+        String x = dq.getInput(0);
+        NodeProto c = producer.get(x);
+        if (c != null && c.getOpType().equals("Cast") && isDefault(c)) {
+            NodeProto q = producer.get(c.getInput(0));
+            int to = (int) new Attributes(c).integer("to", 0);
+            if (q != null && q.getOpType().equals("QuantizeLinear") && quantType(q) == to) {
+                return c.getInput(0);
+            }
+        }
+        return x;
     }
 
     /** DequantizeLinear of an 8-bit initializer, per tensor or per output channel. */

@@ -33,8 +33,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Networks made by {@code cnv2 quantize} run with their own integers, bit for bit as ONNX Runtime
- * runs them (issue 22): the shipped CNN in every quantisation the command offers and two
- * third-party networks of the test zoo. Every layer the quantiser made integer is an integer layer
+ * runs them (issue 22): the shipped CNN in every quantisation the command offers, the shipped LSTM
+ * (unrolled by the quantiser into integer gate layers) and two third-party networks of the test zoo. Every layer the quantiser made integer is an integer layer
  * of the accelerator; {@code cnv2 check}'s comparison finds no difference on any output or any
  * integer layer's output; DaDN, CNV and CNV2 give the same outputs at threshold 0.
  */
@@ -53,6 +53,12 @@ class QuantisedNetworksExactTest {
                 new Variant("CNN 8-bit per-channel", cnn, QuantSpec.of(8, true, false)),
                 new Variant("CNN 8-bit per-channel symmetric", cnn, QuantSpec.of(8, true, true)),
                 new Variant("CNN 4-bit per-channel", cnn, QuantSpec.of(4, true, false)),
+                // the LSTM unrolled by quantize: 55 gate matrix products and the classifier, all integer
+                new Variant("LSTM 8-bit per-tensor", ShippedModels.fashionMnistLstmOnnx(), QuantSpec.of(8, false, false)),
+                // an int8 model exported by Debian's PyTorch itself (models/exports/torch_int8.py): Constant
+                // weights and scales, a Cast between each QuantizeLinear and DequantizeLinear; spec null = as is
+                new Variant("CNN int8 exported by PyTorch", Path.of(System.getProperty("cnv2.repo.root", ".."))
+                        .resolve("models/exports/fashion_cnn_int8_torch.onnx"), null),
                 new Variant("blazeface_front_128 8-bit per-channel", zoo.resolve("blazeface_front_128.onnx"),
                         QuantSpec.of(8, true, false)),
                 new Variant("oww_embedding 8-bit per-tensor", zoo.resolve("oww_embedding.onnx"),
@@ -67,7 +73,8 @@ class QuantisedNetworksExactTest {
         }
         List<Map<String, Tensor>> samples = new ArrayList<>();
         ImportOptions options = ImportOptions.DEFAULT;
-        if (v.file().equals(ShippedModels.fashionMnistOnnx())) {
+        boolean shipped = !v.file().toAbsolutePath().normalize().startsWith(ZooModelsTest.ZOO.toAbsolutePath().normalize());
+        if (shipped) {
             FashionMnist.testSet(ShippedModels.fashionMnistSampleDir(), "sample").load(104)
                     .forEach(s -> samples.add(Map.of("image", s.input())));
         } else {
@@ -81,11 +88,20 @@ class QuantisedNetworksExactTest {
         }
         List<Map<String, Tensor>> calibration = samples.subList(0, samples.size() - 4);
         List<Map<String, Tensor>> checked = samples.subList(samples.size() - 4, samples.size());
-        StaticQuantizer.Result q = StaticQuantizer.quantize(OnnxImporter.parse(v.file()), v.name(), calibration, v.spec());
-        ModelProto m = q.model();
+        ModelProto m;
+        int quantisedLayers;
+        if (v.spec() == null) {
+            m = OnnxImporter.parse(v.file());
+            quantisedLayers = (int) m.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Conv")
+                    || n.getOpType().equals("Gemm")).count();
+        } else {
+            StaticQuantizer.Result q = StaticQuantizer.quantize(OnnxImporter.parse(v.file()), v.name(), calibration, v.spec());
+            m = q.model();
+            quantisedLayers = q.layers().size();
+        }
         Network net = OnnxImporter.translate(v.name() + ".onnx", m, options);
         List<Node> integer = net.acceleratorLayers().stream().filter(n -> n.op() instanceof QuantisedLayer).toList();
-        assertEquals(q.layers().size(), integer.size(), v + ": every layer the quantiser made integer runs its integers");
+        assertEquals(quantisedLayers, integer.size(), v + ": every layer the quantiser made integer runs its integers");
         Calibration cal = Calibrator.profile(net, calibration.subList(0, 2), "test");
         CheckReport report = ImportCheck.run(net, cal, checked, v.name(), "test");
         if (Boolean.getBoolean("debug")) {
@@ -122,8 +138,8 @@ class QuantisedNetworksExactTest {
                 }
             }
         }
-        if (v.file().equals(ShippedModels.fashionMnistOnnx())) {
-            // reference and fast agree on every integer layer's statistics (the CNN only: references are slow)
+        if (shipped) {
+            // reference and fast agree on every integer layer's statistics (shipped networks: references are slow)
             for (String arch : new String[] {"dadn", "cnv", "cnv2"}) {
                 List<List<LayerStats>> both = new ArrayList<>();
                 for (String impl : new String[] {"fast", "reference"}) {
