@@ -194,7 +194,8 @@ public final class Emulator {
                 // the quantised input as the accelerator received it (zero-inserted for ConvTranspose,
                 // rows as positions for a Dense over rows); the float input stays in the IR's layout
                 taps.add(new LayerTap(n.name(), floats.get(n.inputs().get(0)),
-                        AcceleratorInput.of(n.op(), r.tensors().get(n.inputs().get(0))),
+                        AcceleratorInput.of(n.op(), r.layerInputs().getOrDefault(n.name(),
+                                r.tensors().get(n.inputs().get(0)))),
                         r.tensors().get(n.output()), fixedExec.layers().layer(n.name())));
             }
         }

@@ -82,7 +82,7 @@ public final class FixedExecutor {
      * host-float layer), every fixed-point tensor when asked, and per-node statistics.
      */
     public record Result(Map<String, Tensor> outputs, Map<String, QTensor> tensors, List<NodeStats> nodes,
-                         Map<String, Tensor> hostFloats) {
+                         Map<String, Tensor> hostFloats, Map<String, QTensor> layerInputs) {
         /**
          * Tensor {@code name} as the emulation holds it, as ONNX holds it: a network output as handed
          * over; in a quantised model a host output as the host made it (ONNX Runtime's float or integers,
@@ -113,6 +113,7 @@ public final class FixedExecutor {
             floats.put(in.name(), t);
         }
         List<NodeStats> stats = new ArrayList<>(network.nodes().size());
+        Map<String, QTensor> fed = new HashMap<>(); // a quantised model's layer inputs as fed (centred)
         for (Node n : network.nodes()) {
             if (n.op() instanceof HostGraph g) {
                 stats.add(hostGraph(n, g, values, floats));
@@ -134,6 +135,9 @@ public final class FixedExecutor {
                 io.cnv2.fixed.IntegerOutput io = ql.forSample(args);
                 sampleLayer = sampleLayer.with(io);
                 x = centred(n.inputs().get(0), io.input(), values, floats);
+                if (keepTensors) {
+                    fed.put(n.name(), x); // what its neuron memory held: the centred integers, not the host's tensor
+                }
             }
             if (n.isAcceleratorLayer()) {
                 hw = accelerate(n, sampleLayer, x, outShape);
@@ -171,7 +175,7 @@ public final class FixedExecutor {
                 }
             });
         }
-        return new Result(outs, kept, stats, keepTensors ? floats : Map.of());
+        return new Result(outs, kept, stats, keepTensors ? floats : Map.of(), fed);
     }
 
     /**
