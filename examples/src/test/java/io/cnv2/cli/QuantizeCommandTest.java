@@ -54,6 +54,58 @@ class QuantizeCommandTest {
         assertTrue(Math.abs(r.get("floatModel").get("top1").asDouble() - r.get("quantised").get("top1").asDouble()) <= 0.02);
     }
 
+    /**
+     * The researcher's path on a quantised file: check finds it equal to ONNX Runtime on every output,
+     * run shows its integer layers, trace --integers writes the model's integers, characterize counts
+     * on the model's widths (issue 22).
+     */
+    @Test
+    void aQuantisedFileRunsItsIntegersThroughCheckRunTraceAndCharacterize() throws Exception {
+        Path q = dir.resolve("q.onnx");
+        assertEquals(0, cli("quantize", "--limit", "50", "--out", q.toString()).code());
+        Path check = dir.resolve("check.json");
+        Outcome c = cli("check", "--model", q.toString(), "--dataset", "fashion-mnist", "--limit", "4", "--json",
+                check.toString());
+        assertEquals(0, c.code(), c.err());
+        JsonNode cr = Json.MAPPER.readTree(check.toFile());
+        for (JsonNode o : cr.get("outputs")) {
+            assertEquals(0.0, o.get("fixedPointRelativeError").asDouble(), o.toString());
+        }
+        Path run = dir.resolve("run.json");
+        Outcome r = cli("run", "--model", q.toString(), "--dataset", "fashion-mnist", "--limit", "20", "--arch", "cnv",
+                "--json", run.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("uint8 x int8 -> uint8") && r.out().contains("the model's integers"), r.out());
+        JsonNode rr = Json.MAPPER.readTree(run.toFile());
+        int integerLayers = 0;
+        for (JsonNode l : rr.get("layers")) {
+            if (!l.get("integers").isNull()) {
+                integerLayers++;
+                assertTrue(l.get("inputFrac").isNull(), "an integer layer has no fraction length");
+            }
+        }
+        assertEquals(5, integerLayers);
+        Path trace = dir.resolve("trace");
+        assertEquals(0, cli("trace", "--model", q.toString(), "--dataset", "fashion-mnist", "--limit", "4", "--integers",
+                "--out", trace.toString()).code());
+        JsonNode index = Json.MAPPER.readTree(trace.resolve("index.json").toFile());
+        JsonNode first = index.get("layers").get(0);
+        assertEquals("uint8 x int8 -> uint8", first.get("integers").asText());
+        assertTrue(first.get("inputScale").asDouble() > 0);
+        io.cnv2.trace.Npy.Array a = io.cnv2.trace.Npy.read(trace.resolve(first.get("activationFiles").get(0).asText()));
+        for (float v : a.data()) {
+            assertTrue(v >= 0 && v <= 255 && v == Math.rint(v), "the model's uint8 integers: " + v);
+        }
+        Path ch = dir.resolve("char.json");
+        Outcome k = cli("characterize", "--model", q.toString(), "--dataset", "fashion-mnist", "--limit", "4", "--json",
+                ch.toString());
+        assertEquals(0, k.code(), k.err());
+        JsonNode kr = Json.MAPPER.readTree(ch.toFile());
+        JsonNode l0 = kr.get("layers").get(0);
+        assertEquals(l0.get("macsPerImage").asLong() * 64 * 4, l0.get("work").get("dense").asLong(),
+                "dense = 8b x 8b per MAC over 4 images: " + l0);
+    }
+
     @Test
     void badOptionsExitTwoWithOneLineAndWriteNothing() throws Exception {
         Path q = dir.resolve("q.onnx");
