@@ -114,7 +114,17 @@ public final class FixedExecutor {
         }
         List<NodeStats> stats = new ArrayList<>(network.nodes().size());
         Map<String, QTensor> fed = new HashMap<>(); // a quantised model's layer inputs as fed (centred)
-        for (Node n : network.nodes()) {
+        List<Node> nodes = network.nodes();
+        for (int index = 0; index < nodes.size(); index++) {
+            Node n = nodes.get(index);
+            if (!keepTensors && index > 0) {
+                // a tensor no later node reads is dropped: a sample holds the live tensors only, not the
+                // network's every activation (a 1024 x 1024 network would not fit the heap)
+                for (String dead : network.lastReadBy(index - 1)) {
+                    values.remove(dead);
+                    floats.remove(dead);
+                }
+            }
             if (n.op() instanceof HostGraph g) {
                 stats.add(hostGraph(n, g, values, floats));
                 continue;

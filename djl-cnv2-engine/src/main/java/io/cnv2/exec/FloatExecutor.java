@@ -48,12 +48,35 @@ public final class FloatExecutor {
         return values;
     }
 
-    /** The network outputs for one sample. */
+    /**
+     * The network outputs for one sample. Only the live tensors are held: one no later node reads is
+     * dropped after its last reader ({@link Network#lastReadBy}).
+     */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
-        Map<String, Tensor> all = runAll(inputs);
+        Map<String, Tensor> lookup = new HashMap<>(network.constants());
+        for (Input in : network.inputs()) {
+            Tensor t = inputs.get(in.name());
+            checkInput(in, t);
+            lookup.put(in.name(), t);
+        }
+        List<Node> nodes = network.nodes();
+        for (int index = 0; index < nodes.size(); index++) {
+            Node n = nodes.get(index);
+            List<Tensor> args = new ArrayList<>(n.inputs().size());
+            for (String i : n.inputs()) {
+                args.add(lookup.get(i));
+            }
+            List<Tensor> out = n.op() instanceof io.cnv2.ir.QuantisedLayer q
+                    ? List.of(IntegerLayerKernel.apply(n.name(), q, args, network.shape(n.output())))
+                    : n.op().applyAll(args);
+            for (int k = 0; k < out.size(); k++) {
+                lookup.put(n.outputs().get(k), out.get(k));
+            }
+            network.lastReadBy(index).forEach(lookup::remove);
+        }
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (String o : network.outputs()) {
-            out.put(o, all.get(o));
+            out.put(o, lookup.get(o));
         }
         return out;
     }

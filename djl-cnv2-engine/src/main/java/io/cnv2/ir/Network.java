@@ -87,6 +87,38 @@ public final class Network {
         return n.inputs().stream().map(this::shape).toList();
     }
 
+    /** Per node index, the tensors whose last reader it is (network outputs and constants never). */
+    private volatile List<List<String>> lastReads;
+
+    /**
+     * The computed tensors (and inputs) that node {@code index} is the last to read: an executor that
+     * does not keep every tensor drops these after the node, so a sample holds its live tensors only.
+     */
+    public List<String> lastReadBy(int index) {
+        List<List<String>> l = lastReads;
+        if (l == null) {
+            Map<String, Integer> last = new java.util.HashMap<>();
+            for (int i = 0; i < nodes.size(); i++) {
+                for (String in : nodes.get(i).inputs()) {
+                    last.put(in, i);
+                }
+            }
+            List<List<String>> byNode = new ArrayList<>();
+            for (int i = 0; i < nodes.size(); i++) {
+                byNode.add(new ArrayList<>());
+            }
+            java.util.Set<String> kept = new java.util.HashSet<>(outputs);
+            last.forEach((t, i) -> {
+                if (!kept.contains(t) && !constants.containsKey(t)) {
+                    byNode.get(i).add(t);
+                }
+            });
+            l = byNode.stream().map(List::copyOf).toList();
+            lastReads = l;
+        }
+        return l.get(index);
+    }
+
     /** Nodes that read {@code tensor}. */
     public List<Node> consumers(String tensor) {
         return nodes.stream().filter(n -> n.inputs().contains(tensor)).toList();
