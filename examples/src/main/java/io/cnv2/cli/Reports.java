@@ -110,7 +110,8 @@ final class Reports {
             if (o.compared() == 0) {
                 continue;
             }
-            sb.append(String.format(Locale.ROOT, "output %s %s: " + fixedLabel(r) + " vs " + floatLabel(r)
+            sb.append(String.format(Locale.ROOT, "output %s %s: " + (quantised(r) ? "the model's integers" : "16-bit")
+                            + " vs " + floatLabel(r)
                             + ", max relative error %.2e%s%n", o.name(),
                     o.shape(), o.maxRelativeError(), o.classVector() ? String.format(Locale.ROOT,
                             ", same top-1 on %.2f%% of inputs", 100 * o.top1Agreement()) : ""));

@@ -43,9 +43,15 @@ final class QdqFusion {
         if (model.getGraph().getNodeList().stream().noneMatch(n -> n.getOpType().equals("DequantizeLinear"))) {
             return model;
         }
-        QdqFusion f = new QdqFusion(constantsAsInitializers(model.getGraph()));
-        GraphProto g = f.rewrite();
-        return g == null ? model : model.toBuilder().setGraph(g).build();
+        try {
+            QdqFusion f = new QdqFusion(constantsAsInitializers(model.getGraph()));
+            GraphProto g = f.rewrite();
+            return g == null ? model : model.toBuilder().setGraph(g).build();
+        } catch (RuntimeException malformed) {
+            // a group this reading cannot make sense of (a damaged tensor, a zero point that is not a
+            // constant) is not fused: the model runs as the file says and the translator names the problem
+            return model;
+        }
     }
 
     /**
@@ -381,7 +387,8 @@ final class QdqFusion {
     /** The element type QuantizeLinear makes (DequantizeLinear reads): its zero point's, uint8 without one. */
     private int quantType(NodeProto q) {
         if (q.getInputCount() > 2 && !q.getInput(2).isEmpty()) {
-            return initializers.get(q.getInput(2)).getDataType();
+            TensorProto z = initializers.get(q.getInput(2));
+            return z == null ? -1 : z.getDataType(); // a computed zero point: not a group ONNX Runtime fuses
         }
         return Tensors.UINT8;
     }
