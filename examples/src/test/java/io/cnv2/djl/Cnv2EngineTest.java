@@ -98,6 +98,38 @@ class Cnv2EngineTest {
         }
     }
 
+    /**
+     * A quantised model through the engine (issue 22): a file made by {@code cnv2 quantize} runs its
+     * integer layers and hands back ONNX Runtime's outputs bit for bit, its layers reported with their
+     * integer types.
+     */
+    @Test
+    void aQuantisedModelThroughTheEngineGivesOnnxRuntimesOutputs(@TempDir Path dir) throws Exception {
+        Path q = dir.resolve("fashion_cnn_q8.onnx");
+        List<Sample> samples = samples(108);
+        List<java.util.Map<String, io.cnv2.ir.Tensor>> calibration = samples.subList(0, 100).stream()
+                .map(s -> java.util.Map.of("image", s.input())).toList();
+        io.cnv2.onnx.StaticQuantizer.write(io.cnv2.onnx.StaticQuantizer.quantize(io.cnv2.onnx.OnnxImporter.parse(MODEL),
+                "fashion_cnn.onnx", calibration, io.cnv2.onnx.QuantSpec.of(8, false, false)), q);
+        var reference = ModelLoader.load(q).floatReference().orElseThrow(); // ONNX Runtime on the file
+        Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
+                .optModelPath(q).optEngine("CNV2").optOption("arch", "cnv2")
+                .optTranslator(new NoopTranslator()).build();
+        try (ZooModel<NDList, NDList> model = criteria.loadModel();
+             Predictor<NDList, NDList> predictor = model.newPredictor();
+             NDManager m = NDManager.newBaseManager("CNV2")) {
+            for (Sample s : samples.subList(100, 108)) {
+                NDList out = predictor.predict(new NDList(m.create(s.input().data(), new Shape(1, 1, 28, 28))));
+                float[] want = reference.run(java.util.Map.of("image", s.input()), java.util.Set.of("logits"))
+                        .get("logits").data();
+                assertArrayEquals(want, out.singletonOrThrow().toFloatArray(), "image " + s.index());
+            }
+            long integerLayers = Cnv2SymbolBlock.of(model).lastRun().layers().stream()
+                    .filter(l -> "uint8 x int8 -> uint8".equals(l.integers())).count();
+            assertEquals(5, integerLayers, "three convs and two fully connected layers with the model's integers");
+        }
+    }
+
     @Test
     void imageClassificationThroughAStandardTranslatorGivesTheCoreClasses() throws Exception {
         List<String> labels = Files.readAllLines(DIR.resolve("labels.txt"));
