@@ -38,6 +38,8 @@ public final class Emulator {
     private final EnergyTable energy;
     /** Values of the network's other inputs, the same for every sample (a sample rate, a recurrent state...). */
     private final Map<String, Tensor> feeds;
+    /** Whether each sample also runs the float reference (the float column); off for hardware figures only. */
+    private final boolean floatColumn;
 
     public Emulator(Network network, MachineConfig machine, RunConfig run, Calibration calibration,
                     Accelerator accelerator) {
@@ -60,10 +62,16 @@ public final class Emulator {
         this.calibration = calibration.pin(run.pinnedFormats());
         this.floatPass = new FloatPass(network);
         this.fixedExec = new FixedExecutor(network, this.calibration, accelerator, machine.accumulatorBits());
+        this.floatColumn = true;
     }
 
     /** {@code e} with other feeds: the same executors, so weights are not quantised again. */
     private Emulator(Emulator e, Map<String, Tensor> feeds) {
+        this(e, feeds, e.floatColumn);
+    }
+
+    private Emulator(Emulator e, Map<String, Tensor> feeds, boolean floatColumn) {
+        this.floatColumn = floatColumn;
         this.feeds = Map.copyOf(feeds);
         this.energy = e.energy;
         this.network = e.network;
@@ -113,7 +121,22 @@ public final class Emulator {
 
     /** An emulator of the same network, machine, formats and energy table under another run. */
     public Emulator with(RunConfig other) {
-        return of(network, machine, other, calibration, energy).feeding(feeds);
+        Emulator e = of(network, machine, other, calibration, energy).feeding(feeds);
+        return floatColumn ? e : e.withoutFloat();
+    }
+
+    /**
+     * This emulator without the float column (issue 23, {@code --no-float}): a sample runs the
+     * emulation only, for hardware figures; float classes are -1 and float accuracy is NaN. The same
+     * executors, so weights are not quantised again. Instrumentation taps still run the float pass.
+     */
+    public Emulator withoutFloat() {
+        return floatColumn ? new Emulator(this, feeds, false) : this;
+    }
+
+    /** Whether samples run the float reference too. */
+    public boolean floatColumn() {
+        return floatColumn;
     }
 
     /**
@@ -159,8 +182,9 @@ public final class Emulator {
      */
     public record Step(Tensor floatOutput, Tensor fixedOutput, List<NodeStats> nodes, List<LayerTap> taps,
                        Map<String, Tensor> floatOutputs, Map<String, Tensor> fixedOutputs) {
+        /** The float reference's class, -1 without the float column. */
         public int floatClass() {
-            return argmax(floatOutput);
+            return floatOutput == null ? -1 : argmax(floatOutput);
         }
 
         public int fixedClass() {
@@ -185,7 +209,7 @@ public final class Emulator {
         }
         Map<String, Tensor> feed = inputs(input);
         // the float column: ONNX Runtime on the original file where the network has it (FloatPass)
-        Map<String, Tensor> floats = floatPass.run(feed, wanted);
+        Map<String, Tensor> floats = floatColumn || tap ? floatPass.run(feed, wanted) : Map.of();
         FixedExecutor.Result r = fixedExec.run(feed, tap);
         List<LayerTap> taps = List.of();
         if (tap) {
@@ -308,7 +332,7 @@ public final class Emulator {
      * is not known yet ({@code floatClass} < 0): a sweep's later points know it ({@link FloatMemo}).
      */
     public Classified classify(Tensor input, int floatClass) {
-        if (floatClass < 0) {
+        if (floatClass < 0 && floatColumn) {
             Step step = step(input);
             return new Classified(step.floatClass(), step.fixedClass(), step.nodes());
         }

@@ -32,6 +32,8 @@ public final class ReportBuilder {
     private int floatCorrect;
     private int fixedCorrect;
     private int agree;
+    /** Samples that ran the float reference too (all of them unless the float column is off). */
+    private int floatImages;
     /** Per output: max |fixed - float|, max |float|, samples compared, top-1 agreements. */
     private final Map<String, double[]> outputs = new LinkedHashMap<>();
 
@@ -74,6 +76,7 @@ public final class ReportBuilder {
     /** One sample's statistics; {@code label} < 0 when unknown. */
     public synchronized void add(List<NodeStats> nodes, int floatClass, int fixedClass, int label) {
         images++;
+        floatImages += floatClass >= 0 ? 1 : 0; // -1: no float column (--no-float)
         if (floatClass == fixedClass) {
             agree++;
         }
@@ -117,6 +120,7 @@ public final class ReportBuilder {
                 floatCorrect += other.floatCorrect;
                 fixedCorrect += other.fixedCorrect;
                 agree += other.agree;
+                floatImages += other.floatImages;
                 other.sums.forEach((node, a) -> {
                     long[] mine = sums.get(node);
                     for (int i = 0; i < FIELDS; i++) {
@@ -243,9 +247,11 @@ public final class ReportBuilder {
                 t[0] / machine.clockMHz(), perImage(t[2]), t[2], perImage(t[3]), t[3], perImage(t[4]), t[4],
                 perImage(t[5]), t[5], perImage(t[8]), t[8], perImage(t[9]), t[9], ratio(t[8], t[0] * lanes),
                 ratio(t[1] * lanes, t[8]), perImage(pj), pj, perImage(t[13]), t[13], ratio(t[13], t[14]));
-        Accuracy acc = new Accuracy(labelled, labelled == 0 ? Double.NaN : (double) floatCorrect / labelled,
+        // without the float column (--no-float) the float top-1 and the agreement are unknown: NaN
+        boolean floats = floatImages > 0;
+        Accuracy acc = new Accuracy(labelled, labelled == 0 || !floats ? Double.NaN : (double) floatCorrect / labelled,
                 labelled == 0 ? Double.NaN : (double) fixedCorrect / labelled,
-                images == 0 ? Double.NaN : (double) agree / images);
+                images == 0 || !floats ? Double.NaN : (double) agree / images);
         List<String> warnings = new ArrayList<>(exec.layers().warnings());
         warnings.addAll(extraWarnings);
         List<OutputReport> outs = new ArrayList<>();

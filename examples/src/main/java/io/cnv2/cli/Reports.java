@@ -96,7 +96,12 @@ final class Reports {
             sb.append("on the host in float: ").append(String.join(", ", r.hostFloatLayers())).append('\n');
         }
         var a = r.accuracy();
-        if (a.labelled() > 0) {
+        if (a.labelled() > 0 && Double.isNaN(a.floatTop1())) {
+            sb.append(String.format(Locale.ROOT, "top-1 on %d labelled images: %s %.2f%% (no float column: --no-float)%n",
+                    a.labelled(), fixedLabel(r), 100 * a.fixedTop1()));
+        } else if (Double.isNaN(a.agreement())) {
+            sb.append("no float column (--no-float): hardware figures and the emulated outputs only\n");
+        } else if (a.labelled() > 0) {
             sb.append(String.format(Locale.ROOT, "top-1 on %d labelled images: %s %.2f%%, %s %.2f%% "
                             + "(difference %+.2f points); predictions agree on %.2f%%%n", a.labelled(), floatLabel(r),
                     100 * a.floatTop1(), fixedLabel(r), 100 * a.fixedTop1(), 100 * (a.fixedTop1() - a.floatTop1()),

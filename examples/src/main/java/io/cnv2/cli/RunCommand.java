@@ -54,6 +54,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Write the model as run (with --prune: its pruned weights) as ONNX; ONNX models only.")
     Path saveModel;
 
+    @Option(names = "--no-float", description = "Skip the float column: each image runs the emulation only (hardware "
+            + "figures, the emulated class; no float top-1 or agreement).")
+    boolean noFloat;
+
     @Option(names = "--json", paramLabel = "OUT", description = "Write the report as JSON.")
     Path json;
 
@@ -90,7 +94,7 @@ final class RunCommand implements Callable<Integer> {
         if (saveModel != null && !s.modelPath().getFileName().toString().endsWith(".onnx")) {
             throw new BadInputException("option --save-model writes ONNX, and " + s.modelPath() + " is not ONNX");
         }
-        Emulator emu = s.emulator();
+        Emulator emu = noFloat ? s.emulator().withoutFloat() : s.emulator();
         RunConfig run = s.run();
         List<Sample> samples = s.samples();
         String modelName = s.modelName();
@@ -144,8 +148,8 @@ final class RunCommand implements Callable<Integer> {
     private static void printPredictions(PrintWriter out, Emulator.Evaluation ev, List<String> labels) {
         List<Emulator.Prediction> all = ev.predictions();
         for (Emulator.Prediction p : all.subList(0, Math.min(SHOWN_PREDICTIONS, all.size()))) {
-            out.printf("%s: emulated %s, float %s%s%n", p.source(), name(p.fixedClass(), labels),
-                    name(p.floatClass(), labels),
+            out.printf("%s: emulated %s%s%s%n", p.source(), name(p.fixedClass(), labels),
+                    p.floatClass() < 0 ? "" : ", float " + name(p.floatClass(), labels),
                     p.label() >= 0 ? ", label " + name(p.label(), labels) : "");
         }
         if (all.size() > SHOWN_PREDICTIONS) {
