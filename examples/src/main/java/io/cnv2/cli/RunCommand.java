@@ -107,7 +107,7 @@ final class RunCommand implements Callable<Integer> {
         out.flush();
         Progress bar = progress.bar(err, samples.size(), "emulating");
         long t0 = System.nanoTime();
-        Emulator.Evaluation ev = emu.evaluate(samples, modelName, datasetName, bar);
+        Emulator.Evaluation ev = emu.evaluate(samples, modelName, datasetName, bar, s.calibrationFloats());
         double secs = (System.nanoTime() - t0) / 1e9;
         RunReport report = ev.report();
 

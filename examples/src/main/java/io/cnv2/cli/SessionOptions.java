@@ -155,7 +155,8 @@ final class SessionOptions {
     /** What a command runs on; {@code original} is the model as loaded, before --prune (the honest baseline). */
     record Session(Path modelPath, Network net, String modelName, List<Sample> samples, String datasetName,
                    List<String> labels, MachineConfig machine, RunConfig run, EnergyTable energy, Emulator emulator,
-                   ImportOptions imports, Calibration calibration, Dataset dataset, Network original) {
+                   ImportOptions imports, Calibration calibration, Dataset dataset, Network original,
+                   io.cnv2.exec.FloatOutputs calibrationFloats) {
     }
 
     /**
@@ -287,6 +288,8 @@ final class SessionOptions {
         // the memory a run needs is known from the network alone: refuse before any calibration
         io.cnv2.exec.MemoryBudget.check(net, run.effectiveThreads(), modelName);
         Calibration cal;
+        // the float outputs of the images calibration profiles, for a run over the same images (float work once)
+        io.cnv2.exec.FloatOutputs calibrationFloats = new io.cnv2.exec.FloatOutputs(samples);
         if (calibrationFile != null) {
             cal = ConfigFiles.loadCalibration(calibrationFile);
         } else {
@@ -296,11 +299,11 @@ final class SessionOptions {
                 Map<String, io.cnv2.ir.Tensor> m = new HashMap<>(feeds);
                 m.put(input, s.input());
                 return m;
-            }).toList(), "profiled on the first " + n + " input(s) of " + datasetName);
+            }).toList(), "profiled on the first " + n + " input(s) of " + datasetName, calibrationFloats);
         }
 
         Emulator emu = Emulator.of(net, machine, run, cal, cfg.energy()).feeding(feeds);
         return new Session(modelPath, net, modelName, samples, datasetName, labels, machine, run, cfg.energy(), emu,
-                imports, cal, ds, original);
+                imports, cal, ds, original, calibrationFloats);
     }
 }
