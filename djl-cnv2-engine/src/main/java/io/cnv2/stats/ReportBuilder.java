@@ -138,7 +138,8 @@ public final class ReportBuilder {
      * does not depend on how the images were split.
      */
     public record Tally(int images, int labelled, int floatCorrect, int fixedCorrect, int agree,
-                        Map<String, long[]> sums, Map<String, double[]> outputs) implements Serializable {
+                        Map<String, long[]> sums, Map<String, double[]> outputs, int floatImages)
+            implements Serializable {
     }
 
     /** A copy of what this builder holds. */
@@ -147,7 +148,7 @@ public final class ReportBuilder {
         sums.forEach((node, a) -> copy.put(node, a.clone()));
         Map<String, double[]> outs = new LinkedHashMap<>();
         outputs.forEach((o, a) -> outs.put(o, a.clone()));
-        return new Tally(images, labelled, floatCorrect, fixedCorrect, agree, copy, outs);
+        return new Tally(images, labelled, floatCorrect, fixedCorrect, agree, copy, outs, floatImages);
     }
 
     private void mergeOutputs(Map<String, double[]> other) {
@@ -172,6 +173,7 @@ public final class ReportBuilder {
         floatCorrect += t.floatCorrect();
         fixedCorrect += t.fixedCorrect();
         agree += t.agree();
+        floatImages += t.floatImages();
         t.sums().forEach((node, a) -> {
             long[] mine = sums.get(node);
             for (int i = 0; i < FIELDS; i++) {
