@@ -139,8 +139,7 @@ public final class FixedExecutor {
             if (n.op() instanceof io.cnv2.ir.QuantisedLayer ql) {
                 List<Tensor> args = new ArrayList<>();
                 for (String i : n.inputs()) {
-                    args.add(floats.containsKey(i) ? floats.get(i) : network.isConstant(i) ? network.constants().get(i)
-                            : values.get(i).onnxValue());
+                    args.add(hostValue(i, values, floats));
                 }
                 io.cnv2.fixed.IntegerOutput io = ql.forSample(args);
                 sampleLayer = sampleLayer.with(io);
@@ -246,15 +245,23 @@ public final class FixedExecutor {
         return QTensor.centred(t.shape(), c, a);
     }
 
+    /**
+     * Tensor {@code i} as ONNX holds it, for a reader outside the accelerator's 16-bit datapath: the
+     * host's float (or integers) where the host made it, a constant, else the emulation's tensor.
+     */
+    private Tensor hostValue(String i, Map<String, QTensor> values, Map<String, Tensor> floats) {
+        Tensor f = floats.get(i);
+        if (f != null) {
+            return f;
+        }
+        return network.isConstant(i) ? network.constants().get(i) : values.get(i).onnxValue();
+    }
+
     /** A host graph in float on the host runtime; its outputs quantised to their formats (rule 1). */
     private NodeStats hostGraph(Node n, HostGraph g, Map<String, QTensor> values, Map<String, Tensor> floats) {
         List<Tensor> args = new ArrayList<>(n.inputs().size());
         for (String i : n.inputs()) {
-            Tensor f = floats.get(i);
-            if (f == null) {
-                f = network.isConstant(i) ? network.constants().get(i) : values.get(i).onnxValue();
-            }
-            args.add(f);
+            args.add(hostValue(i, values, floats));
         }
         List<Tensor> out = g.applyAll(args);
         long[] sat = new long[1];

@@ -24,6 +24,24 @@ public final class FloatExecutor {
 
     /** Every tensor of the run (inputs, constants excluded, every node output), by name. */
     public Map<String, Tensor> runAll(Map<String, Tensor> inputs) {
+        return execute(inputs, true);
+    }
+
+    /**
+     * The network outputs for one sample. Only the live tensors are held: one no later node reads is
+     * dropped after its last reader ({@link Network#lastReadBy}).
+     */
+    public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        Map<String, Tensor> all = execute(inputs, false);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (String o : network.outputs()) {
+            out.put(o, all.get(o));
+        }
+        return out;
+    }
+
+    /** Runs every node; with {@code keepAll} every tensor is returned, else only the live ones remain. */
+    private Map<String, Tensor> execute(Map<String, Tensor> inputs, boolean keepAll) {
         Map<String, Tensor> values = new LinkedHashMap<>();
         for (Input in : network.inputs()) {
             Tensor t = inputs.get(in.name());
@@ -32,33 +50,6 @@ public final class FloatExecutor {
         }
         Map<String, Tensor> lookup = new HashMap<>(network.constants());
         lookup.putAll(values);
-        for (Node n : network.nodes()) {
-            List<Tensor> args = new ArrayList<>(n.inputs().size());
-            for (String i : n.inputs()) {
-                args.add(lookup.get(i));
-            }
-            List<Tensor> out = n.op() instanceof io.cnv2.ir.QuantisedLayer q
-                    ? List.of(IntegerLayerKernel.apply(n.name(), q, args, network.shape(n.output())))
-                    : n.op().applyAll(args);
-            for (int k = 0; k < out.size(); k++) {
-                lookup.put(n.outputs().get(k), out.get(k));
-                values.put(n.outputs().get(k), out.get(k));
-            }
-        }
-        return values;
-    }
-
-    /**
-     * The network outputs for one sample. Only the live tensors are held: one no later node reads is
-     * dropped after its last reader ({@link Network#lastReadBy}).
-     */
-    public Map<String, Tensor> run(Map<String, Tensor> inputs) {
-        Map<String, Tensor> lookup = new HashMap<>(network.constants());
-        for (Input in : network.inputs()) {
-            Tensor t = inputs.get(in.name());
-            checkInput(in, t);
-            lookup.put(in.name(), t);
-        }
         List<Node> nodes = network.nodes();
         for (int index = 0; index < nodes.size(); index++) {
             Node n = nodes.get(index);
@@ -66,19 +57,21 @@ public final class FloatExecutor {
             for (String i : n.inputs()) {
                 args.add(lookup.get(i));
             }
+            // an integer layer on the dense baseline's exact sums (IntegerLayerKernel), its literal apply's bits
             List<Tensor> out = n.op() instanceof io.cnv2.ir.QuantisedLayer q
                     ? List.of(IntegerLayerKernel.apply(n.name(), q, args, network.shape(n.output())))
                     : n.op().applyAll(args);
             for (int k = 0; k < out.size(); k++) {
                 lookup.put(n.outputs().get(k), out.get(k));
+                if (keepAll) {
+                    values.put(n.outputs().get(k), out.get(k));
+                }
             }
-            network.lastReadBy(index).forEach(lookup::remove);
+            if (!keepAll) {
+                network.lastReadBy(index).forEach(lookup::remove);
+            }
         }
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (String o : network.outputs()) {
-            out.put(o, lookup.get(o));
-        }
-        return out;
+        return keepAll ? values : lookup;
     }
 
     /** Convenience for single-input, single-output networks. */

@@ -29,16 +29,11 @@ final class IntegerLayerKernel {
         IntegerOutput io = op.forSample(args);
         Affine in = io.input();
         int zx = op.inputZeroPoint(args);
-        Tensor w = op.layer() instanceof Conv c ? c.weight() : ((Dense) op.layer()).weight();
-        short[] weights = new short[w.data().length];
-        for (int i = 0; i < weights.length; i++) {
-            weights[i] = (short) w.data()[i];
-        }
         int batch = op.layer() instanceof Conv ? x.shape().dim(0) : 1;
         Shape one = op.layer() instanceof Conv ? Shape.of(1, x.shape().dim(1), x.shape().dim(2), x.shape().dim(3))
                 : x.shape();
         ConvGeometry g = op.layer() instanceof Conv c ? c.geometry(node, one) : ((Dense) op.layer()).geometry(one);
-        QLayer q = QLayer.integer(node, g, weights, io);
+        QLayer q = QLayer.integer(node, g, op.centredWeights(), io);
         float[] out = new float[outShape.size()];
         int per = one.size();
         int outPer = out.length / batch;

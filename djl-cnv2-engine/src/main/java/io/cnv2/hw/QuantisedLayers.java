@@ -50,12 +50,7 @@ public final class QuantisedLayers {
             if (n.op() instanceof io.cnv2.ir.QuantisedLayer ql) {
                 // a quantised model's layer keeps the model's integers: nothing to choose (IntegerOutput)
                 ConvGeometry qg = ql.layer() instanceof Conv c ? c.geometry(n.name(), in) : ((Dense) ql.layer()).geometry(in);
-                Tensor qw = ql.layer() instanceof Conv c ? c.weight() : ((Dense) ql.layer()).weight();
-                short[] centred = new short[qw.data().length];
-                for (int i = 0; i < centred.length; i++) {
-                    centred[i] = (short) qw.data()[i];
-                }
-                layers.put(n.name(), QLayer.integer(n.name(), qg, centred, ql.integer()));
+                layers.put(n.name(), QLayer.integer(n.name(), qg, ql.centredWeights(), ql.integer()));
                 continue;
             }
             if (n.op() instanceof Conv c) {

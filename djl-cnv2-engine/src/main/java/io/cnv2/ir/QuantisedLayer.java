@@ -56,6 +56,16 @@ public record QuantisedLayer(Op layer, IntegerOutput integer, boolean dynamicInp
         return dynamicInput ? 3 : 1;
     }
 
+    /** The weights as the accelerator's SB holds them: the model's integers less their zero points, 16-bit. */
+    public short[] centredWeights() {
+        Tensor w = layer instanceof Conv c ? c.weight() : ((Dense) layer).weight();
+        short[] q = new short[w.data().length];
+        for (int i = 0; i < q.length; i++) {
+            q[i] = (short) w.data()[i];
+        }
+        return q;
+    }
+
     /** The input's zero point for this sample: the layer's, or the computed scalar of a dynamic input. */
     public int inputZeroPoint(List<Tensor> inputs) {
         return dynamicInput ? (int) inputs.get(1).data()[0] : integer.input().zeroPoint();

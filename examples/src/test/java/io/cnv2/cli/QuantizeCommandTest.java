@@ -14,8 +14,6 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cnv2.config.Json;
 import io.cnv2.models.ShippedModels;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -26,21 +24,15 @@ class QuantizeCommandTest {
     @TempDir
     Path dir;
 
-    record Outcome(int code, String out, String err) {
-    }
-
-    static Outcome cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Outcome(code, out.toString(), err.toString());
+    private static CliTest.Outcome cli(String... args) {
+        return CliTest.cli(args);
     }
 
     @Test
     void quantizeWritesTheQdqFileAndPrintsFloatBesideQuantisedTop1() throws Exception {
         Path q = dir.resolve("q.onnx");
         Path json = dir.resolve("q.json");
-        Outcome o = cli("quantize", "--limit", "200", "--per-channel", "--out", q.toString(), "--json", json.toString());
+        CliTest.Outcome o = cli("quantize", "--limit", "200", "--per-channel", "--out", q.toString(), "--json", json.toString());
         assertEquals(0, o.code(), o.err());
         System.out.print(o.out());
         assertTrue(o.out().contains("float") && o.out().contains("quantised, 8-bit weights per channel"), o.out());
@@ -64,7 +56,7 @@ class QuantizeCommandTest {
         Path q = dir.resolve("q.onnx");
         assertEquals(0, cli("quantize", "--limit", "50", "--out", q.toString()).code());
         Path check = dir.resolve("check.json");
-        Outcome c = cli("check", "--model", q.toString(), "--dataset", "fashion-mnist", "--limit", "4", "--json",
+        CliTest.Outcome c = cli("check", "--model", q.toString(), "--dataset", "fashion-mnist", "--limit", "4", "--json",
                 check.toString());
         assertEquals(0, c.code(), c.err());
         JsonNode cr = Json.MAPPER.readTree(check.toFile());
@@ -72,7 +64,7 @@ class QuantizeCommandTest {
             assertEquals(0.0, o.get("fixedPointRelativeError").asDouble(), o.toString());
         }
         Path run = dir.resolve("run.json");
-        Outcome r = cli("run", "--model", q.toString(), "--dataset", "fashion-mnist", "--limit", "20", "--arch", "cnv",
+        CliTest.Outcome r = cli("run", "--model", q.toString(), "--dataset", "fashion-mnist", "--limit", "20", "--arch", "cnv",
                 "--json", run.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("uint8 x int8 -> uint8") && r.out().contains("the model's integers"), r.out());
@@ -97,7 +89,7 @@ class QuantizeCommandTest {
             assertTrue(v >= 0 && v <= 255 && v == Math.rint(v), "the model's uint8 integers: " + v);
         }
         Path ch = dir.resolve("char.json");
-        Outcome k = cli("characterize", "--model", q.toString(), "--dataset", "fashion-mnist", "--limit", "4", "--json",
+        CliTest.Outcome k = cli("characterize", "--model", q.toString(), "--dataset", "fashion-mnist", "--limit", "4", "--json",
                 ch.toString());
         assertEquals(0, k.code(), k.err());
         JsonNode kr = Json.MAPPER.readTree(ch.toFile());
@@ -124,7 +116,7 @@ class QuantizeCommandTest {
         assertUserError(q, json, "--out", cli("quantize", "--out", dir.resolve("no/such/folder/q.onnx").toString()));
     }
 
-    private static void assertUserError(Path q, Path json, String mention, Outcome o) {
+    private static void assertUserError(Path q, Path json, String mention, CliTest.Outcome o) {
         assertEquals(2, o.code(), o.err());
         assertEquals(1, o.err().lines().filter(l -> l.startsWith("cnv2: error: ")).count(), o.err());
         assertTrue(o.err().lines().findFirst().orElse("").contains(mention), o.err());

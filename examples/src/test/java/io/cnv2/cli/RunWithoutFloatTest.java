@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cnv2.config.Json;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,11 +18,9 @@ class RunWithoutFloatTest {
     Path dir;
 
     private static String cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        assertEquals(0, code, err.toString());
-        return out.toString();
+        CliTest.Outcome o = CliTest.cli(args);
+        assertEquals(0, o.code(), o.err());
+        return o.out();
     }
 
     @Test

@@ -74,7 +74,8 @@ final class QdqRewrite {
         return m.build();
     }
 
-    private static void raiseOpset(ModelProto.Builder m, int needed) {
+    /** Raises the default-domain opset import to {@code needed} and the IR version with it (never lowers). */
+    static void raiseOpset(ModelProto.Builder m, int needed) {
         boolean found = false;
         for (int i = 0; i < m.getOpsetImportCount(); i++) {
             OperatorSetIdProto o = m.getOpsetImport(i);

@@ -116,7 +116,7 @@ final class RecurrentUnroll {
         out.clearValueInfo();
         vi.stream().filter(v -> exist.contains(v.getName())).forEach(out::addValueInfo);
         ModelProto.Builder m = model.toBuilder().setGraph(out);
-        raiseOpset(m, OPSET);
+        QdqRewrite.raiseOpset(m, OPSET);
         return new Result(m.build(), unrolled);
     }
 
@@ -265,25 +265,6 @@ final class RecurrentUnroll {
                     && n.getOutputList().stream().noneMatch(o -> !o.isEmpty() && read.contains(o)));
         }
         return live;
-    }
-
-    static void raiseOpset(ModelProto.Builder m, int needed) {
-        boolean found = false;
-        for (int i = 0; i < m.getOpsetImportCount(); i++) {
-            OperatorSetIdProto o = m.getOpsetImport(i);
-            if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
-                found = true;
-                if (o.getVersion() < needed) {
-                    m.setOpsetImport(i, o.toBuilder().setVersion(needed));
-                }
-            }
-        }
-        if (!found) {
-            m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(needed));
-        }
-        if (m.getIrVersion() < 5) {
-            m.setIrVersion(5);
-        }
     }
 
     /** Writes the nodes and initializers of the unrolled cells, with names unique in the graph. */
