@@ -26,8 +26,10 @@ public final class AccuracyRun {
      * The outcome.
      *
      * @param denseReused true when the accelerator's outputs stood for the dense ones (every threshold 0)
+     * @param speedup     the accelerator's speedup over DaDianNao; NaN when measured without statistics
      * @param seconds     wall time of the emulation
-     * @param report      the accelerator's run report (per-layer statistics, configuration)
+     * @param report      the accelerator's run report (per-layer statistics, configuration); null when
+     *                    measured without statistics
      */
     public record Result(String model, String dataset, int images, String arch, TopK floatReference,
                          TopK denseFixed, TopK accelerator, double speedup, boolean denseReused, double seconds,
@@ -42,9 +44,20 @@ public final class AccuracyRun {
     /** Runs the images; {@code progress} (may be null) hears every image finished, over all passes. */
     public static Result measure(Emulator emulator, List<Sample> samples, String model, String dataset,
                                  IntConsumer progress) {
+        return measure(emulator, samples, model, dataset, progress, true);
+    }
+
+    /**
+     * {@link #measure}; without {@code statistics} (a run that shows top-1 and top-5 only) the
+     * accelerator is not timed: its outputs come by rule 7 ({@link Emulator#predict}), the same bits,
+     * so every top-1 and top-5 is the same, and the result has no report and a NaN speedup.
+     */
+    public static Result measure(Emulator emulator, List<Sample> samples, String model, String dataset,
+                                 IntConsumer progress, boolean statistics) {
         boolean reuse = reusesDense(emulator);
         long t0 = System.nanoTime();
-        Emulator.Evaluation arch = emulator.evaluate(samples, model, dataset, progress);
+        Emulator.Evaluation arch = statistics ? emulator.evaluate(samples, model, dataset, progress)
+                : new Emulator.Evaluation(emulator.predict(samples, progress, null), null);
         List<Tensor> fixed = arch.predictions().stream().map(Emulator.Prediction::fixedOutput).toList();
         List<Tensor> dense = fixed;
         if (!reuse) {
@@ -55,7 +68,8 @@ public final class AccuracyRun {
         List<Integer> labels = arch.predictions().stream().map(Emulator.Prediction::label).toList();
         List<Tensor> floats = arch.predictions().stream().map(Emulator.Prediction::floatOutput).toList();
         return new Result(model, dataset, samples.size(), emulator.run().arch(), topK(labels, floats),
-                topK(labels, dense), topK(labels, fixed), arch.report().totals().speedup(), reuse, secs,
+                topK(labels, dense), topK(labels, fixed), arch.report() == null ? Double.NaN
+                        : arch.report().totals().speedup(), reuse, secs,
                 arch.report());
     }
 

@@ -210,6 +210,11 @@ public final class Emulator {
      * the same image, {@link FloatOutputs}): the float reference does not run again.
      */
     private Step step(Tensor input, boolean tap, Map<String, Tensor> knownFloats) {
+        return step(input, tap, knownFloats, true);
+    }
+
+    /** {@link #step(Tensor, boolean, Map)}; without {@code statistics} the outputs only (no nodes, no taps). */
+    private Step step(Tensor input, boolean tap, Map<String, Tensor> knownFloats, boolean statistics) {
         String out = network.outputs().get(0);
         java.util.Set<String> wanted = new java.util.HashSet<>(network.outputs());
         if (tap) {
@@ -219,6 +224,12 @@ public final class Emulator {
         // the float column: ONNX Runtime on the original file where the network has it (FloatPass)
         Map<String, Tensor> floats = knownFloats != null && !tap ? knownFloats
                 : floatColumn || tap ? floatPass.run(feed, wanted) : Map.of();
+        if (!statistics && !tap) {
+            Map<String, Tensor> fixed = fixedExec.outputs(feed);
+            Map<String, Tensor> floatOuts = new java.util.LinkedHashMap<>();
+            network.outputs().forEach(o -> floatOuts.put(o, floats.get(o)));
+            return new Step(floats.get(out), fixed.get(out), List.of(), List.of(), floatOuts, fixed);
+        }
         FixedExecutor.Result r = fixedExec.run(feed, tap);
         List<LayerTap> taps = List.of();
         if (tap) {
@@ -248,15 +259,16 @@ public final class Emulator {
     }
 
     /**
-     * Only the accelerator's outputs, in input order, on all cores: no float reference and no
-     * report (for a second pass over images another run has already measured).
+     * Only the accelerator's outputs, in input order, on all cores: no float reference, no report
+     * and no statistics (for a second pass over images another run has already measured; the
+     * outputs are {@link FixedExecutor#outputs}, those of the full run bit for bit).
      */
     public List<Tensor> fixedOutputs(List<Sample> samples, IntConsumer progress) {
         String out = network.outputs().get(0);
         Tensor[] outputs = new Tensor[samples.size()];
         AtomicInteger done = new AtomicInteger();
         parallel(() -> IntStream.range(0, samples.size()).parallel().forEach(i -> {
-            outputs[i] = fixedExec.run(inputs(samples.get(i).input()), false).outputs().get(out);
+            outputs[i] = fixedExec.outputs(inputs(samples.get(i).input())).get(out);
             if (progress != null) {
                 progress.accept(done.incrementAndGet());
             }
@@ -295,23 +307,42 @@ public final class Emulator {
      */
     public Evaluation evaluate(List<Sample> samples, String model, String dataset, IntConsumer progress,
                                FloatOutputs known) {
-        ReportBuilder report = newReport();
+        return evaluate(samples, model, dataset, progress, known, true);
+    }
+
+    /**
+     * The predictions {@link #evaluate} makes, in input order, without the accelerator's statistics
+     * or a report: for runs that need only outputs (accuracy's top-1 and top-5). The accelerator
+     * layers give their outputs by rule 7 ({@link FixedExecutor#outputs}), the same bits.
+     */
+    public List<Prediction> predict(List<Sample> samples, IntConsumer progress, FloatOutputs known) {
+        return evaluate(samples, null, null, progress, known, false).predictions();
+    }
+
+    private Evaluation evaluate(List<Sample> samples, String model, String dataset, IntConsumer progress,
+                                FloatOutputs known, boolean statistics) {
+        ReportBuilder report = statistics ? newReport() : null;
         Prediction[] preds = new Prediction[samples.size()];
         AtomicInteger done = new AtomicInteger();
         FloatOutputs memo = known != null && known.covers(samples) && floatColumn ? known : null;
         Runnable work = () -> IntStream.range(0, samples.size()).parallel().forEach(i -> {
             Sample s = samples.get(i);
-            Step step = step(s.input(), false, memo == null ? null : memo.get(i));
+            Step step = step(s.input(), false, memo == null ? null : memo.get(i), statistics);
             int fc = step.floatClass();
             int qc = step.fixedClass();
-            report.add(step.nodes(), fc, qc, s.label());
-            report.compare(step.floatOutputs(), step.fixedOutputs());
+            if (report != null) {
+                report.add(step.nodes(), fc, qc, s.label());
+                report.compare(step.floatOutputs(), step.fixedOutputs());
+            }
             preds[i] = new Prediction(s.source(), s.label(), fc, qc, step.floatOutput(), step.fixedOutput());
             if (progress != null) {
                 progress.accept(done.incrementAndGet());
             }
         });
         parallel(work);
+        if (report == null) {
+            return new Evaluation(new ArrayList<>(List.of(preds)), null);
+        }
         return new Evaluation(new ArrayList<>(List.of(preds)),
                 report(report, model, dataset, Arrays.stream(preds)
                         .map(p -> new PredictionRecord(p.source(), p.label(), p.floatClass(),

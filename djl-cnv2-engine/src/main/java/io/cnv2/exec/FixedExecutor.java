@@ -7,6 +7,9 @@ import io.cnv2.fixed.HostOps;
 import io.cnv2.fixed.QTensor;
 import io.cnv2.hw.Accelerator;
 import io.cnv2.hw.LayerRun;
+import io.cnv2.hw.LayerStats;
+import io.cnv2.hw.OutputsOnly;
+import io.cnv2.hw.QLayer;
 import io.cnv2.hw.QuantisedLayers;
 import io.cnv2.ir.Activation;
 import io.cnv2.ir.AvgPool;
@@ -42,6 +45,8 @@ public final class FixedExecutor {
     private final Formats formats;
     private final QuantisedLayers layers;
     private final Accelerator accelerator;
+    /** The accelerator's outputs by rule 7 without its statistics, or null where it must run in full. */
+    private final OutputsOnly outputsOnly;
     private final Map<String, QTensor> constants = new HashMap<>();
 
     public FixedExecutor(Network network, Calibration calibration, Accelerator accelerator, int accumulatorBits) {
@@ -49,6 +54,7 @@ public final class FixedExecutor {
         this.formats = Formats.of(network, calibration);
         this.layers = QuantisedLayers.of(network, formats, accumulatorBits);
         this.accelerator = accelerator;
+        this.outputsOnly = OutputsOnly.of(accelerator, accumulatorBits).orElse(null);
         // constants that are operands of host ops are quantised like weights: their own range (rule 1)
         network.constants().forEach((name, t) -> {
             double min = 0;
@@ -101,6 +107,25 @@ public final class FixedExecutor {
     }
 
     public Result run(Map<String, Tensor> inputs, boolean keepTensors) {
+        return run(inputs, keepTensors, true);
+    }
+
+    /**
+     * The network's outputs of one sample and nothing else ({@link Result#outputs}; no tensors, no
+     * node statistics), for runs that report only outputs (accuracy): the accelerator layers give
+     * their outputs by rule 7 ({@link OutputsOnly}) without timing, where the model allows it. The
+     * outputs are {@link #run}'s bit for bit ({@code OutputsOnlyRuleTest}).
+     */
+    public Map<String, Tensor> outputs(Map<String, Tensor> inputs) {
+        return run(inputs, false, false).outputs();
+    }
+
+    /** Whether {@link #outputs} skips the accelerator's statistics (a fast model), or runs it in full. */
+    public boolean outputsOnly() {
+        return outputsOnly != null;
+    }
+
+    private Result run(Map<String, Tensor> inputs, boolean keepTensors, boolean statistics) {
         Map<String, QTensor> values = new HashMap<>(constants);
         // tensors the host holds in float: graph inputs, and what host-float nodes computed; a host
         // graph reads these as they are and dequantises only what the accelerator or the fixed-point
@@ -112,7 +137,7 @@ public final class FixedExecutor {
             values.put(in.name(), QTensor.quantize(t, formats.frac(in.name()), null));
             floats.put(in.name(), t);
         }
-        List<NodeStats> stats = new ArrayList<>(network.nodes().size());
+        List<NodeStats> stats = statistics ? new ArrayList<>(network.nodes().size()) : List.of();
         Map<String, QTensor> fed = new HashMap<>(); // a quantised model's layer inputs as fed (centred)
         List<Node> nodes = network.nodes();
         for (int index = 0; index < nodes.size(); index++) {
@@ -126,12 +151,15 @@ public final class FixedExecutor {
                 }
             }
             if (n.op() instanceof HostGraph g) {
-                stats.add(hostGraph(n, g, values, floats));
+                NodeStats s = hostGraph(n, g, values, floats, statistics);
+                if (statistics) {
+                    stats.add(s);
+                }
                 continue;
             }
             QTensor x = values.get(n.inputs().get(0));
             long[] sat = new long[1];
-            LayerRun hw = null;
+            Accelerated hw = null;
             QTensor out;
             Shape outShape = network.shape(n.output());
             int fo = formats.frac(n.output());
@@ -149,9 +177,9 @@ public final class FixedExecutor {
                 }
             }
             if (n.isAcceleratorLayer()) {
-                hw = accelerate(n, sampleLayer, x, outShape);
+                hw = accelerate(n, sampleLayer, x, outShape, statistics);
                 out = hw.output();
-                sat[0] = hw.stats().outputSaturations();
+                sat[0] = hw.saturations();
                 if (hw.accumulators() != null) {
                     // ConvInteger, MatMulInteger: the int32 sums go to the host as the Cast after them makes them
                     float[] f = new float[hw.accumulators().length];
@@ -170,7 +198,9 @@ public final class FixedExecutor {
                 out = host(n, x, values, outShape, fo, sat);
             }
             values.put(n.output(), out);
-            stats.add(new NodeStats(n.name(), hw == null ? null : hw.stats(), sat[0], zeros(x), x.data().length));
+            if (statistics) {
+                stats.add(new NodeStats(n.name(), hw == null ? null : hw.stats(), sat[0], zeros(x), x.data().length));
+            }
         }
         Map<String, Tensor> outs = new LinkedHashMap<>();
         for (String o : network.outputs()) {
@@ -193,12 +223,12 @@ public final class FixedExecutor {
      * batch of N > 1 (a model declaring batch N) runs its N samples one after the other: the
      * outputs are stacked along the batch, the statistics summed.
      */
-    private LayerRun accelerate(Node n, io.cnv2.hw.QLayer q, QTensor x, Shape outShape) {
+    private Accelerated accelerate(Node n, QLayer q, QTensor x, Shape outShape, boolean statistics) {
         io.cnv2.ir.Op op = n.op() instanceof io.cnv2.ir.QuantisedLayer ql ? ql.layer() : n.op();
         int batch = x.shape().rank() == 4 && !(op instanceof io.cnv2.ir.Dense) ? x.shape().dim(0) : 1;
         if (batch == 1) {
-            LayerRun r = accelerator.run(q, AcceleratorInput.of(n.op(), x));
-            return new LayerRun(AcceleratorInput.output(n.op(), r.output(), outShape), r.stats(),
+            Accelerated r = once(q, AcceleratorInput.of(n.op(), x), statistics);
+            return new Accelerated(AcceleratorInput.output(n.op(), r.output(), outShape), r.stats(), r.saturations(),
                     AcceleratorInput.output(n.op(), r.accumulators(), outShape));
         }
         int per = x.shape().size() / batch;
@@ -206,18 +236,34 @@ public final class FixedExecutor {
         short[] out = new short[outShape.size()];
         int[] wide = q.integer() != null && q.integer().isRaw() ? new int[outShape.size()] : null;
         int outPer = outShape.size() / batch;
-        io.cnv2.hw.LayerStats sum = null;
+        LayerStats sum = null;
+        long saturations = 0;
         for (int b = 0; b < batch; b++) {
             short[] d = java.util.Arrays.copyOfRange(x.data(), b * per, (b + 1) * per);
-            LayerRun r = accelerator.run(q, AcceleratorInput.of(n.op(), x.withData(one, d)));
+            Accelerated r = once(q, AcceleratorInput.of(n.op(), x.withData(one, d)), statistics);
             System.arraycopy(r.output().data(), 0, out, b * outPer, outPer);
             if (wide != null) {
                 System.arraycopy(r.accumulators(), 0, wide, b * outPer, outPer);
             }
-            sum = sum == null ? r.stats() : sum.plus(r.stats());
+            sum = sum == null ? r.stats() : r.stats() == null ? sum : sum.plus(r.stats());
+            saturations += r.saturations();
         }
-        return new LayerRun(q.integer() != null && !q.integer().isRaw() ? QTensor.centred(outShape, out,
-                q.integer().output()) : new QTensor(outShape, out, formats.frac(n.output())), sum, wide);
+        return new Accelerated(q.integer() != null && !q.integer().isRaw() ? QTensor.centred(outShape, out,
+                q.integer().output()) : new QTensor(outShape, out, formats.frac(n.output())), sum, saturations, wide);
+    }
+
+    /** An accelerator layer's outputs, saturations and int32 sums; its statistics when they were asked for. */
+    private record Accelerated(QTensor output, LayerStats stats, long saturations, int[] accumulators) {
+    }
+
+    /** One input of a layer through the accelerator: in full, or by rule 7 alone when no statistics are asked for. */
+    private Accelerated once(QLayer q, QTensor in, boolean statistics) {
+        if (!statistics && outputsOnly != null) {
+            OutputsOnly.Outputs o = outputsOnly.run(q, in);
+            return new Accelerated(o.output(), null, o.saturations(), o.accumulators());
+        }
+        LayerRun r = accelerator.run(q, in);
+        return new Accelerated(r.output(), r.stats(), r.stats().outputSaturations(), r.accumulators());
     }
 
     /**
@@ -258,7 +304,8 @@ public final class FixedExecutor {
     }
 
     /** A host graph in float on the host runtime; its outputs quantised to their formats (rule 1). */
-    private NodeStats hostGraph(Node n, HostGraph g, Map<String, QTensor> values, Map<String, Tensor> floats) {
+    private NodeStats hostGraph(Node n, HostGraph g, Map<String, QTensor> values, Map<String, Tensor> floats,
+                                boolean statistics) {
         List<Tensor> args = new ArrayList<>(n.inputs().size());
         for (String i : n.inputs()) {
             args.add(hostValue(i, values, floats));
@@ -269,6 +316,9 @@ public final class FixedExecutor {
             String o = n.outputs().get(k);
             floats.put(o, out.get(k));
             values.put(o, QTensor.quantize(out.get(k), formats.frac(o), sat));
+        }
+        if (!statistics) {
+            return null;
         }
         QTensor x = n.inputs().isEmpty() ? null : values.get(n.inputs().get(0));
         return new NodeStats(n.name(), null, sat[0], x == null ? 0 : zeros(x), x == null ? 0 : x.data().length);

@@ -23,9 +23,10 @@ public final class HostOps {
 
     /** ReLU = max(0, q) (rule 6); exact, same format. */
     public static QTensor relu(QTensor x) {
-        short[] r = new short[x.data().length];
+        short[] d = x.data();
+        short[] r = new short[d.length];
         for (int i = 0; i < r.length; i++) {
-            r[i] = x.data()[i] > 0 ? x.data()[i] : 0;
+            r[i] = (short) Math.max(d[i], 0); // branch-free: half the activations are negative
         }
         return new QTensor(x.shape(), r, x.frac());
     }
@@ -82,29 +83,58 @@ public final class HostOps {
         int w = x.shape().dim(3);
         int oy = outShape.dim(2);
         int ox = outShape.dim(3);
+        short[] d = x.data();
         short[] r = new short[planes * oy * ox];
+        // each output's window clipped to the input once per row and column, not tested per tap (a
+        // pool runs on every image): rows [fy0, fy1) and columns [fx0, fx1) of the kernel fall inside
+        int[] fx0 = new int[ox];
+        int[] fx1 = new int[ox];
+        int[] inX = new int[ox]; // kernel columns left of w + padRight: inside, or explicit padding
+        for (int xx = 0; xx < ox; xx++) {
+            int ix0 = xx * p.strideX() - p.padLeft();
+            fx0[xx] = Math.max(0, -ix0);
+            fx1[xx] = Math.min(p.kernelX(), w - ix0);
+            inX[xx] = Math.max(0, Math.min(p.kernelX(), w + p.padRight() - ix0));
+        }
+        // max: the window's rows first, element by element (a loop the JIT vectorises), then its columns
+        short[] rows = max ? new short[w] : null;
         for (int pl = 0; pl < planes; pl++) {
             for (int y = 0; y < oy; y++) {
-                for (int xx = 0; xx < ox; xx++) {
-                    int best = Integer.MIN_VALUE;
-                    long sum = 0;
-                    int n = 0;
-                    int padded = 0;
-                    for (int fy = 0; fy < p.kernelY(); fy++) {
-                        for (int fx = 0; fx < p.kernelX(); fx++) {
-                            int iy = y * p.strideY() - p.padTop() + fy;
-                            int ix = xx * p.strideX() - p.padLeft() + fx;
-                            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
-                                int v = x.data()[(pl * h + iy) * w + ix];
-                                best = Math.max(best, v);
-                                sum += v;
-                                n++;
-                            } else if (iy < h + p.padBottom() && ix < w + p.padRight()) {
-                                padded++;
-                            }
+                int iy0 = y * p.strideY() - p.padTop();
+                int fy0 = Math.max(0, -iy0);
+                int fy1 = Math.min(p.kernelY(), h - iy0);
+                int inY = Math.max(0, Math.min(p.kernelY(), h + p.padBottom() - iy0));
+                int at = (pl * oy + y) * ox;
+                if (max && fy1 > fy0) {
+                    System.arraycopy(d, (pl * h + iy0 + fy0) * w, rows, 0, w);
+                    for (int fy = fy0 + 1; fy < fy1; fy++) {
+                        int row = (pl * h + iy0 + fy) * w;
+                        for (int i = 0; i < w; i++) {
+                            rows[i] = (short) Math.max(rows[i], d[row + i]);
                         }
                     }
-                    r[(pl * oy + y) * ox + xx] = (short) (max ? best : divRoundHalfUp(sum, countPad ? n + padded : n));
+                }
+                for (int xx = 0; xx < ox; xx++) {
+                    int ix0 = xx * p.strideX() - p.padLeft();
+                    int n = Math.max(0, fy1 - fy0) * Math.max(0, fx1[xx] - fx0[xx]);
+                    if (max) {
+                        int best = Integer.MIN_VALUE; // no tap inside: (short) MIN_VALUE = 0
+                        for (int fx = fx0[xx]; n > 0 && fx < fx1[xx]; fx++) {
+                            best = Math.max(best, rows[ix0 + fx]);
+                        }
+                        r[at + xx] = (short) best;
+                        continue;
+                    }
+                    long sum = 0;
+                    for (int fy = fy0; fy < fy1; fy++) {
+                        int row = (pl * h + iy0 + fy) * w + ix0;
+                        for (int fx = fx0[xx]; fx < fx1[xx]; fx++) {
+                            sum += d[row + fx];
+                        }
+                    }
+                    // padded taps: before the end of the explicit padding, not inside
+                    int padded = inY * inX[xx] - n;
+                    r[at + xx] = (short) divRoundHalfUp(sum, countPad ? n + padded : n);
                 }
             }
         }

@@ -130,4 +130,70 @@ class HostOpsRulesTest {
         assertArrayEquals(new int[] {0, 1024, Fixed.quantize(-0.1 * (double) 0.1f / 0.1, 10)}, ints(lr));
         assertEquals(-102, ints(lr)[2], "-0.1 x 2^10 = -102.4 rounds to -102");
     }
+
+    /**
+     * Pooling as the rule reads, tap by tap: max over the taps inside (padding never wins), average
+     * over the taps inside, or also the explicit padding's with countIncludePad. The pools of
+     * {@link HostOps} clip each window once instead and must give these bits.
+     */
+    private static short[] literalPool(PoolWindow p, QTensor x, Shape outShape, boolean max, boolean countPad) {
+        int planes = x.shape().dim(0) * x.shape().dim(1);
+        int h = x.shape().dim(2);
+        int w = x.shape().dim(3);
+        int oy = outShape.dim(2);
+        int ox = outShape.dim(3);
+        short[] r = new short[planes * oy * ox];
+        for (int pl = 0; pl < planes; pl++) {
+            for (int y = 0; y < oy; y++) {
+                for (int xx = 0; xx < ox; xx++) {
+                    int best = Integer.MIN_VALUE;
+                    long sum = 0;
+                    int n = 0;
+                    int padded = 0;
+                    for (int fy = 0; fy < p.kernelY(); fy++) {
+                        for (int fx = 0; fx < p.kernelX(); fx++) {
+                            int iy = y * p.strideY() - p.padTop() + fy;
+                            int ix = xx * p.strideX() - p.padLeft() + fx;
+                            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                                int v = x.data()[(pl * h + iy) * w + ix];
+                                best = Math.max(best, v);
+                                sum += v;
+                                n++;
+                            } else if (iy < h + p.padBottom() && ix < w + p.padRight()) {
+                                padded++;
+                            }
+                        }
+                    }
+                    r[(pl * oy + y) * ox + xx] = (short) (max ? best
+                            : HostOps.divRoundHalfUp(sum, countPad ? n + padded : n));
+                }
+            }
+        }
+        return r;
+    }
+
+    @Test
+    void poolsGiveTheTapByTapBitsOnRandomWindowsPaddingAndCeilMode() {
+        java.util.Random r = new java.util.Random(2016);
+        for (int i = 0; i < 400; i++) {
+            int ky = 1 + r.nextInt(4);
+            int kx = 1 + r.nextInt(4);
+            PoolWindow p = new PoolWindow(ky, kx, 1 + r.nextInt(3), 1 + r.nextInt(3), r.nextInt(ky), r.nextInt(kx),
+                    r.nextInt(ky), r.nextInt(kx), r.nextBoolean());
+            int h = ky + r.nextInt(9);
+            int w = kx + r.nextInt(9);
+            Shape in = Shape.of(1 + r.nextInt(2), 1 + r.nextInt(5), h, w);
+            short[] d = new short[in.size()];
+            for (int j = 0; j < d.length; j++) {
+                d[j] = (short) (r.nextInt(3) == 0 ? 0 : r.nextInt(65536));
+            }
+            QTensor x = new QTensor(in, d, r.nextInt(16));
+            Shape out = Shape.of(in.dim(0), in.dim(1), p.outY(h), p.outX(w));
+            String what = "case " + i + ": " + p + " on " + in;
+            assertArrayEquals(literalPool(p, x, out, true, false), HostOps.maxPool(p, x, out).data(), what);
+            boolean countPad = r.nextBoolean();
+            assertArrayEquals(literalPool(p, x, out, false, countPad), HostOps.avgPool(p, countPad, x, out).data(),
+                    what + " countPad " + countPad);
+        }
+    }
 }

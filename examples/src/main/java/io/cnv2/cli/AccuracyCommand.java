@@ -75,7 +75,10 @@ final class AccuracyCommand implements Callable<Integer> {
                 sc.stop();
             }
         } else {
-            r = AccuracyRun.measure(s.emulator(), samples, s.modelName(), s.datasetName(), bar);
+            // the table shows top-1 and top-5 only: the accelerator's statistics (timing, memory, the
+            // report) are computed only for --json and --report, which write them (issue 23)
+            boolean statistics = json != null || report.report != null;
+            r = AccuracyRun.measure(s.emulator(), samples, s.modelName(), s.datasetName(), bar, statistics);
         }
         boolean reuse = r.denseReused();
         double secs = r.seconds();
@@ -88,7 +91,8 @@ final class AccuracyCommand implements Callable<Integer> {
         String prunedTo = String.format(Locale.ROOT, "weights pruned to %.0f%% zeros", 100 * run.prune());
         Table t = new Table("path", "top-1", "top-5").alignRight(1, 2);
         // a quantised model's reference is ONNX Runtime's integer kernels, its emulation the model's integers
-        boolean integers = r.report() != null && Reports.quantised(r.report());
+        boolean integers = r.report() != null ? Reports.quantised(r.report())
+                : s.emulator().network().nodes().stream().anyMatch(n -> n.op() instanceof io.cnv2.ir.QuantisedLayer);
         String fixed = integers ? "the model's integers" : "16-bit fixed point";
         if (pruned) {
             t.row("float, original model", pct(original.top1()), pct(original.top5()));

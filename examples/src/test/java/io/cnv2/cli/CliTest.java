@@ -554,6 +554,11 @@ class CliTest {
             assertTrue(r.get(path).get("top5").asDouble() >= r.get(path).get("top1").asDouble(), path);
         }
         assertTrue(o.out().contains("top-5"), o.out());
+        // without --json the accelerator is not timed (outputs by rule 7, issue 23): the same table
+        Outcome plain = cli("accuracy", "--arch", "cnv", "--threshold", "0.3", "--limit", "60");
+        assertEquals(0, plain.code(), plain.err());
+        assertEquals(o.out().lines().filter(l -> l.contains("%")).toList(),
+                plain.out().lines().filter(l -> l.contains("%")).toList());
     }
 
     @Test

@@ -43,7 +43,17 @@ abstract class SkippingAccelerator implements Accelerator {
         if (run.isDense(layer.name())) {
             return dense.run(layer, input);
         }
-        return skipping(layer, input, Threshold.of(run.thresholdOf(layer.name()), layer));
+        return skipping(layer, input, threshold(layer));
+    }
+
+    /**
+     * What {@code layer} skips: its threshold (rule 7), or exact zeros only in a layer listed in
+     * {@code denseLayers}, which runs like DaDianNao and so skips nothing that changes a sum.
+     * {@link io.cnv2.hw.OutputsOnly} zeroes by the same rule.
+     */
+    public final Threshold threshold(QLayer layer) {
+        return run.isDense(layer.name()) ? Threshold.zero(layer.inputFrac())
+                : Threshold.of(run.thresholdOf(layer.name()), layer);
     }
 
     /**
