@@ -4,7 +4,6 @@ import io.cnv2.config.Isca2016Profile;
 import io.cnv2.hw.QLayer;
 import io.cnv2.hw.Threshold;
 import io.cnv2.ir.ConvGeometry;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -53,7 +52,6 @@ public final class Isca2016Chunks {
             for (int oy = 0; oy < g.outY(); oy++) {
                 for (int ox = 0; ox < g.outX(); ox++) {
                     for (int l = 0; l < real; l++) {
-                        Arrays.fill(stream, 0);
                         planes.stream(l, oy * g.strideY(), ox * g.strideX(), stream);
                         for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
                             masks[at] = Bits.get(stream, 0, j * s.chunkValues, s.chunkLength(j));
@@ -195,7 +193,7 @@ public final class Isca2016Chunks {
             }
         }
 
-        /** Lane l's stream of the window whose corner on the grid is (y0, x0), ORed into {@code st} (cleared). */
+        /** Lane l's stream of the window whose corner on the grid is (y0, x0), written to {@code st} (no clearing needed). */
         void stream(int lane, int y0, int x0, long[] st) {
             int outer = columnMajor ? g.kernelX() : g.kernelY();
             int inner = columnMajor ? g.kernelY() : g.kernelX();
@@ -203,16 +201,32 @@ public final class Isca2016Chunks {
             int innerStep = columnMajor ? g.dilationY() : g.dilationX();
             int line0 = columnMajor ? x0 : y0;
             int pos0 = columnMajor ? y0 : x0;
+            // the fields are consecutive in the stream: append them through one 64-bit accumulator
+            long acc = 0;
+            int filled = 0;
+            int w = 0;
             for (int o = 0; o < outer; o++) {
                 int base = (lane * lines + line0 + o * step) * words;
-                int to = o * inner * slice;
-                if (innerStep == 1) {
-                    Bits.copy(bits, base, pos0 * slice, st, to, inner * slice);
-                } else {
-                    for (int i = 0; i < inner; i++) {
-                        Bits.copy(bits, base, (pos0 + i * innerStep) * slice, st, to + i * slice, slice);
+                int fields = innerStep == 1 ? 1 : inner;
+                int n = innerStep == 1 ? inner * slice : slice;
+                for (int i = 0; i < fields; i++) {
+                    int from = (pos0 + i * innerStep) * slice;
+                    for (int done = 0; done < n; done += 64) {
+                        int k = Math.min(64, n - done);
+                        long v = Bits.get(bits, base, from + done, k);
+                        acc |= v << filled;
+                        int total = filled + k;
+                        if (total >= 64) {
+                            st[w++] = acc;
+                            acc = filled == 0 ? 0 : v >>> (64 - filled);
+                            total -= 64;
+                        }
+                        filled = total;
                     }
                 }
+            }
+            if (filled > 0) {
+                st[w] = acc;
             }
         }
     }
