@@ -35,6 +35,11 @@ public record Footprint(Encoding encoding, long bricks, long brickBits, long poi
         int hw = s.rank() == 4 ? s.dim(2) * s.dim(3) : 1;
         int perPos = (c + brick - 1) / brick;
         long bricks = (long) hw * perPos;
+        if (linear(e, brick, dataBits, offsetBits)) {
+            // a fixed slot needs no count at all
+            boolean slot = e.brickBits(1, brick, dataBits, offsetBits) == e.brickBits(0, brick, dataBits, offsetBits);
+            return of(s, slot ? 0 : th.count(t.data())[1], e, brick, dataBits, offsetBits, pointerWidth, pointerGroup);
+        }
         long bits = 0;
         short[] q = t.data();
         for (int p = 0; p < hw; p++) {
@@ -48,5 +53,38 @@ public record Footprint(Encoding encoding, long bricks, long brickBits, long poi
         }
         long pointers = e.variableLength() ? (bricks + pointerGroup - 1) / pointerGroup * pointerWidth : 0;
         return new Footprint(e, bricks, bits, pointers, bricks * brick * dataBits);
+    }
+
+    /**
+     * The same footprint from the tensor's shape and its count of effectual activations, for an
+     * encoding whose brick size is linear in the brick's effectual count (every encoding of
+     * section 5: a slot, or a header plus a fixed size per value): the sum over bricks of
+     * a + b n is then bricks a + b (effectual values), with no pass over the bricks. Callers
+     * that already counted the tensor's effectual values (Threshold.count) use it directly.
+     */
+    public static Footprint of(Shape s, long effectual, Encoding e, int brick, int dataBits, int offsetBits,
+                               int pointerWidth, int pointerGroup) {
+        if (!linear(e, brick, dataBits, offsetBits)) {
+            throw new IllegalArgumentException(e + " is not linear in the effectual count");
+        }
+        int c = s.dim(1);
+        int hw = s.rank() == 4 ? s.dim(2) * s.dim(3) : 1;
+        long bricks = (long) hw * ((c + brick - 1) / brick);
+        long a = e.brickBits(0, brick, dataBits, offsetBits);
+        long bits = bricks * a + (e.brickBits(1, brick, dataBits, offsetBits) - a) * effectual;
+        long pointers = e.variableLength() ? (bricks + pointerGroup - 1) / pointerGroup * pointerWidth : 0;
+        return new Footprint(e, bricks, bits, pointers, bricks * brick * dataBits);
+    }
+
+    /** True when {@code e}'s bits per brick are a + b n for n = 0 .. brick effectual values (checked, not assumed). */
+    public static boolean linear(Encoding e, int brick, int dataBits, int offsetBits) {
+        long a = e.brickBits(0, brick, dataBits, offsetBits);
+        long b = e.brickBits(1, brick, dataBits, offsetBits) - a;
+        for (int n = 2; n <= brick; n++) {
+            if (e.brickBits(n, brick, dataBits, offsetBits) != a + b * n) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -10,17 +10,28 @@ public final class Threshold {
     private final double real;
     private final int inputFrac;
     private final double limit;
+    /**
+     * The same rule on 16-bit integers as one integer compare: q is ineffectual exactly when
+     * |q| < bound, bound = max(1, ceil(limit)) (an integer magnitude a is below limit exactly when
+     * it is below ceil(limit)), clamped above 2^15 so every short is ineffectual past it. Used by
+     * the bulk passes {@link #apply} and {@link #count}, which must agree with {@link #ineffectual}
+     * (ThresholdRulesTest, every short against random thresholds).
+     */
+    private final int bound;
 
     public Threshold(double real, int inputFrac) {
-        this.real = real;
-        this.inputFrac = inputFrac;
-        this.limit = Math.scalb(real, inputFrac);
+        this(real, inputFrac, Math.scalb(real, inputFrac));
     }
 
     private Threshold(double real, double unit) {
+        this(real, 0, real / unit);
+    }
+
+    private Threshold(double real, int inputFrac, double limit) {
         this.real = real;
-        this.inputFrac = 0;
-        this.limit = real / unit;
+        this.inputFrac = inputFrac;
+        this.limit = limit;
+        this.bound = !(limit > 1) ? 1 : limit > 1 << 16 ? 1 << 17 : (int) Math.ceil(limit);
     }
 
     public static Threshold zero(int inputFrac) {
@@ -60,6 +71,16 @@ public final class Threshold {
         return q == 0 || Math.abs(q) < limit;
     }
 
+    /** {@link #ineffectual} for a 16-bit activation, as one integer compare (see {@code bound}). */
+    public boolean ineffectualShort(short q) {
+        return Math.abs(q) < bound;
+    }
+
+    /** The integer magnitude at and above which a 16-bit activation is effectual. */
+    public int bound() {
+        return bound;
+    }
+
     /**
      * {@code in} with every ineffectual activation set to 0 (skipping = using 0, rule 7). When
      * only zeros are ineffectual nothing changes and {@code in} itself is returned: callers read
@@ -69,27 +90,27 @@ public final class Threshold {
         if (limit <= 1) {
             return in;
         }
-        short[] out = in.clone();
+        short[] out = new short[in.length];
+        int b = bound;
         for (int i = 0; i < out.length; i++) {
-            if (ineffectual(out[i])) {
-                out[i] = 0;
-            }
+            short q = in[i];
+            out[i] = Math.abs(q) < b ? 0 : q;
         }
         return out;
     }
 
     /** {total, effectual, non-zero made ineffectual} over a tensor. */
     public long[] count(short[] in) {
+        // branch-free: one pass, counts of effectual and of non-zero values (cut = non-zero - effectual)
+        int b = bound;
         long eff = 0;
-        long cut = 0;
+        long nonZero = 0;
         for (short q : in) {
-            if (!ineffectual(q)) {
-                eff++;
-            } else if (q != 0) {
-                cut++;
-            }
+            int a = Math.abs(q);
+            eff += a >= b ? 1 : 0;
+            nonZero += a != 0 ? 1 : 0;
         }
-        return new long[] {in.length, eff, cut};
+        return new long[] {in.length, eff, nonZero - eff};
     }
 
     @Override

@@ -16,6 +16,7 @@ public final class BrickMasks {
     private final ConvGeometry g;
     private final int perPos;
     private final int paddedWidth;
+    private final int rows;
     private final int[] masks;
     /** Offset of every brick of a window, storage order (ky, kx, channel-brick), from the window's corner. */
     public final int[] offsets;
@@ -23,7 +24,7 @@ public final class BrickMasks {
     public BrickMasks(short[] in, ConvGeometry g, int group, int brick, Threshold t) {
         this.g = g;
         this.perPos = Bricks.ceilDiv(g.channelsPerGroup(), brick);
-        int rows = Math.max(g.padTop() + g.height(), (g.outY() - 1) * g.strideY() + (g.kernelY() - 1) * g.dilationY() + 1);
+        this.rows = Math.max(g.padTop() + g.height(), (g.outY() - 1) * g.strideY() + (g.kernelY() - 1) * g.dilationY() + 1);
         this.paddedWidth = Math.max(g.padLeft() + g.width(),
                 (g.outX() - 1) * g.strideX() + (g.kernelX() - 1) * g.dilationX() + 1);
         this.masks = new int[rows * paddedWidth * perPos];
@@ -32,13 +33,13 @@ public final class BrickMasks {
         for (int c = 0; c < g.channelsPerGroup(); c++) {
             int base = (c0 + c) * plane;
             int cb = c / brick;
-            int bit = 1 << (c % brick);
+            int shift = c % brick;
+            int bound = t.bound(); // Threshold.ineffectual as one compare
             for (int y = 0; y < g.height(); y++) {
                 int dst = ((y + g.padTop()) * paddedWidth + g.padLeft()) * perPos + cb;
+                int src = base + y * g.width();
                 for (int x = 0; x < g.width(); x++) {
-                    if (!t.ineffectual(in[base + y * g.width() + x])) {
-                        masks[dst + x * perPos] |= bit;
-                    }
+                    masks[dst + x * perPos] |= (Math.abs(in[src + x]) >= bound ? 1 : 0) << shift;
                 }
             }
         }
@@ -60,6 +61,53 @@ public final class BrickMasks {
 
     public int mask(int i) {
         return masks[i];
+    }
+
+    /**
+     * The sum over every window and every brick of the window of the brick's effectual count,
+     * without visiting the windows: a grid brick at (y, x) is met by as many windows as there
+     * are (oy, ky) with oy strideY + ky dilationY = y times (ox, kx) likewise for x, so the sum
+     * is that multiplicity times the brick's popcount, over the grid. Equal to the window loop
+     * (BrickMasksTest).
+     */
+    public long windowSum() {
+        long[] my = multiplicity(rows, g.outY(), g.strideY(), g.kernelY(), g.dilationY());
+        long[] mx = multiplicity(paddedWidth, g.outX(), g.strideX(), g.kernelX(), g.dilationX());
+        long sum = 0;
+        for (int y = 0; y < rows; y++) {
+            if (my[y] == 0) {
+                continue;
+            }
+            long row = 0;
+            int i = y * paddedWidth * perPos;
+            for (int x = 0; x < paddedWidth; x++, i += perPos) {
+                if (mx[x] != 0) {
+                    int n = 0;
+                    for (int cb = 0; cb < perPos; cb++) {
+                        n += Integer.bitCount(masks[i + cb]);
+                    }
+                    row += mx[x] * n;
+                }
+            }
+            sum += my[y] * row;
+        }
+        return sum;
+    }
+
+    /** Windows of the layer's group: outY outX. */
+    public long windows() {
+        return (long) g.outY() * g.outX();
+    }
+
+    /** Per grid line: how many (output, kernel) index pairs land on it. */
+    private static long[] multiplicity(int lines, int out, int stride, int kernel, int dilation) {
+        long[] m = new long[lines];
+        for (int o = 0; o < out; o++) {
+            for (int k = 0; k < kernel; k++) {
+                m[o * stride + k * dilation]++;
+            }
+        }
+        return m;
     }
 
     /**

@@ -47,6 +47,22 @@ public final class NeuronMemory {
         return new long[] {f.totalBits(), f.rawBits()};
     }
 
+    /**
+     * The same from counts the caller already has: {@code effectual} values under the layer's
+     * threshold and {@code nonZero} values (effectual at fetch), for an encoding linear in the
+     * effectual count ({@link Footprint#linear}; every encoding is), so no pass over the tensor.
+     */
+    public long[] footprint(io.cnv2.ir.Shape input, long effectual, long nonZero) {
+        Footprint f = Footprint.of(input, atFetch ? nonZero : effectual, encoding, machine.neuronLanes(),
+                machine.dataBits(), machine.offsetBits(), POINTER_BITS, 1);
+        return new long[] {f.totalBits(), f.rawBits()};
+    }
+
+    /** True when {@link #footprint(io.cnv2.ir.Shape, long, long)} applies to this memory's encoding. */
+    public boolean linear() {
+        return Footprint.linear(encoding, machine.neuronLanes(), machine.dataBits(), machine.offsetBits());
+    }
+
     /** The same for a model with a fixed format (DaDN raw, CNV ZFNAf). */
     public static long[] footprint(QTensor input, Threshold t, Encoding e, MachineConfig m) {
         Footprint f = Footprint.of(input, t, e, m.neuronLanes(), m.dataBits(), m.offsetBits(), POINTER_BITS, 1);

@@ -32,12 +32,38 @@ public final class PassMasks {
     /** True without weight skipping: every filter needs every effectual activation. */
     public final boolean dense;
 
+    /**
+     * Weights read per brick position and 4-bit group of activation offsets: [(b * nibbles + k) * 16 + v]
+     * = the sum of column[b][4k + i] over the set bits i of v, so {@link #reads} is a few lookups
+     * instead of a loop over the activation bits (null when dense).
+     */
+    private final long[] nibbleReads;
+    private final int nibbles;
+
     private PassMasks(int repeat, int[][] classes, int[][] distinct, int[][] column) {
         this.repeat = repeat;
         this.dense = classes.length == 1 && Arrays.stream(classes[0]).allMatch(m -> m == -1);
         this.classes = classes;
         this.distinct = distinct;
         this.column = column;
+        int brick = column.length == 0 ? 0 : column[0].length;
+        this.nibbles = (brick + 3) / 4;
+        this.nibbleReads = dense ? null : nibbleTable(column, nibbles);
+    }
+
+    private static long[] nibbleTable(int[][] column, int nibbles) {
+        long[] t = new long[column.length * nibbles * 16];
+        for (int b = 0; b < column.length; b++) {
+            for (int k = 0; k < nibbles; k++) {
+                int at = (b * nibbles + k) * 16;
+                for (int v = 1; v < 16; v++) {
+                    int i = 4 * k + Integer.numberOfTrailingZeros(v);
+                    // v without its lowest bit, plus that bit's column (offsets past the brick read nothing)
+                    t[at + v] = t[at + (v & (v - 1))] + (i < column[b].length ? column[b][i] : 0);
+                }
+            }
+        }
+        return t;
     }
 
     private static final Map<QLayer, Map<Integer, List<PassMasks>>> SKIPPING =
@@ -96,8 +122,9 @@ public final class PassMasks {
             return (long) Integer.bitCount(activations) * column[b][0];
         }
         long r = 0;
-        for (int m = activations; m != 0; m &= m - 1) {
-            r += column[b][Integer.numberOfTrailingZeros(m)];
+        int at = b * nibbles * 16;
+        for (int m = activations; m != 0; m >>>= 4, at += 16) {
+            r += nibbleReads[at + (m & 15)];
         }
         return r;
     }

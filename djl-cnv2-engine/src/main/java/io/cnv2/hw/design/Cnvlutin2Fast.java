@@ -58,6 +58,17 @@ public final class Cnvlutin2Fast extends SkippingAccelerator {
             BrickMasks masks = new BrickMasks(input.data(), g, group, lanes, t);
             int nb = masks.offsets.length;
             for (PassMasks pm : PassMasks.of(layer, group, passes, perPass, lanes, skipWeights)) {
+                if (!idealSteps && pm.dense && (fixedSlots || nm.linear())) {
+                    // isca2016 without weight skipping: the bricks give only totals (section 4a: NM bits, SB
+                    // bits, effectual lane-cycles), each linear in the effectual count of every window's
+                    // every brick, so that one sum stands for the window loop
+                    long sum = masks.windowSum();
+                    effectual += pm.repeat * sum;
+                    weightReads += sum * pm.column[0][0];
+                    long slots = pm.repeat * masks.windows() * nb;
+                    nmRead += slots * nm.brickRead(0) + (fixedSlots ? 0 : pm.repeat * sum * (nm.brickRead(1) - nm.brickRead(0)));
+                    continue;
+                }
                 int[] laneTotal = new int[lanes * pm.classes.length];
                 long passCycles = 0;
                 for (int oy = 0; oy < g.outY(); oy++) {
@@ -129,7 +140,8 @@ public final class Cnvlutin2Fast extends SkippingAccelerator {
         }
         QTensor out = outputs.tensor(input.shape());
         long[] in = t.count(input.data());
-        long[] fp = nm.footprint(input, t);
+        // the input's footprint from the counts just taken (section 5 item 2), no second pass
+        long[] fp = nm.linear() ? nm.footprint(input.shape(), in[1], in[1] + in[2]) : nm.footprint(input, t);
         return outputs.run(out, new LayerStats(cycles, baselineCycles(g), g.macs(),
                 outputs.saturations(), weightReads * machine.dataBits(), nmRead, nm.written(out), effectual,
                 cycles * lanes - effectual, in[0], in[1], in[2], fp[0], fp[1]));

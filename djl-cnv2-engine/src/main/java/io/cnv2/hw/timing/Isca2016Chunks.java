@@ -4,7 +4,6 @@ import io.cnv2.config.Isca2016Profile;
 import io.cnv2.hw.QLayer;
 import io.cnv2.hw.Threshold;
 import io.cnv2.ir.ConvGeometry;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -39,52 +38,49 @@ public final class Isca2016Chunks {
         LaneStreams s = new LaneStreams(g, lanes, p);
         int passes = (g.filtersPerGroup() + filtersPerPass - 1) / filtersPerPass;
         Isca2016Window timer = new Isca2016Window(p, lanes);
-        long[][] work = new long[lanes][s.chunks];
-        boolean[][] empty = new boolean[lanes][s.chunks];
-        long[][] masks = new long[lanes][s.chunks];
-        long[][] stream = new long[lanes][(s.length >>> 6) + 2];
+        int chunks = s.chunks;
+        // [lane * chunks + chunk], reused by every window: no allocation per window
+        long[] work = new long[lanes * chunks];
+        long[] masks = new long[lanes * chunks];
+        long[] stream = new long[(s.length >>> 6) + 2];
         long cycles = 0;
         for (int group = 0; group < g.groups(); group++) {
             long[][][][] weights = skipWeights ? weights(layer, group, s, lanes, filtersPerPass, p) : null;
             // lanes whose whole slice is padding channels (C' > C) only ever hold empty chunks
             int real = Math.min(lanes, (g.channelsPerGroup() + s.slice - 1) / s.slice);
-            for (int l = real; l < lanes; l++) {
-                java.util.Arrays.fill(masks[l], 0);
-                java.util.Arrays.fill(empty[l], true);
-                java.util.Arrays.fill(work[l], 0);
-            }
             LanePlanes planes = new LanePlanes(input, g, group, s.slice, real, t, p.columnMajor());
             for (int oy = 0; oy < g.outY(); oy++) {
                 for (int ox = 0; ox < g.outX(); ox++) {
                     for (int l = 0; l < real; l++) {
-                        long[] st = stream[l];
-                        Arrays.fill(st, 0);
-                        planes.stream(l, oy * g.strideY(), ox * g.strideX(), st);
-                        for (int j = 0; j < s.chunks; j++) {
-                            long a = Bits.get(st, 0, j * s.chunkValues, s.chunkLength(j));
-                            masks[l][j] = a;
-                            empty[l][j] = a == 0;
+                        planes.stream(l, oy * g.strideY(), ox * g.strideX(), stream);
+                        for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
+                            masks[at] = Bits.get(stream, 0, j * s.chunkValues, s.chunkLength(j));
                         }
                     }
                     if (p.passesInner()) {
                         for (int l = 0; l < real; l++) {
-                            for (int j = 0; j < s.chunks; j++) {
+                            for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
+                                if (weights == null) {
+                                    // every pass works through every effectual value (rule 3: n G)
+                                    work[at] = (long) Long.bitCount(masks[at]) * passes;
+                                    continue;
+                                }
                                 long sum = 0;
                                 for (int pass = 0; pass < passes; pass++) {
-                                    sum += work(masks[l][j], weights, pass, l, j);
+                                    sum += work(masks[at], weights, pass, l, j);
                                 }
-                                work[l][j] = sum;
+                                work[at] = sum;
                             }
                         }
-                        cycles += timer.cycles(work, empty, s.chunks, passes);
+                        cycles += timer.cycles(work, masks, chunks, passes, real);
                     } else {
                         for (int pass = 0; pass < passes; pass++) {
                             for (int l = 0; l < real; l++) {
-                                for (int j = 0; j < s.chunks; j++) {
-                                    work[l][j] = work(masks[l][j], weights, pass, l, j);
+                                for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
+                                    work[at] = work(masks[at], weights, pass, l, j);
                                 }
                             }
-                            cycles += timer.cycles(work, empty, s.chunks, 1);
+                            cycles += timer.cycles(work, masks, chunks, 1, real);
                         }
                     }
                 }
@@ -197,7 +193,7 @@ public final class Isca2016Chunks {
             }
         }
 
-        /** Lane l's stream of the window whose corner on the grid is (y0, x0), ORed into {@code st} (cleared). */
+        /** Lane l's stream of the window whose corner on the grid is (y0, x0), written to {@code st} (no clearing needed). */
         void stream(int lane, int y0, int x0, long[] st) {
             int outer = columnMajor ? g.kernelX() : g.kernelY();
             int inner = columnMajor ? g.kernelY() : g.kernelX();
@@ -205,16 +201,32 @@ public final class Isca2016Chunks {
             int innerStep = columnMajor ? g.dilationY() : g.dilationX();
             int line0 = columnMajor ? x0 : y0;
             int pos0 = columnMajor ? y0 : x0;
+            // the fields are consecutive in the stream: append them through one 64-bit accumulator
+            long acc = 0;
+            int filled = 0;
+            int w = 0;
             for (int o = 0; o < outer; o++) {
                 int base = (lane * lines + line0 + o * step) * words;
-                int to = o * inner * slice;
-                if (innerStep == 1) {
-                    Bits.copy(bits, base, pos0 * slice, st, to, inner * slice);
-                } else {
-                    for (int i = 0; i < inner; i++) {
-                        Bits.copy(bits, base, (pos0 + i * innerStep) * slice, st, to + i * slice, slice);
+                int fields = innerStep == 1 ? 1 : inner;
+                int n = innerStep == 1 ? inner * slice : slice;
+                for (int i = 0; i < fields; i++) {
+                    int from = (pos0 + i * innerStep) * slice;
+                    for (int done = 0; done < n; done += 64) {
+                        int k = Math.min(64, n - done);
+                        long v = Bits.get(bits, base, from + done, k);
+                        acc |= v << filled;
+                        int total = filled + k;
+                        if (total >= 64) {
+                            st[w++] = acc;
+                            acc = filled == 0 ? 0 : v >>> (64 - filled);
+                            total -= 64;
+                        }
+                        filled = total;
                     }
                 }
+            }
+            if (filled > 0) {
+                st[w] = acc;
             }
         }
     }

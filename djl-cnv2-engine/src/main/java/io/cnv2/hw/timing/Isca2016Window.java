@@ -4,15 +4,15 @@ import io.cnv2.config.Isca2016Profile;
 
 /**
  * The cycles of one window under the {@code isca2016} profile, in closed form (CNV2-MODEL.md
- * section 4a, rules 3 to 5), from each lane's chunks: {@code work[l][j]} cycles of multiplying
- * (effectual values times the filter passes run on the chunk, or the weight-skipping rule's
- * count) and {@code empty[l][j]} when the chunk holds no effectual value. Lanes take their
- * chunks back to back: an empty chunk costs {@code emptyChunkCycles}; a non-empty one issues a
- * read when it is handed out and costs {@code work + chunkOverheadCycles + wait}, the wait being
- * {@code served - issued - 1} of {@link NmQueue}; a lane whose last chunk is non-empty ends
- * {@code pipelineLatency * passes} cycles later. Requests are issued in cycle order, lanes in
- * order within a cycle, so handing out chunks in that order is the queue's order. The window
- * costs its slowest lane.
+ * section 4a, rules 3 to 5), from each lane's chunks: {@code work[l * chunks + j]} cycles of
+ * multiplying (effectual values times the filter passes run on the chunk, or the weight-skipping
+ * rule's count) and {@code masks[l * chunks + j]} the chunk's effectual values, 0 when it holds
+ * none (an empty chunk). Lanes take their chunks back to back: an empty chunk costs
+ * {@code emptyChunkCycles}; a non-empty one issues a read when it is handed out and costs
+ * {@code work + chunkOverheadCycles + wait}, the wait being {@code served - issued - 1} of
+ * {@link NmQueue}; a lane whose last chunk is non-empty ends {@code pipelineLatency * passes}
+ * cycles later. Requests are issued in cycle order, lanes in order within a cycle, so handing out
+ * chunks in that order is the queue's order. The window costs its slowest lane.
  */
 public final class Isca2016Window {
     private final Isca2016Profile p;
@@ -20,6 +20,7 @@ public final class Isca2016Window {
     private final long[] ready;
     private final int[] next;
     private final boolean[] lastEmpty;
+    private final int[] active;
 
     private final long[] heap;
 
@@ -30,54 +31,86 @@ public final class Isca2016Window {
         this.ready = new long[lanes];
         this.next = new int[lanes];
         this.lastEmpty = new boolean[lanes];
+        this.active = new int[lanes];
     }
 
     /**
-     * Cycles of the window; {@code passes} sets the pipeline latency (rule 4). A lane whose chunks
-     * are all empty issues no read, so it cannot change the queue's order: it ends after
-     * {@code chunks * emptyChunkCycles} and the others are timed without it.
+     * Cycles of the window; {@code passes} sets the pipeline latency (rule 4). Only lanes below
+     * {@code real} may hold a non-empty chunk (the others own padding channels of C'). A lane
+     * whose chunks are all empty issues no read, so it cannot change the queue's order: it ends
+     * after {@code chunks * emptyChunkCycles} and the others are timed without it.
      */
-    public long cycles(long[][] work, boolean[][] empty, int chunks, int passes) {
-        int lanes = ready.length;
-        java.util.Arrays.fill(ready, 0);
-        java.util.Arrays.fill(next, 0);
+    public long cycles(long[] work, long[] masks, int chunks, int passes, int real) {
+        return cycles(work, masks, chunks, passes, real, true);
+    }
+
+    /** {@link #cycles}, with the queue-free closed form only when {@code shortcut} (tests hold the two equal). */
+    long cycles(long[] work, long[] masks, int chunks, int passes, int real, boolean shortcut) {
+        int n = 0;
+        for (int l = 0; l < real; l++) {
+            int base = l * chunks;
+            for (int j = 0; j < chunks; j++) {
+                if (masks[base + j] != 0) {
+                    active[n++] = l;
+                    break;
+                }
+            }
+        }
+        long idle = n < ready.length ? (long) chunks * p.emptyChunkCycles() : 0;
+        if (shortcut && n <= p.nmPorts()) {
+            return Math.max(idle, alone(work, masks, chunks, passes, n));
+        }
+        return Math.max(idle, queued(work, masks, chunks, passes, n));
+    }
+
+    /**
+     * With no more reading lanes than the memory has ports no request ever waits (rule 5): a lane
+     * has one request out at a time and issues its next one at least {@code chunkOverheadCycles - 1
+     * >= 1} cycles after the last was served, so at most {@code nmPorts} requests are issued in any
+     * cycle and each is served the cycle after; every lane then costs rule 4's closed form
+     * {@code sum (non-empty: work + overhead; empty: emptyChunkCycles) + latency passes [last
+     * non-empty]}. Equal to {@link #queued} (Isca2016WindowTest).
+     */
+    long alone(long[] work, long[] masks, int chunks, int passes, int n) {
+        long most = 0;
+        for (int a = 0; a < n; a++) {
+            int base = active[a] * chunks;
+            long t = 0;
+            for (int j = 0; j < chunks; j++) {
+                t += masks[base + j] == 0 ? p.emptyChunkCycles() : work[base + j] + p.chunkOverheadCycles();
+            }
+            if (chunks > 0 && masks[base + chunks - 1] != 0) {
+                t += (long) p.pipelineLatency() * passes;
+            }
+            most = Math.max(most, t);
+        }
+        return most;
+    }
+
+    /** The reading lanes {@code active[0 .. n)} event by event, in issue order, through the memory queue. */
+    long queued(long[] work, long[] masks, int chunks, int passes, int n) {
         memory.reset();
-        int left = 0;
-        long idle = 0;
-        for (int l = 0; l < lanes; l++) {
-            boolean none = true;
-            for (int j = 0; j < chunks && none; j++) {
-                none = empty[l][j];
-            }
-            if (none) {
-                next[l] = chunks; // done: never picked below
-                ready[l] = (long) chunks * p.emptyChunkCycles();
-                lastEmpty[l] = true;
-                idle = ready[l];
-            } else {
-                left += chunks;
-            }
-        }
         // lanes by (ready, lane): a binary heap of ready * 2^16 + lane keys, the order requests are issued in
-        int size = 0;
-        for (int l = 0; l < lanes; l++) {
-            if (next[l] < chunks) {
-                heap[size++] = (ready[l] << 16) | l;
-            }
+        for (int a = 0; a < n; a++) {
+            int l = active[a];
+            ready[l] = 0;
+            next[l] = 0;
+            heap[a] = l;
         }
-        for (int i = size / 2 - 1; i >= 0; i--) {
-            down(i, size);
-        }
+        int size = n; // keys of ready 0 in lane order: already a heap
+        long left = (long) n * chunks;
+        int empty = p.emptyChunkCycles();
+        int overhead = p.chunkOverheadCycles();
         while (left-- > 0) {
             int l = (int) (heap[0] & 0xffff);
-            int j = next[l]++;
+            int at = l * chunks + next[l]++;
             long h = ready[l];
-            if (empty[l][j]) {
-                ready[l] = h + p.emptyChunkCycles();
+            if (masks[at] == 0) {
+                ready[l] = h + empty;
                 lastEmpty[l] = true;
             } else {
                 long wait = memory.serve(h) - h - 1;
-                ready[l] = h + work[l][j] + p.chunkOverheadCycles() + wait;
+                ready[l] = h + work[at] + overhead + wait;
                 lastEmpty[l] = false;
             }
             if (next[l] < chunks) {
@@ -87,9 +120,11 @@ public final class Isca2016Window {
             }
             down(0, size);
         }
-        long most = idle;
-        for (int l = 0; l < lanes; l++) {
-            most = Math.max(most, ready[l] + (lastEmpty[l] || chunks == 0 ? 0 : (long) p.pipelineLatency() * passes));
+        long most = 0;
+        long latency = (long) p.pipelineLatency() * passes;
+        for (int a = 0; a < n; a++) {
+            int l = active[a];
+            most = Math.max(most, ready[l] + (lastEmpty[l] ? 0 : latency));
         }
         return most;
     }

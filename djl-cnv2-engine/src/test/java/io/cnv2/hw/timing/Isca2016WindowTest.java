@@ -1,0 +1,61 @@
+package io.cnv2.hw.timing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cnv2.config.Isca2016Profile;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Isca2016Window}'s closed form for windows with no more reading lanes than memory ports
+ * (CNV2-MODEL.md section 4a, rule 4 without waits) against its event-by-event queue (rule 5), on
+ * random windows with random profiles; the queue itself is held against the cycle-by-cycle
+ * reference by Isca2016RulesTest.
+ */
+class Isca2016WindowTest {
+    @Test
+    void withAtMostPortsReadingLanesTheClosedFormEqualsTheQueue() {
+        Random r = new Random(4);
+        int shortcuts = 0;
+        int waited = 0;
+        for (int i = 0; i < 5000; i++) {
+            Isca2016Profile p = new Isca2016Profile("channel-slices", "kx-ky-c", 4 + r.nextInt(40), 2 + r.nextInt(4),
+                    1 + r.nextInt(3), "inner", r.nextInt(10), 1 + r.nextInt(3), "memory-tiles-lanes", "packed-256");
+            int lanes = 1 + r.nextInt(20);
+            int real = 1 + r.nextInt(lanes);
+            int chunks = 1 + r.nextInt(6);
+            int passes = 1 + r.nextInt(3);
+            long[] work = new long[lanes * chunks];
+            long[] masks = new long[lanes * chunks];
+            double reading = r.nextDouble();
+            double full = r.nextDouble();
+            for (int l = 0; l < real; l++) {
+                if (r.nextDouble() < reading) {
+                    for (int j = 0; j < chunks; j++) {
+                        if (r.nextDouble() < full) {
+                            masks[l * chunks + j] = 1 + r.nextInt(1 << 16);
+                            // work may be 0 on a non-empty chunk (filter-lanes, every weight zero)
+                            work[l * chunks + j] = r.nextInt(4) == 0 ? 0 : (long) r.nextInt(17) * passes;
+                        }
+                    }
+                }
+            }
+            Isca2016Window w = new Isca2016Window(p, lanes);
+            long queued = w.cycles(work, masks, chunks, passes, real, false);
+            long fast = w.cycles(work, masks, chunks, passes, real, true);
+            assertEquals(queued, fast, "case " + i + " " + p);
+            int n = 0;
+            for (int l = 0; l < real; l++) {
+                boolean any = false;
+                for (int j = 0; j < chunks; j++) {
+                    any |= masks[l * chunks + j] != 0;
+                }
+                n += any ? 1 : 0;
+            }
+            shortcuts += n > 1 && n <= p.nmPorts() ? 1 : 0;
+            waited += n > p.nmPorts() ? 1 : 0;
+        }
+        assertTrue(shortcuts > 500 && waited > 500, "both paths met with several lanes: " + shortcuts + ", " + waited);
+    }
+}
