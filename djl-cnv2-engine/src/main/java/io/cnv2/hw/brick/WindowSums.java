@@ -23,6 +23,11 @@ import java.util.WeakHashMap;
  * addition being associative (section 2, rule 3), any order gives the lane-by-lane answer. The
  * dense baseline uses the same sums: leaving out a zero product changes no sum. Larger fan-ins
  * take a scalar long path.
+ *
+ * <p>A conv whose kernel rows hold only a few activations (one input channel, a depthwise layer)
+ * leaves the sparse kernel a handful of pairs per row, so its per-row bookkeeping dominates;
+ * there the register-blocked {@link DenseWindowsSimd} multiplies every activation, zeros
+ * included, which gives the same integers ({@code WindowSumsKernelsRuleTest}).
  */
 public final class WindowSums {
     /** Largest fan-in for which double sums of 16-bit products are exact: fanIn * 2^30 < 2^53. */
@@ -35,6 +40,22 @@ public final class WindowSums {
     private static final int L1_WEIGHT_BYTES = 24 * 1024;
     /** Weights of each layer in the kernel's layout, built once per layer. */
     private static final Map<QLayer, double[]> WEIGHTS = Collections.synchronizedMap(new WeakHashMap<>());
+    /** Weights of each layer in the dense kernel's layout ({@link DenseWindowsSimd}), built once per layer. */
+    private static final Map<QLayer, double[]> DENSE_WEIGHTS = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /**
+     * Which kernel computes the sums: both give the same exact integers, so the choice is speed
+     * only. {@code AUTO} takes the dense one where multiplying the zeros costs less than skipping
+     * them; tests and benchmarks force either to hold them equal and to time them.
+     */
+    public enum Kernel { AUTO, SPARSE, DENSE }
+
+    private static volatile Kernel kernel = Kernel.AUTO;
+
+    /** Forces a kernel (tests and benchmarks); {@code AUTO} restores the choice by cost. */
+    public static void force(Kernel k) {
+        kernel = k;
+    }
 
     private WindowSums() {
     }
@@ -59,6 +80,8 @@ public final class WindowSums {
     }
 
     private static final ThreadLocal<Scratch<double[]>> VALUES =
+            ThreadLocal.withInitial(() -> new Scratch<>(double[]::new, a -> a.length));
+    private static final ThreadLocal<Scratch<double[]>> GRID =
             ThreadLocal.withInitial(() -> new Scratch<>(double[]::new, a -> a.length));
     private static final ThreadLocal<Scratch<double[]>> ACC =
             ThreadLocal.withInitial(() -> new Scratch<>(double[]::new, a -> a.length));
@@ -118,11 +141,19 @@ public final class WindowSums {
         int[] starts = STARTS.get().take(chunks * (plane + 1));
         double[] acc = ACC.get().take(nb * positions * NB);
         for (int group = 0; group < g.groups(); group++) {
-            pack(g, input, group, values, codes, starts, chunks);
-            java.util.Arrays.fill(acc, 0, nb * positions * NB, 0);
-            for (int b = 0; b < nb; b++) {
-                multiply(g, values, codes, starts, chunks, w, (group * nb + b) * g.kernelY() * g.kernelX() * cg * NB,
-                        acc, b * positions * NB);
+            if (dense(g, input, group)) {
+                double[] wd = DENSE_WEIGHTS.computeIfAbsent(layer, DenseWindowsSimd::pack);
+                double[] grid = GRID.get().take(cg * DenseWindowsSimd.rows(g) * DenseWindowsSimd.columns(g));
+                DenseWindowsSimd.grid(g, input, group, grid);
+                DenseWindowsSimd.sums(g, grid, wd, group * DenseWindowsSimd.tiles(g) * cg * g.kernelY() * g.kernelX()
+                        * DenseWindowsSimd.F, acc, NB);
+            } else {
+                pack(g, input, group, values, codes, starts, chunks);
+                java.util.Arrays.fill(acc, 0, nb * positions * NB, 0);
+                for (int b = 0; b < nb; b++) {
+                    multiply(g, values, codes, starts, chunks, w,
+                            (group * nb + b) * g.kernelY() * g.kernelX() * cg * NB, acc, b * positions * NB);
+                }
             }
             for (int b = 0; b < nb; b++) {
                 int k0 = b * NB;
@@ -131,6 +162,30 @@ public final class WindowSums {
             }
         }
     }
+
+    /**
+     * True when the group's sums take the dense kernel: a conv whose rows are at least a tile
+     * wide and whose kernel rows hold so few effectual activations that the sparse kernel's
+     * per-row bookkeeping costs more than multiplying the zeros.
+     */
+    private static boolean dense(ConvGeometry g, short[] input, int group) {
+        Kernel k = kernel;
+        if (!io.cnv2.Simd.enabled() || NB % DenseWindowsSimd.F != 0 || k == Kernel.SPARSE) {
+            return false;
+        }
+        if (k == Kernel.DENSE) {
+            return true;
+        }
+        return g.outX() >= DenseWindowsSimd.P && g.kernelX() * Math.min(CC, g.channelsPerGroup()) < DENSE_BELOW;
+    }
+
+    /**
+     * Activations per kernel row (Kx times the channels of a chunk) below which the dense kernel is
+     * faster: measured by thread CPU time on the shipped CNN's first layer (1 channel, 3x3:
+     * 3 per row; 48 against 82 us a layer), while at 21 per row (ResNet's 3-channel 7x7) the two
+     * are within 10 % and at 72 (24 channels) the sparse kernel takes 0.7 of the dense one's time.
+     */
+    private static final int DENSE_BELOW = 8;
 
     /**
      * Weights as doubles [group][block][tap][c][NB], tap = ky * Kx + kx: the NB filters of a

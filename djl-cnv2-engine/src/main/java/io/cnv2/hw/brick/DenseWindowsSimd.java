@@ -1,0 +1,182 @@
+package io.cnv2.hw.brick;
+
+import io.cnv2.hw.QLayer;
+import io.cnv2.ir.ConvGeometry;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The window sums of a conv layer whose input is mostly effectual (the first layer's image, or a
+ * layer with few channels), as a register-blocked direct convolution: a tile of {@link #P}
+ * output positions of one row times {@link #F} filters stays in twelve vector accumulators while
+ * every (channel, kernel row, kernel column) of the window passes, each weight vector loaded once
+ * for the {@code P} positions and each activation broadcast once for the {@code F} filters. Zero
+ * activations are multiplied like any other: a zero product leaves an integer sum unchanged
+ * (CNV2-MODEL.md section 4, rule 7), so the sums are the sparse kernel's bits, and the products
+ * and partial sums are the exact integers of {@link WindowSums} (double FMA, fan-in below
+ * 2^23). Loaded only when {@link io.cnv2.Simd#enabled()}.
+ */
+final class DenseWindowsSimd {
+    private static final VectorSpecies<Double> V = DoubleVector.SPECIES_PREFERRED;
+    /** Output positions per tile: six rows of two vectors, twelve accumulators of sixteen registers. */
+    static final int P = 4;
+    /** Filters per tile: two vectors. */
+    static final int F = 2 * V.length();
+
+    private DenseWindowsSimd() {
+    }
+
+    /** Filter tiles of a group. */
+    static int tiles(ConvGeometry g) {
+        return (g.filtersPerGroup() + F - 1) / F;
+    }
+
+    /**
+     * Weights as doubles [group][tile][c][ky][kx][F]: one window's weights for a tile are one
+     * contiguous run, read front to back; filters past the group's count are zero.
+     */
+    static double[] pack(QLayer layer) {
+        ConvGeometry g = layer.geometry();
+        int cg = g.channelsPerGroup();
+        int kg = g.filtersPerGroup();
+        int taps = g.kernelY() * g.kernelX();
+        int tiles = tiles(g);
+        double[] w = new double[g.groups() * tiles * cg * taps * F];
+        short[] q = layer.weights();
+        for (int k = 0; k < g.filters(); k++) {
+            int group = k / kg;
+            int kk = k % kg;
+            int base = (group * tiles + kk / F) * cg * taps * F + kk % F;
+            for (int i = 0; i < cg * taps; i++) {
+                w[base + i * F] = q[k * cg * taps + i];
+            }
+        }
+        return w;
+    }
+
+    /** Rows of the zero-bordered input grid the windows read. */
+    static int rows(ConvGeometry g) {
+        return (g.outY() - 1) * g.strideY() + (g.kernelY() - 1) * g.dilationY() + 1;
+    }
+
+    /** Columns of the grid: every tile of P positions reads inside it, the last tile included. */
+    static int columns(ConvGeometry g) {
+        int tiledX = (g.outX() + P - 1) / P * P;
+        return (tiledX - 1) * g.strideX() + (g.kernelX() - 1) * g.dilationX() + 1;
+    }
+
+    /**
+     * The group's input as doubles on the zero-bordered grid [c][rows][columns] the windows read
+     * (padding is zero, values outside every window are left out).
+     */
+    static void grid(ConvGeometry g, short[] in, int group, double[] xp) {
+        int cg = g.channelsPerGroup();
+        int rows = rows(g);
+        int cols = columns(g);
+        java.util.Arrays.fill(xp, 0, cg * rows * cols, 0);
+        int plane = g.height() * g.width();
+        int y1 = Math.min(g.height(), rows - g.padTop());
+        int x0 = Math.max(0, -g.padLeft());
+        int y0 = Math.max(0, -g.padTop());
+        int x1 = Math.min(g.width(), cols - g.padLeft());
+        for (int c = 0; c < cg; c++) {
+            int src = (group * cg + c) * plane;
+            for (int y = y0; y < y1; y++) {
+                int to = (c * rows + y + g.padTop()) * cols + g.padLeft();
+                int from = src + y * g.width();
+                for (int x = x0; x < x1; x++) {
+                    xp[to + x] = in[from + x];
+                }
+            }
+        }
+    }
+
+    /**
+     * The sums of every filter tile of the group at every position into
+     * {@code acc[(k / nb) * positions * nb + p * nb + k % nb]} (k the filter within the group), the
+     * layout {@link WindowSums} hands to its sink.
+     */
+    static void sums(ConvGeometry g, double[] xp, double[] w, int w0, double[] acc, int nb) {
+        int cg = g.channelsPerGroup();
+        int kh = g.kernelY();
+        int kw = g.kernelX();
+        int sx = g.strideX();
+        int rows = rows(g);
+        int cols = columns(g);
+        int taps = cg * kh * kw;
+        // where each (channel, kernel row, kernel column) of a window sits on the grid, from the window's corner
+        int[] offsets = new int[taps];
+        for (int c = 0, i = 0; c < cg; c++) {
+            for (int ky = 0; ky < kh; ky++) {
+                for (int kx = 0; kx < kw; kx++, i++) {
+                    offsets[i] = (c * rows + ky * g.dilationY()) * cols + kx * g.dilationX();
+                }
+            }
+        }
+        int positions = g.outY() * g.outX();
+        int tiles = tiles(g);
+        for (int tile = 0; tile < tiles; tile++) {
+            int wt = w0 + tile * taps * F;
+            int k = tile * F;
+            int a0 = (k / nb) * positions * nb + k % nb;
+            for (int oy = 0; oy < g.outY(); oy++) {
+                int row = oy * g.strideY() * cols;
+                for (int ox0 = 0; ox0 < g.outX(); ox0 += P) {
+                    tile(xp, row + ox0 * sx, sx, offsets, w, wt, acc, a0 + (oy * g.outX() + ox0) * nb, nb,
+                            Math.min(P, g.outX() - ox0));
+                }
+            }
+        }
+    }
+
+    /**
+     * One tile: P positions (the first at grid index {@code corner}, the next {@code sx} apart) times
+     * F filters, over every tap; the accumulators stay in registers over the loop (a method of its
+     * own, one loop, so that the compiler keeps the vectors unboxed). Positions past {@code n} lie
+     * on the grid's border and are dropped.
+     */
+    private static void tile(double[] xp, int corner, int sx, int[] offsets, double[] w, int wt, double[] acc,
+                             int p, int nb, int n) {
+        int v = V.length();
+        DoubleVector s00 = DoubleVector.zero(V);
+        DoubleVector s01 = DoubleVector.zero(V);
+        DoubleVector s10 = DoubleVector.zero(V);
+        DoubleVector s11 = DoubleVector.zero(V);
+        DoubleVector s20 = DoubleVector.zero(V);
+        DoubleVector s21 = DoubleVector.zero(V);
+        DoubleVector s30 = DoubleVector.zero(V);
+        DoubleVector s31 = DoubleVector.zero(V);
+        int wi = wt;
+        for (int i = 0; i < offsets.length; i++, wi += F) {
+            int xi = corner + offsets[i];
+            DoubleVector w0 = DoubleVector.fromArray(V, w, wi);
+            DoubleVector w1 = DoubleVector.fromArray(V, w, wi + v);
+            DoubleVector x = DoubleVector.broadcast(V, xp[xi]);
+            s00 = x.fma(w0, s00);
+            s01 = x.fma(w1, s01);
+            x = DoubleVector.broadcast(V, xp[xi + sx]);
+            s10 = x.fma(w0, s10);
+            s11 = x.fma(w1, s11);
+            x = DoubleVector.broadcast(V, xp[xi + 2 * sx]);
+            s20 = x.fma(w0, s20);
+            s21 = x.fma(w1, s21);
+            x = DoubleVector.broadcast(V, xp[xi + 3 * sx]);
+            s30 = x.fma(w0, s30);
+            s31 = x.fma(w1, s31);
+        }
+        s00.intoArray(acc, p);
+        s01.intoArray(acc, p + v);
+        if (n > 1) {
+            s10.intoArray(acc, p + nb);
+            s11.intoArray(acc, p + nb + v);
+        }
+        if (n > 2) {
+            s20.intoArray(acc, p + 2 * nb);
+            s21.intoArray(acc, p + 2 * nb + v);
+        }
+        if (n > 3) {
+            s30.intoArray(acc, p + 3 * nb);
+            s31.intoArray(acc, p + 3 * nb + v);
+        }
+    }
+}
