@@ -96,8 +96,8 @@ public final class HostOps {
             fx1[xx] = Math.min(p.kernelX(), w - ix0);
             inX[xx] = Math.max(0, Math.min(p.kernelX(), w + p.padRight() - ix0));
         }
-        // max: the window's rows first, element by element (a loop the JIT vectorises), then its columns
         short[] rows = max ? new short[w] : null;
+        short[] spans = max ? new short[w] : null;
         for (int pl = 0; pl < planes; pl++) {
             for (int y = 0; y < oy; y++) {
                 int iy0 = y * p.strideY() - p.padTop();
@@ -105,26 +105,47 @@ public final class HostOps {
                 int fy1 = Math.min(p.kernelY(), h - iy0);
                 int inY = Math.max(0, Math.min(p.kernelY(), h + p.padBottom() - iy0));
                 int at = (pl * oy + y) * ox;
-                if (max && fy1 > fy0) {
-                    System.arraycopy(d, (pl * h + iy0 + fy0) * w, rows, 0, w);
+                if (max) {
+                    // rows first, then columns, each an element-wise pass the JIT vectorises: a
+                    // window of a few taps per output would leave loops of trip count 2
+                    if (fy1 <= fy0) {
+                        continue; // no row inside: every output of the row is 0, as allocated
+                    }
+                    int base = (pl * h + iy0) * w;
+                    System.arraycopy(d, base + fy0 * w, rows, 0, w);
                     for (int fy = fy0 + 1; fy < fy1; fy++) {
-                        int row = (pl * h + iy0 + fy) * w;
+                        int row = base + fy * w;
                         for (int i = 0; i < w; i++) {
                             rows[i] = (short) Math.max(rows[i], d[row + i]);
                         }
                     }
+                    // spans[i] = the maximum of rows[i .. i + Kx): a window wholly inside reads one
+                    int full = w - p.kernelX() + 1;
+                    if (full > 0) {
+                        System.arraycopy(rows, 0, spans, 0, full);
+                        for (int fx = 1; fx < p.kernelX(); fx++) {
+                            for (int i = 0; i < full; i++) {
+                                spans[i] = (short) Math.max(spans[i], rows[i + fx]);
+                            }
+                        }
+                    }
+                    for (int xx = 0; xx < ox; xx++) {
+                        int ix0 = xx * p.strideX() - p.padLeft();
+                        if (fx0[xx] == 0 && fx1[xx] == p.kernelX()) {
+                            r[at + xx] = spans[ix0];
+                            continue;
+                        }
+                        int best = Integer.MIN_VALUE; // no column inside: (short) MIN_VALUE = 0
+                        for (int fx = fx0[xx]; fx < fx1[xx]; fx++) {
+                            best = Math.max(best, rows[ix0 + fx]);
+                        }
+                        r[at + xx] = (short) best;
+                    }
+                    continue;
                 }
                 for (int xx = 0; xx < ox; xx++) {
                     int ix0 = xx * p.strideX() - p.padLeft();
                     int n = Math.max(0, fy1 - fy0) * Math.max(0, fx1[xx] - fx0[xx]);
-                    if (max) {
-                        int best = Integer.MIN_VALUE; // no tap inside: (short) MIN_VALUE = 0
-                        for (int fx = fx0[xx]; n > 0 && fx < fx1[xx]; fx++) {
-                            best = Math.max(best, rows[ix0 + fx]);
-                        }
-                        r[at + xx] = (short) best;
-                        continue;
-                    }
                     long sum = 0;
                     for (int fy = fy0; fy < fy1; fy++) {
                         int row = (pl * h + iy0 + fy) * w + ix0;
