@@ -196,4 +196,51 @@ class HostOpsRulesTest {
                     what + " countPad " + countPad);
         }
     }
+
+    /**
+     * Rule of eltwise add and sub (FIXED-POINT.md): each operand aligned to the output format with
+     * round half up, summed, saturated, every saturation counted; the same-shape path (residual
+     * connections) against that rule written out, and against the broadcasting path on a
+     * broadcast operand of the same values.
+     */
+    @Test
+    void residualSumIsTheEltwiseRule() {
+        java.util.Random r = new java.util.Random(5);
+        for (int t = 0; t < 200; t++) {
+            int n = 1 + r.nextInt(300);
+            Shape shape = new Shape(1, n);
+            short[] a = new short[n];
+            short[] b = new short[n];
+            for (int i = 0; i < n; i++) {
+                a[i] = (short) r.nextInt(1 << 16);
+                b[i] = (short) r.nextInt(1 << 16);
+            }
+            int fa = r.nextInt(16);
+            int fb = r.nextInt(16);
+            int fo = r.nextInt(16);
+            boolean sub = r.nextBoolean();
+            long[] sat = new long[1];
+            QTensor got = HostOps.eltwise(sub ? Eltwise.Kind.SUB : Eltwise.Kind.ADD, new QTensor(shape, a, fa),
+                    new QTensor(shape, b, fb), shape, fo, sat);
+            short[] want = new short[n];
+            long saturated = 0;
+            for (int i = 0; i < n; i++) {
+                long qa = Fixed.shiftRound(a[i], fa - fo);
+                long qb = Fixed.shiftRound(b[i], fb - fo);
+                long v = sub ? qa - qb : qa + qb;
+                long s = Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, v));
+                saturated += s != v ? 1 : 0;
+                want[i] = (short) s;
+            }
+            assertArrayEquals(want, got.data(), "case " + t);
+            assertEquals(saturated, sat[0], "saturations, case " + t);
+            // the broadcasting path: b as [n, 1] against a as [1, n] gives the n x n table, whose diagonal is the same sums
+            long[] sat2 = new long[1];
+            QTensor table = HostOps.eltwise(sub ? Eltwise.Kind.SUB : Eltwise.Kind.ADD, new QTensor(new Shape(1, n), a, fa),
+                    new QTensor(new Shape(n, 1), b, fb), new Shape(n, n), fo, sat2);
+            for (int i = 0; i < n; i++) {
+                assertEquals(want[i], table.data()[i * n + i], "broadcast path, case " + t);
+            }
+        }
+    }
 }
