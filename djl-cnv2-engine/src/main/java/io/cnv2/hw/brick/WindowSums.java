@@ -151,8 +151,10 @@ public final class WindowSums {
                 pack(g, input, group, values, codes, starts, chunks);
                 java.util.Arrays.fill(acc, 0, nb * positions * NB, 0);
                 for (int b = 0; b < nb; b++) {
+                    // a last block with at most half its filters multiplies only that half (48 filters: 64 -> 48 products)
+                    boolean half = g.filtersPerGroup() - b * NB <= NB / 2;
                     multiply(g, values, codes, starts, chunks, w,
-                            (group * nb + b) * g.kernelY() * g.kernelX() * cg * NB, acc, b * positions * NB);
+                            (group * nb + b) * g.kernelY() * g.kernelX() * cg * NB, acc, b * positions * NB, half);
                 }
             }
             for (int b = 0; b < nb; b++) {
@@ -252,7 +254,7 @@ public final class WindowSums {
      * weights.
      */
     private static void multiply(ConvGeometry g, double[] values, int[] codes, int[] starts, int chunks,
-                                 double[] w, int w0, double[] acc, int a0) {
+                                 double[] w, int w0, double[] acc, int a0, boolean half) {
         int cg = g.channelsPerGroup();
         int kx = g.kernelX();
         int width = g.width();
@@ -281,14 +283,14 @@ public final class WindowSums {
                                 int lo = Math.max(0, ix0);
                                 int hi = Math.min(width, ix0 + kx);
                                 if (lo < hi) {
-                                    tap(values, codes, starts[rowStart + lo], starts[rowStart + hi], w, wt, acc, o);
+                                    tap(values, codes, starts[rowStart + lo], starts[rowStart + hi], w, wt, acc, o, half);
                                 }
                             } else {
                                 for (int x = 0; x < kx; x++) {
                                     int ix = ix0 + x * g.dilationX();
                                     if (ix >= 0 && ix < width) {
                                         tap(values, codes, starts[rowStart + ix], starts[rowStart + ix + 1], w,
-                                                wt + (x - (ix - ix0)) * cg * NB, acc, o);
+                                                wt + (x - (ix - ix0)) * cg * NB, acc, o, half);
                                     }
                                 }
                             }
@@ -304,18 +306,24 @@ public final class WindowSums {
      * channel: eight vectors at a time with the Vector API ({@link WindowSumsSimd}), else a plain
      * fused multiply-add per filter, the same exact integers.
      */
-    private static void tap(double[] values, int[] codes, int j0, int j1, double[] w, int wt, double[] acc, int o) {
+    private static void tap(double[] values, int[] codes, int j0, int j1, double[] w, int wt, double[] acc, int o,
+                            boolean half) {
         if (j0 == j1) {
             return;
         }
         if (io.cnv2.Simd.enabled() && NB == WindowSumsSimd.BLOCK) {
-            WindowSumsSimd.tap(values, codes, j0, j1, w, wt, acc, o);
+            if (half) {
+                WindowSumsSimd.tapHalf(values, codes, j0, j1, w, wt, acc, o);
+            } else {
+                WindowSumsSimd.tap(values, codes, j0, j1, w, wt, acc, o);
+            }
             return;
         }
+        int filters = half ? NB / 2 : NB;
         for (int j = j0; j < j1; j++) {
             double u = values[j];
             int wi = wt + codes[j];
-            for (int i = 0; i < NB; i++) {
+            for (int i = 0; i < filters; i++) {
                 acc[o + i] = Math.fma(u, w[wi + i], acc[o + i]);
             }
         }

@@ -51,4 +51,28 @@ final class WindowSumsSimd {
         s6.intoArray(acc, o + 6 * v);
         s7.intoArray(acc, o + 7 * v);
     }
+
+    /**
+     * {@link #tap} for a block whose second half holds no filter (the layer's last block): four
+     * accumulators, half the products; the other half of {@code acc} is left as it was.
+     */
+    static void tapHalf(double[] values, int[] codes, int j0, int j1, double[] w, int wt, double[] acc, int o) {
+        int v = V.length();
+        DoubleVector s0 = DoubleVector.fromArray(V, acc, o);
+        DoubleVector s1 = DoubleVector.fromArray(V, acc, o + v);
+        DoubleVector s2 = DoubleVector.fromArray(V, acc, o + 2 * v);
+        DoubleVector s3 = DoubleVector.fromArray(V, acc, o + 3 * v);
+        for (int j = j0; j < j1; j++) {
+            DoubleVector u = DoubleVector.broadcast(V, values[j]);
+            int wi = wt + codes[j];
+            s0 = u.fma(DoubleVector.fromArray(V, w, wi), s0);
+            s1 = u.fma(DoubleVector.fromArray(V, w, wi + v), s1);
+            s2 = u.fma(DoubleVector.fromArray(V, w, wi + 2 * v), s2);
+            s3 = u.fma(DoubleVector.fromArray(V, w, wi + 3 * v), s3);
+        }
+        s0.intoArray(acc, o);
+        s1.intoArray(acc, o + v);
+        s2.intoArray(acc, o + 2 * v);
+        s3.intoArray(acc, o + 3 * v);
+    }
 }
