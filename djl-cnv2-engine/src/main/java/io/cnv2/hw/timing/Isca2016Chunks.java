@@ -43,6 +43,11 @@ public final class Isca2016Chunks {
         long[] work = new long[lanes * chunks];
         long[] masks = new long[lanes * chunks];
         long[] stream = new long[(s.length >>> 6) + 2];
+        boolean oneWord = s.length <= 64;
+        long[] chunkMask = new long[chunks];
+        for (int j = 0; j < chunks; j++) {
+            chunkMask[j] = s.chunkLength(j) == 64 ? -1L : (1L << s.chunkLength(j)) - 1;
+        }
         long cycles = 0;
         for (int group = 0; group < g.groups(); group++) {
             long[][][][] weights = skipWeights ? weights(layer, group, s, lanes, filtersPerPass, p) : null;
@@ -50,11 +55,26 @@ public final class Isca2016Chunks {
             int real = Math.min(lanes, (g.channelsPerGroup() + s.slice - 1) / s.slice);
             LanePlanes planes = new LanePlanes(input, g, group, s.slice, real, t, p.columnMajor());
             for (int oy = 0; oy < g.outY(); oy++) {
+                if (planes.banded) {
+                    planes.band(oy * g.strideY());
+                }
                 for (int ox = 0; ox < g.outX(); ox++) {
                     for (int l = 0; l < real; l++) {
-                        planes.stream(l, oy * g.strideY(), ox * g.strideX(), stream);
-                        for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
-                            masks[at] = Bits.get(stream, 0, j * s.chunkValues, s.chunkLength(j));
+                        if (planes.banded) {
+                            planes.bandStream(l, ox * g.strideX(), stream);
+                        } else {
+                            planes.stream(l, oy * g.strideY(), ox * g.strideX(), stream);
+                        }
+                        if (oneWord) {
+                            // the whole stream in one word: chunk j is a shift and a mask (rule 2)
+                            long w = stream[0];
+                            for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
+                                masks[at] = (w >>> (j * s.chunkValues)) & chunkMask[j];
+                            }
+                        } else {
+                            for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
+                                masks[at] = Bits.get(stream, 0, j * s.chunkValues, s.chunkLength(j));
+                            }
                         }
                     }
                     if (p.passesInner()) {
@@ -150,7 +170,7 @@ public final class Isca2016Chunks {
      * (x, channel)). A lane's stream is then Kx (or Ky) field copies per window, one per kernel
      * position only when the kernel is dilated across the field.
      */
-    private static final class LanePlanes {
+    static final class LanePlanes {
         private final ConvGeometry g;
         private final int slice;
         private final boolean columnMajor;
@@ -158,6 +178,15 @@ public final class Isca2016Chunks {
         private final int along;
         private final int words;
         private final long[] bits;
+        /**
+         * True when every kernel column of a lane's slice is one field of at most 64 bits (stream
+         * order kx-ky-c, no dilation along y): then the fields of one output row are read once per
+         * row ({@link #band}), not once per window, and a window's stream is Kx appends of them.
+         */
+        final boolean banded;
+        private final int field;
+        private final int real;
+        private final long[] band;
 
         LanePlanes(short[] in, ConvGeometry g, int group, int slice, int real, Threshold t, boolean columnMajor) {
             this.g = g;
@@ -171,25 +200,62 @@ public final class Isca2016Chunks {
             this.along = columnMajor ? rows : width;
             this.words = (along * slice + 63) >>> 6;
             this.bits = new long[real * lines * words + 1];
+            this.real = real;
+            this.field = g.kernelY() * slice;
+            this.banded = columnMajor && g.dilationY() == 1 && field <= 64;
+            this.band = banded ? new long[real * lines] : null;
             int plane = g.height() * g.width();
             int cg = g.channelsPerGroup();
             int c0 = group * cg;
+            // Threshold.ineffectual as one integer compare, without a branch: half the values of a ReLU
+            // layer are zero, in no pattern a predictor could follow
+            int bound = t.bound();
             for (int c = 0; c < Math.min(cg, real * slice); c++) {
                 int lane = c / slice;
                 int k = c % slice;
                 int base = (c0 + c) * plane;
                 for (int y = 0; y < g.height(); y++) {
+                    int py = y + g.padTop();
+                    int src = base + y * g.width();
                     for (int x = 0; x < g.width(); x++) {
-                        if (!t.ineffectual(in[base + y * g.width() + x])) {
-                            int py = y + g.padTop();
-                            int px = x + g.padLeft();
-                            int line = columnMajor ? px : py;
-                            int pos = columnMajor ? py : px;
-                            int bit = pos * slice + k;
-                            bits[(lane * lines + line) * words + (bit >>> 6)] |= 1L << (bit & 63);
-                        }
+                        long effectual = Math.abs(in[src + x]) >= bound ? 1 : 0;
+                        int px = x + g.padLeft();
+                        int line = columnMajor ? px : py;
+                        int pos = columnMajor ? py : px;
+                        int bit = pos * slice + k;
+                        bits[(lane * lines + line) * words + (bit >>> 6)] |= effectual << (bit & 63);
                     }
                 }
+            }
+        }
+
+        /** When {@link #banded}: every lane's field of every grid column for the output row whose top is y0. */
+        void band(int y0) {
+            for (int i = 0; i < real * lines; i++) {
+                band[i] = Bits.get(bits, i * words, y0 * slice, field);
+            }
+        }
+
+        /** {@link #stream} from the current {@link #band}: lane l's stream of the window at grid column x0. */
+        void bandStream(int lane, int x0, long[] st) {
+            long acc = 0;
+            int filled = 0;
+            int w = 0;
+            int at = lane * lines + x0;
+            int step = g.dilationX();
+            for (int o = 0; o < g.kernelX(); o++, at += step) {
+                long v = band[at];
+                acc |= v << filled;
+                int total = filled + field;
+                if (total >= 64) {
+                    st[w++] = acc;
+                    acc = filled == 0 ? 0 : v >>> (64 - filled);
+                    total -= 64;
+                }
+                filled = total;
+            }
+            if (filled > 0) {
+                st[w] = acc;
             }
         }
 
