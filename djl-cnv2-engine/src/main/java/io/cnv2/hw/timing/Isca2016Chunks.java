@@ -34,6 +34,18 @@ public final class Isca2016Chunks {
     /** Cycles of a skipping layer, summed over groups. */
     public static long cycles(QLayer layer, short[] input, Threshold t, int lanes, int filtersPerPass,
                               Isca2016Profile p, boolean skipWeights) {
+        return cycles(layer, input, t, lanes, filtersPerPass, p, skipWeights, null);
+    }
+
+    /**
+     * {@link #cycles}, and when {@code windowSums} is not null, per group the sum over every window
+     * of its effectual values, {@code windowSums[group]}: the popcounts of the window's chunks,
+     * which hold exactly the window's values in another order (rule 1; padding channels and
+     * padding positions are zeros), so it equals {@code BrickMasks.windowSum} without a second
+     * pass over the input (the fast designs' linear bookkeeping, issue #23).
+     */
+    public static long cycles(QLayer layer, short[] input, Threshold t, int lanes, int filtersPerPass,
+                              Isca2016Profile p, boolean skipWeights, long[] windowSums) {
         ConvGeometry g = layer.geometry();
         LaneStreams s = new LaneStreams(g, lanes, p);
         int passes = (g.filtersPerGroup() + filtersPerPass - 1) / filtersPerPass;
@@ -54,6 +66,7 @@ public final class Isca2016Chunks {
             // lanes whose whole slice is padding channels (C' > C) only ever hold empty chunks
             int real = Math.min(lanes, (g.channelsPerGroup() + s.slice - 1) / s.slice);
             LanePlanes planes = new LanePlanes(input, g, group, s.slice, real, t, p.columnMajor());
+            long effectual = 0;
             for (int oy = 0; oy < g.outY(); oy++) {
                 if (planes.banded) {
                     planes.band(oy * g.strideY());
@@ -78,11 +91,18 @@ public final class Isca2016Chunks {
                         }
                     }
                     if (p.passesInner()) {
+                        if (weights != null && windowSums != null) {
+                            for (int at = 0; at < real * chunks; at++) {
+                                effectual += Long.bitCount(masks[at]);
+                            }
+                        }
                         for (int l = 0; l < real; l++) {
                             for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
                                 if (weights == null) {
                                     // every pass works through every effectual value (rule 3: n G)
-                                    work[at] = (long) Long.bitCount(masks[at]) * passes;
+                                    int n = Long.bitCount(masks[at]);
+                                    effectual += n;
+                                    work[at] = (long) n * passes;
                                     continue;
                                 }
                                 long sum = 0;
@@ -94,6 +114,11 @@ public final class Isca2016Chunks {
                         }
                         cycles += timer.cycles(work, masks, chunks, passes, real);
                     } else {
+                        if (windowSums != null) {
+                            for (int at = 0; at < real * chunks; at++) {
+                                effectual += Long.bitCount(masks[at]);
+                            }
+                        }
                         for (int pass = 0; pass < passes; pass++) {
                             for (int l = 0; l < real; l++) {
                                 for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
@@ -104,6 +129,9 @@ public final class Isca2016Chunks {
                         }
                     }
                 }
+            }
+            if (windowSums != null) {
+                windowSums[group] = effectual;
             }
         }
         return cycles;

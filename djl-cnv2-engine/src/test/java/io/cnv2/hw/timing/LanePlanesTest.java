@@ -73,4 +73,40 @@ class LanePlanesTest {
         }
         assertTrue(banded > 100 && banded < 390, "both ways met: " + banded);
     }
+
+    /**
+     * The per-group window sums that {@link Isca2016Chunks} counts from the chunks equal
+     * {@link io.cnv2.hw.brick.BrickMasks#windowSum} (which the bookkeeping used before), and the
+     * cycles do not change for asking, on random layers (groups, strides, dilation, padding,
+     * thresholds) under random stream orders, chunk sizes and pass orders, with and without weight
+     * skipping.
+     */
+    @Test
+    void chunkWindowSumsEqualBrickWindowSums() {
+        Random r = new Random(2317);
+        for (int i = 0; i < 300; i++) {
+            io.cnv2.hw.RandomLayers.Case c = io.cnv2.hw.RandomLayers.next(r, i);
+            ConvGeometry g = c.layer().geometry();
+            io.cnv2.config.Isca2016Profile p = new io.cnv2.config.Isca2016Profile("channel-slices",
+                    r.nextBoolean() ? "kx-ky-c" : "ky-kx-c", 1 + r.nextInt(64), 3, 2, r.nextBoolean() ? "inner" : "outer",
+                    8, 2, "memory-tiles-lanes", "packed-256");
+            Threshold t = r.nextBoolean() ? Threshold.zero(c.input().frac()) : Threshold.inUnits(r.nextInt(30), 1);
+            int perPass = r.nextBoolean() ? 256 : 16;
+            boolean skip = r.nextBoolean();
+            short[] in = c.input().data();
+            long[] sums = new long[g.groups()];
+            long with = Isca2016Chunks.cycles(c.layer(), in, t, 16, perPass, p, skip, sums);
+            long without = Isca2016Chunks.cycles(c.layer(), in, t, 16, perPass, p, skip);
+            if (with != without) {
+                throw new AssertionError("case " + i + " cycles " + with + " != " + without);
+            }
+            for (int group = 0; group < g.groups(); group++) {
+                long bricks = new io.cnv2.hw.brick.BrickMasks(in, g, group, 16, t).windowSum();
+                if (bricks != sums[group]) {
+                    throw new AssertionError("case " + i + " " + g + " " + p + " group " + group + ": chunks "
+                            + sums[group] + ", bricks " + bricks);
+                }
+            }
+        }
+    }
 }
