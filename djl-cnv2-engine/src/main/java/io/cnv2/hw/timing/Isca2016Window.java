@@ -136,6 +136,9 @@ public final class Isca2016Window {
         long ports = p.nmPorts();
         int empty = p.emptyChunkCycles();
         int overhead = p.chunkOverheadCycles();
+        long latency = (long) p.pipelineLatency() * passes;
+        // a lane's end (rule 4) is known when it takes its last chunk: the window's cost is kept as it goes
+        long most = 0;
         while (occupied != 0) {
             long step = Long.numberOfTrailingZeros(Long.rotateRight(occupied, (int) now));
             now += step;
@@ -151,15 +154,17 @@ public final class Isca2016Window {
                 int j = next[l]++;
                 int at = l * chunks + j;
                 long t;
+                long end;
                 if (masks[at] == 0) {
                     t = now + empty;
-                    lastEmpty[l] = true;
+                    end = t;
                 } else {
                     t = now + work[at] + overhead + waits[(int) pending++];
-                    lastEmpty[l] = false;
+                    end = t + latency;
                 }
-                ready[l] = t;
-                if (j + 1 < chunks) {
+                if (j + 1 == chunks) {
+                    most = Math.max(most, end);
+                } else {
                     if (t - now >= 64) {
                         java.util.Arrays.fill(slots, 0);
                         return -1;
@@ -169,12 +174,6 @@ public final class Isca2016Window {
                     occupied |= 1L << ts;
                 }
             } while (m != 0);
-        }
-        long most = 0;
-        long latency = (long) p.pipelineLatency() * passes;
-        for (int a = 0; a < n; a++) {
-            int l = active[a];
-            most = Math.max(most, ready[l] + (lastEmpty[l] ? 0 : latency));
         }
         return most;
     }
