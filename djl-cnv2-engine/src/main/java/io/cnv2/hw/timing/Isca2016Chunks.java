@@ -235,23 +235,37 @@ public final class Isca2016Chunks {
             int plane = g.height() * g.width();
             int cg = g.channelsPerGroup();
             int c0 = group * cg;
-            // Threshold.ineffectual as one integer compare, without a branch: half the values of a ReLU
-            // layer are zero, in no pattern a predictor could follow
-            int bound = t.bound();
-            for (int c = 0; c < Math.min(cg, real * slice); c++) {
-                int lane = c / slice;
-                int k = c % slice;
-                int base = (c0 + c) * plane;
-                for (int y = 0; y < g.height(); y++) {
-                    int py = y + g.padTop();
-                    int src = base + y * g.width();
-                    for (int x = 0; x < g.width(); x++) {
-                        long effectual = Math.abs(in[src + x]) >= bound ? 1 : 0;
-                        int px = x + g.padLeft();
-                        int line = columnMajor ? px : py;
-                        int pos = columnMajor ? py : px;
-                        int bit = pos * slice + k;
-                        bits[(lane * lines + line) * words + (bit >>> 6)] |= effectual << (bit & 63);
+            // Threshold.ineffectual as one integer compare, without a branch (half the values of a ReLU
+            // layer are zero, in no pattern a predictor could follow): (bound - 1 - |q|) < 0 exactly when
+            // |q| >= bound, bound >= 1. A lane's slice at one pixel is gathered in a register (up to 64
+            // channels at a time) and written with one or two word updates, not one per channel.
+            int bound1 = t.bound() - 1;
+            int inWidth = g.width();
+            for (int lane = 0; lane < real; lane++) {
+                for (int k0 = 0; k0 < slice; k0 += 64) {
+                    int n = Math.min(64, Math.min(slice - k0, cg - lane * slice - k0));
+                    if (n <= 0) {
+                        break;
+                    }
+                    int first = (c0 + lane * slice + k0) * plane;
+                    for (int y = 0; y < g.height(); y++) {
+                        int py = y + g.padTop();
+                        for (int x = 0; x < inWidth; x++) {
+                            long v = 0;
+                            for (int k = 0, src = first + y * inWidth + x; k < n; k++, src += plane) {
+                                v |= (long) ((bound1 - Math.abs(in[src])) >>> 31) << k;
+                            }
+                            int px = x + g.padLeft();
+                            int line = columnMajor ? px : py;
+                            int pos = columnMajor ? py : px;
+                            int bit = pos * slice + k0;
+                            int word = (lane * lines + line) * words + (bit >>> 6);
+                            int shift = bit & 63;
+                            bits[word] |= v << shift;
+                            if (shift != 0 && shift + n > 64) {
+                                bits[word + 1] |= v >>> (64 - shift);
+                            }
+                        }
                     }
                 }
             }
