@@ -120,21 +120,23 @@ public final class BrickMasks {
         int bound1 = t.bound() - 1;
         for (int c = 0; c < g.channelsPerGroup(); c++) {
             int base = (group * g.channelsPerGroup() + c) * plane;
-            for (int[] pr : prefix) {
-                java.util.Arrays.fill(pr, 0);
-            }
-            for (int y = 0; y < g.height(); y++) {
-                int py = y + g.padTop();
-                for (int x = 0; x < g.width(); x++) {
-                    int px = x + g.padLeft();
-                    prefix[(py % sy) * sx + px % sx][(py / sy + 1) * (nj + 1) + px / sx + 1] = (bound1 - Math.abs(in[base + y * g.width() + x])) >>> 31;
-                }
-            }
-            for (int[] pr : prefix) {
-                for (int i = 1; i <= ni; i++) {
-                    for (int j = 1; j <= nj; j++) {
-                        int at = i * (nj + 1) + j;
-                        pr[at] += pr[at - 1] + pr[at - nj - 1] - pr[at - nj - 2];
+            // each class's grid walked in order, its running sums written as it goes (row 0 and column 0 stay 0,
+            // every other cell is written: no clearing, no division per value)
+            for (int ry = 0; ry < sy; ry++) {
+                for (int rx = 0; rx < sx; rx++) {
+                    int[] pr = prefix[ry * sx + rx];
+                    for (int i = 0; i < ni; i++) {
+                        int y = i * sy + ry - g.padTop();
+                        boolean inside = y >= 0 && y < g.height();
+                        int row = 0;
+                        int at = (i + 1) * (nj + 1) + 1;
+                        for (int j = 0; j < nj; j++, at++) {
+                            int x = j * sx + rx - g.padLeft();
+                            if (inside && x >= 0 && x < g.width()) {
+                                row += (bound1 - Math.abs(in[base + y * g.width() + x])) >>> 31;
+                            }
+                            pr[at] = pr[at - nj - 1] + row;
+                        }
                     }
                 }
             }
