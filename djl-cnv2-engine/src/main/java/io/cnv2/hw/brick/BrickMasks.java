@@ -94,6 +94,69 @@ public final class BrickMasks {
         return sum;
     }
 
+    /**
+     * counts[b][o]: over every window of the group, how many have the activation at offset o of
+     * their brick b effectual, without visiting the windows: brick b's channel c at window (oy, ox)
+     * sits on the grid at (oy sy + ky dy, ox sx + kx dx), so for each channel the windows sweep a
+     * rectangle of one residue class (mod the strides) of the grid, summed from that class's prefix
+     * sums. The weight reads of a weight-skipping pass are the dot product of these counts with the
+     * pass's {@link PassMasks#column} (CNV2-MODEL.md section 5 item 4: one read per effectual
+     * activation and non-zero weight), equal to the window loop's sum of {@link PassMasks#reads}
+     * (WindowCountsTest).
+     */
+    public static long[][] windowCounts(short[] in, ConvGeometry g, int group, int brick, Threshold t) {
+        int perPos = Bricks.ceilDiv(g.channelsPerGroup(), brick);
+        long[][] counts = new long[g.kernelY() * g.kernelX() * perPos][brick];
+        int rows = Math.max(g.padTop() + g.height(), (g.outY() - 1) * g.strideY() + (g.kernelY() - 1) * g.dilationY() + 1);
+        int width = Math.max(g.padLeft() + g.width(),
+                (g.outX() - 1) * g.strideX() + (g.kernelX() - 1) * g.dilationX() + 1);
+        int sy = g.strideY();
+        int sx = g.strideX();
+        int ni = (rows + sy - 1) / sy;
+        int nj = (width + sx - 1) / sx;
+        // prefix[(ry sx + rx)][(i + 1) (nj + 1) + j + 1]: effectual values of class (ry, rx) in rows < i, columns < j
+        int[][] prefix = new int[sy * sx][(ni + 1) * (nj + 1)];
+        int plane = g.height() * g.width();
+        int bound1 = t.bound() - 1;
+        for (int c = 0; c < g.channelsPerGroup(); c++) {
+            int base = (group * g.channelsPerGroup() + c) * plane;
+            // each class's grid walked in order, its running sums written as it goes (row 0 and column 0 stay 0,
+            // every other cell is written: no clearing, no division per value)
+            for (int ry = 0; ry < sy; ry++) {
+                for (int rx = 0; rx < sx; rx++) {
+                    int[] pr = prefix[ry * sx + rx];
+                    for (int i = 0; i < ni; i++) {
+                        int y = i * sy + ry - g.padTop();
+                        boolean inside = y >= 0 && y < g.height();
+                        int row = 0;
+                        int at = (i + 1) * (nj + 1) + 1;
+                        for (int j = 0; j < nj; j++, at++) {
+                            int x = j * sx + rx - g.padLeft();
+                            if (inside && x >= 0 && x < g.width()) {
+                                row += (bound1 - Math.abs(in[base + y * g.width() + x])) >>> 31;
+                            }
+                            pr[at] = pr[at - nj - 1] + row;
+                        }
+                    }
+                }
+            }
+            for (int ky = 0; ky < g.kernelY(); ky++) {
+                int qy = ky * g.dilationY() / sy;
+                int ry = ky * g.dilationY() % sy;
+                for (int kx = 0; kx < g.kernelX(); kx++) {
+                    int qx = kx * g.dilationX() / sx;
+                    int rx = kx * g.dilationX() % sx;
+                    int[] pr = prefix[ry * sx + rx];
+                    int i1 = qy + g.outY();
+                    int j1 = qx + g.outX();
+                    long n = pr[i1 * (nj + 1) + j1] - pr[qy * (nj + 1) + j1] - pr[i1 * (nj + 1) + qx] + pr[qy * (nj + 1) + qx];
+                    counts[(ky * g.kernelX() + kx) * perPos + c / brick][c % brick] = n;
+                }
+            }
+        }
+        return counts;
+    }
+
     /** Windows of the layer's group: outY outX. */
     public long windows() {
         return (long) g.outY() * g.outX();

@@ -128,4 +128,18 @@ public final class PassMasks {
         }
         return r;
     }
+
+    /**
+     * Weights read over every window of the layer's group, from {@link BrickMasks#windowCounts}:
+     * the sum of {@link #reads} over every window and brick, as one dot product per layer.
+     */
+    public long reads(long[][] counts) {
+        long r = 0;
+        for (int b = 0; b < column.length; b++) {
+            for (int o = 0; o < column[b].length; o++) {
+                r += column[b][o] * counts[b][o];
+            }
+        }
+        return r;
+    }
 }

@@ -54,18 +54,25 @@ public final class Cnvlutin2Fast extends SkippingAccelerator {
         long weightReads = 0;
         int passes = (int) DaDianNaoTiming.passes(g, machine);
         boolean fixedSlots = nm.fixedSlots();
+        // isca2016: the bricks give only totals (section 4a: NM bits, SB bits, effectual lane-cycles), each
+        // linear in the effectual count of every window's every brick, so one sum per group stands for the
+        // window loop; the chunk timing counts it as it goes (the chunks hold the window's values, section
+        // 4a rule 1), so no brick masks are built. With filter-lanes the SB reads are linear in how many
+        // windows have each (brick, offset) effectual: BrickMasks.windowCounts, once per layer (issue #23).
+        boolean chunkSums = !idealSteps && (fixedSlots || nm.linear());
+        long[] sums = chunkSums ? new long[g.groups()] : null;
+        long chunkCycles = chunkSums
+                ? Isca2016Chunks.cycles(layer, input.data(), t, lanes, perPass, run.isca2016(), skipWeights, sums) : 0;
         for (int group = 0; group < g.groups(); group++) {
-            BrickMasks masks = new BrickMasks(input.data(), g, group, lanes, t);
-            int nb = masks.offsets.length;
+            BrickMasks masks = chunkSums ? null : new BrickMasks(input.data(), g, group, lanes, t);
+            long[][] counts = chunkSums && skipWeights ? BrickMasks.windowCounts(input.data(), g, group, lanes, t) : null;
+            int nb = g.kernelY() * g.kernelX() * ((g.channelsPerGroup() + lanes - 1) / lanes);
             for (PassMasks pm : PassMasks.of(layer, group, passes, perPass, lanes, skipWeights)) {
-                if (!idealSteps && pm.dense && (fixedSlots || nm.linear())) {
-                    // isca2016 without weight skipping: the bricks give only totals (section 4a: NM bits, SB
-                    // bits, effectual lane-cycles), each linear in the effectual count of every window's
-                    // every brick, so that one sum stands for the window loop
-                    long sum = masks.windowSum();
+                if (chunkSums) {
+                    long sum = sums[group];
                     effectual += pm.repeat * sum;
-                    weightReads += sum * pm.column[0][0];
-                    long slots = pm.repeat * masks.windows() * nb;
+                    weightReads += pm.dense ? sum * pm.column[0][0] : pm.reads(counts);
+                    long slots = pm.repeat * ((long) g.outY() * g.outX()) * nb;
                     nmRead += slots * nm.brickRead(0) + (fixedSlots ? 0 : pm.repeat * sum * (nm.brickRead(1) - nm.brickRead(0)));
                     continue;
                 }
@@ -133,7 +140,8 @@ public final class Cnvlutin2Fast extends SkippingAccelerator {
         }
         if (run.usesIsca2016()) {
             // section 4a: chunks of channel-slice streams; the passes inner read each brick once per window
-            cycles = Isca2016Chunks.cycles(layer, input.data(), t, lanes, perPass, run.isca2016(), skipWeights);
+            cycles = chunkSums ? chunkCycles
+                    : Isca2016Chunks.cycles(layer, input.data(), t, lanes, perPass, run.isca2016(), skipWeights);
             if (run.isca2016().passesInner()) {
                 nmRead /= passes;
             }

@@ -34,6 +34,18 @@ public final class Isca2016Chunks {
     /** Cycles of a skipping layer, summed over groups. */
     public static long cycles(QLayer layer, short[] input, Threshold t, int lanes, int filtersPerPass,
                               Isca2016Profile p, boolean skipWeights) {
+        return cycles(layer, input, t, lanes, filtersPerPass, p, skipWeights, null);
+    }
+
+    /**
+     * {@link #cycles}, and when {@code windowSums} is not null, per group the sum over every window
+     * of its effectual values, {@code windowSums[group]}: the popcounts of the window's chunks,
+     * which hold exactly the window's values in another order (rule 1; padding channels and
+     * padding positions are zeros), so it equals {@code BrickMasks.windowSum} without a second
+     * pass over the input (the fast designs' linear bookkeeping, issue #23).
+     */
+    public static long cycles(QLayer layer, short[] input, Threshold t, int lanes, int filtersPerPass,
+                              Isca2016Profile p, boolean skipWeights, long[] windowSums) {
         ConvGeometry g = layer.geometry();
         LaneStreams s = new LaneStreams(g, lanes, p);
         int passes = (g.filtersPerGroup() + filtersPerPass - 1) / filtersPerPass;
@@ -43,26 +55,54 @@ public final class Isca2016Chunks {
         long[] work = new long[lanes * chunks];
         long[] masks = new long[lanes * chunks];
         long[] stream = new long[(s.length >>> 6) + 2];
+        boolean oneWord = s.length <= 64;
+        long[] chunkMask = new long[chunks];
+        for (int j = 0; j < chunks; j++) {
+            chunkMask[j] = s.chunkLength(j) == 64 ? -1L : (1L << s.chunkLength(j)) - 1;
+        }
         long cycles = 0;
         for (int group = 0; group < g.groups(); group++) {
             long[][][][] weights = skipWeights ? weights(layer, group, s, lanes, filtersPerPass, p) : null;
             // lanes whose whole slice is padding channels (C' > C) only ever hold empty chunks
             int real = Math.min(lanes, (g.channelsPerGroup() + s.slice - 1) / s.slice);
             LanePlanes planes = new LanePlanes(input, g, group, s.slice, real, t, p.columnMajor());
+            long effectual = 0;
             for (int oy = 0; oy < g.outY(); oy++) {
+                if (planes.banded) {
+                    planes.band(oy * g.strideY());
+                }
                 for (int ox = 0; ox < g.outX(); ox++) {
                     for (int l = 0; l < real; l++) {
-                        planes.stream(l, oy * g.strideY(), ox * g.strideX(), stream);
-                        for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
-                            masks[at] = Bits.get(stream, 0, j * s.chunkValues, s.chunkLength(j));
+                        if (planes.banded) {
+                            planes.bandStream(l, ox * g.strideX(), stream);
+                        } else {
+                            planes.stream(l, oy * g.strideY(), ox * g.strideX(), stream);
+                        }
+                        if (oneWord) {
+                            // the whole stream in one word: chunk j is a shift and a mask (rule 2)
+                            long w = stream[0];
+                            for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
+                                masks[at] = (w >>> (j * s.chunkValues)) & chunkMask[j];
+                            }
+                        } else {
+                            for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
+                                masks[at] = Bits.get(stream, 0, j * s.chunkValues, s.chunkLength(j));
+                            }
                         }
                     }
                     if (p.passesInner()) {
+                        if (weights != null && windowSums != null) {
+                            for (int at = 0; at < real * chunks; at++) {
+                                effectual += Long.bitCount(masks[at]);
+                            }
+                        }
                         for (int l = 0; l < real; l++) {
                             for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
                                 if (weights == null) {
                                     // every pass works through every effectual value (rule 3: n G)
-                                    work[at] = (long) Long.bitCount(masks[at]) * passes;
+                                    int n = Long.bitCount(masks[at]);
+                                    effectual += n;
+                                    work[at] = (long) n * passes;
                                     continue;
                                 }
                                 long sum = 0;
@@ -74,6 +114,11 @@ public final class Isca2016Chunks {
                         }
                         cycles += timer.cycles(work, masks, chunks, passes, real);
                     } else {
+                        if (windowSums != null) {
+                            for (int at = 0; at < real * chunks; at++) {
+                                effectual += Long.bitCount(masks[at]);
+                            }
+                        }
                         for (int pass = 0; pass < passes; pass++) {
                             for (int l = 0; l < real; l++) {
                                 for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
@@ -84,6 +129,9 @@ public final class Isca2016Chunks {
                         }
                     }
                 }
+            }
+            if (windowSums != null) {
+                windowSums[group] = effectual;
             }
         }
         return cycles;
@@ -150,7 +198,7 @@ public final class Isca2016Chunks {
      * (x, channel)). A lane's stream is then Kx (or Ky) field copies per window, one per kernel
      * position only when the kernel is dilated across the field.
      */
-    private static final class LanePlanes {
+    static final class LanePlanes {
         private final ConvGeometry g;
         private final int slice;
         private final boolean columnMajor;
@@ -158,6 +206,15 @@ public final class Isca2016Chunks {
         private final int along;
         private final int words;
         private final long[] bits;
+        /**
+         * True when every kernel column of a lane's slice is one field of at most 64 bits (stream
+         * order kx-ky-c, no dilation along y): then the fields of one output row are read once per
+         * row ({@link #band}), not once per window, and a window's stream is Kx appends of them.
+         */
+        final boolean banded;
+        private final int field;
+        private final int real;
+        private final long[] band;
 
         LanePlanes(short[] in, ConvGeometry g, int group, int slice, int real, Threshold t, boolean columnMajor) {
             this.g = g;
@@ -171,25 +228,76 @@ public final class Isca2016Chunks {
             this.along = columnMajor ? rows : width;
             this.words = (along * slice + 63) >>> 6;
             this.bits = new long[real * lines * words + 1];
+            this.real = real;
+            this.field = g.kernelY() * slice;
+            this.banded = columnMajor && g.dilationY() == 1 && field <= 64;
+            this.band = banded ? new long[real * lines] : null;
             int plane = g.height() * g.width();
             int cg = g.channelsPerGroup();
             int c0 = group * cg;
-            for (int c = 0; c < Math.min(cg, real * slice); c++) {
-                int lane = c / slice;
-                int k = c % slice;
-                int base = (c0 + c) * plane;
-                for (int y = 0; y < g.height(); y++) {
-                    for (int x = 0; x < g.width(); x++) {
-                        if (!t.ineffectual(in[base + y * g.width() + x])) {
-                            int py = y + g.padTop();
+            // Threshold.ineffectual as one integer compare, without a branch (half the values of a ReLU
+            // layer are zero, in no pattern a predictor could follow): (bound - 1 - |q|) < 0 exactly when
+            // |q| >= bound, bound >= 1. A lane's slice at one pixel is gathered in a register (up to 64
+            // channels at a time) and written with one or two word updates, not one per channel.
+            int bound1 = t.bound() - 1;
+            int inWidth = g.width();
+            for (int lane = 0; lane < real; lane++) {
+                for (int k0 = 0; k0 < slice; k0 += 64) {
+                    int n = Math.min(64, Math.min(slice - k0, cg - lane * slice - k0));
+                    if (n <= 0) {
+                        break;
+                    }
+                    int first = (c0 + lane * slice + k0) * plane;
+                    for (int y = 0; y < g.height(); y++) {
+                        int py = y + g.padTop();
+                        for (int x = 0; x < inWidth; x++) {
+                            long v = 0;
+                            for (int k = 0, src = first + y * inWidth + x; k < n; k++, src += plane) {
+                                v |= (long) ((bound1 - Math.abs(in[src])) >>> 31) << k;
+                            }
                             int px = x + g.padLeft();
                             int line = columnMajor ? px : py;
                             int pos = columnMajor ? py : px;
-                            int bit = pos * slice + k;
-                            bits[(lane * lines + line) * words + (bit >>> 6)] |= 1L << (bit & 63);
+                            int bit = pos * slice + k0;
+                            int word = (lane * lines + line) * words + (bit >>> 6);
+                            int shift = bit & 63;
+                            bits[word] |= v << shift;
+                            if (shift != 0 && shift + n > 64) {
+                                bits[word + 1] |= v >>> (64 - shift);
+                            }
                         }
                     }
                 }
+            }
+        }
+
+        /** When {@link #banded}: every lane's field of every grid column for the output row whose top is y0. */
+        void band(int y0) {
+            for (int i = 0; i < real * lines; i++) {
+                band[i] = Bits.get(bits, i * words, y0 * slice, field);
+            }
+        }
+
+        /** {@link #stream} from the current {@link #band}: lane l's stream of the window at grid column x0. */
+        void bandStream(int lane, int x0, long[] st) {
+            long acc = 0;
+            int filled = 0;
+            int w = 0;
+            int at = lane * lines + x0;
+            int step = g.dilationX();
+            for (int o = 0; o < g.kernelX(); o++, at += step) {
+                long v = band[at];
+                acc |= v << filled;
+                int total = filled + field;
+                if (total >= 64) {
+                    st[w++] = acc;
+                    acc = filled == 0 ? 0 : v >>> (64 - filled);
+                    total -= 64;
+                }
+                filled = total;
+            }
+            if (filled > 0) {
+                st[w] = acc;
             }
         }
 

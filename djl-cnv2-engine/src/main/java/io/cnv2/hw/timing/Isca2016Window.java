@@ -23,9 +23,19 @@ public final class Isca2016Window {
     private final int[] active;
 
     private final long[] heap;
+    /** Bucket queue: lanes (bit l) whose next chunk is handed out at a cycle t, in slot t mod 64; all 0 between windows. */
+    private final long[] slots = new long[64];
+    /** Windows the bucket queue gave up on (a lane ready 64 or more cycles ahead) and the heap timed; for tests. */
+    long overflows;
+    /** waits[k] = floor(k / nmPorts): the wait of a request with k requests ahead of it (rule 5). */
+    private final int[] waits;
 
     public Isca2016Window(Isca2016Profile p, int lanes) {
         this.heap = new long[lanes];
+        this.waits = new int[lanes + 1];
+        for (int k = 0; k <= lanes; k++) {
+            waits[k] = k / p.nmPorts();
+        }
         this.p = p;
         this.memory = new NmQueue(p.nmPorts());
         this.ready = new long[lanes];
@@ -44,7 +54,10 @@ public final class Isca2016Window {
         return cycles(work, masks, chunks, passes, real, true);
     }
 
-    /** {@link #cycles}, with the queue-free closed form only when {@code shortcut} (tests hold the two equal). */
+    /**
+     * {@link #cycles}; with {@code shortcut} the queue-free closed form and the bucket queue, without
+     * it the binary heap only (tests hold the two equal).
+     */
     long cycles(long[] work, long[] masks, int chunks, int passes, int real, boolean shortcut) {
         int n = 0;
         for (int l = 0; l < real; l++) {
@@ -59,6 +72,13 @@ public final class Isca2016Window {
         long idle = n < ready.length ? (long) chunks * p.emptyChunkCycles() : 0;
         if (shortcut && n <= p.nmPorts()) {
             return Math.max(idle, alone(work, masks, chunks, passes, n));
+        }
+        if (shortcut && ready.length <= 64) {
+            long b = bucketed(work, masks, chunks, passes, n);
+            if (b >= 0) {
+                return Math.max(idle, b);
+            }
+            overflows++;
         }
         return Math.max(idle, queued(work, masks, chunks, passes, n));
     }
@@ -83,6 +103,77 @@ public final class Isca2016Window {
                 t += (long) p.pipelineLatency() * passes;
             }
             most = Math.max(most, t);
+        }
+        return most;
+    }
+
+    /**
+     * {@link #queued} with a bucket queue instead of the heap, cycle by cycle (issue #23). A lane's
+     * ready time only grows and, after the lane takes a chunk at cycle t, lies at most work +
+     * overhead + wait (or emptyChunkCycles) ahead, so every pending lane sits within 64 cycles of
+     * the current one: slot t mod 64 holds the lanes ready at t as a bit mask, {@code occupied} the
+     * non-empty slots. Rule 5 then needs no per-request queue: in every cycle the memory serves
+     * {@code nmPorts} of the requests issued before it, so a request issued at t with k requests
+     * still pending ahead of it (issued earlier, or in the same cycle by a lower lane) is served at
+     * t + 1 + floor(k / nmPorts) and waits floor(k / nmPorts); only the pending count is kept. The
+     * lanes of a cycle are taken in lane order: the heap's (ready, lane) order. A lane ready 64 or
+     * more cycles ahead would alias a slot: then -1, and the caller times the window with the heap.
+     * Each lane has at most one request out, so k &lt; lanes and the waits are a table.
+     */
+    long bucketed(long[] work, long[] masks, int chunks, int passes, int n) {
+        long start = 0;
+        for (int a = 0; a < n; a++) {
+            int l = active[a];
+            next[l] = 0;
+            start |= 1L << l;
+        }
+        long[] slots = this.slots;
+        int[] waits = this.waits;
+        slots[0] = start;
+        long occupied = start == 0 ? 0 : 1;
+        long now = 0;
+        long pending = 0;
+        long ports = p.nmPorts();
+        int empty = p.emptyChunkCycles();
+        int overhead = p.chunkOverheadCycles();
+        long latency = (long) p.pipelineLatency() * passes;
+        // a lane's end (rule 4) is known when it takes its last chunk: the window's cost is kept as it goes
+        long most = 0;
+        while (occupied != 0) {
+            long step = Long.numberOfTrailingZeros(Long.rotateRight(occupied, (int) now));
+            now += step;
+            int s = (int) now & 63;
+            long m = slots[s];
+            slots[s] = 0;
+            occupied &= ~(1L << s);
+            // the memory served nmPorts requests in each cycle since the last one
+            pending = Math.max(0, pending - ports * step);
+            do {
+                int l = Long.numberOfTrailingZeros(m);
+                m &= m - 1;
+                int j = next[l]++;
+                int at = l * chunks + j;
+                long t;
+                long end;
+                if (masks[at] == 0) {
+                    t = now + empty;
+                    end = t;
+                } else {
+                    t = now + work[at] + overhead + waits[(int) pending++];
+                    end = t + latency;
+                }
+                if (j + 1 == chunks) {
+                    most = Math.max(most, end);
+                } else {
+                    if (t - now >= 64) {
+                        java.util.Arrays.fill(slots, 0);
+                        return -1;
+                    }
+                    int ts = (int) t & 63;
+                    slots[ts] |= 1L << l;
+                    occupied |= 1L << ts;
+                }
+            } while (m != 0);
         }
         return most;
     }

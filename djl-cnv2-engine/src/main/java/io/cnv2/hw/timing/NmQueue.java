@@ -12,7 +12,8 @@ package io.cnv2.hw.timing;
 public final class NmQueue {
     private final long[] lastServed;
     private long previous;
-    private int count;
+    /** Index of lastServed that the next request replaces: the request {@code ports} ahead of it (a counter mod ports, no division). */
+    private int slot;
 
     public NmQueue(int ports) {
         this.lastServed = new long[ports];
@@ -22,16 +23,17 @@ public final class NmQueue {
     public void reset() {
         java.util.Arrays.fill(lastServed, Long.MIN_VALUE / 2);
         previous = Long.MIN_VALUE / 2;
-        count = 0;
+        slot = 0;
     }
 
     /** The cycle in which a request issued in cycle {@code issue} is served. */
     public long serve(long issue) {
-        int slot = count % lastServed.length;
         long s = Math.max(issue + 1, Math.max(previous, lastServed[slot] + 1));
         lastServed[slot] = s;
         previous = s;
-        count++;
+        if (++slot == lastServed.length) {
+            slot = 0;
+        }
         return s;
     }
 }

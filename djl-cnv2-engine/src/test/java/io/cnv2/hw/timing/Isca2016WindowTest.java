@@ -58,4 +58,46 @@ class Isca2016WindowTest {
         }
         assertTrue(shortcuts > 500 && waited > 500, "both paths met with several lanes: " + shortcuts + ", " + waited);
     }
+
+    /**
+     * The bucket queue (slots of 64 cycles, the pending count instead of the request queue) against
+     * the heap over {@link NmQueue} on busy windows: up to 64 lanes, mostly non-empty chunks, random
+     * profiles; work up to 64 per chunk so some windows put a lane 64 or more cycles ahead and fall
+     * back to the heap. A wrong lane order, wait or slot would change some window's cycles.
+     */
+    @Test
+    void theBucketQueueEqualsTheHeap() {
+        Random r = new Random(23);
+        int bucketed = 0;
+        long overflows = 0;
+        for (int i = 0; i < 5000; i++) {
+            Isca2016Profile p = new Isca2016Profile("channel-slices", "kx-ky-c", 1 + r.nextInt(64), 2 + r.nextInt(6),
+                    1 + r.nextInt(4), "inner", r.nextInt(10), 1 + r.nextInt(4), "memory-tiles-lanes", "packed-256");
+            int lanes = 1 + r.nextInt(64);
+            int real = 1 + r.nextInt(lanes);
+            int chunks = 1 + r.nextInt(12);
+            int passes = 1 + r.nextInt(4);
+            int most = r.nextBoolean() ? 17 : 65;
+            long[] work = new long[lanes * chunks];
+            long[] masks = new long[lanes * chunks];
+            double full = 0.5 + r.nextDouble() / 2;
+            for (int l = 0; l < real; l++) {
+                for (int j = 0; j < chunks; j++) {
+                    if (r.nextDouble() < full) {
+                        masks[l * chunks + j] = r.nextLong() | 1;
+                        work[l * chunks + j] = r.nextInt(6) == 0 ? 0 : r.nextInt(most);
+                    }
+                }
+            }
+            Isca2016Window w = new Isca2016Window(p, lanes);
+            long heap = w.cycles(work, masks, chunks, passes, real, false);
+            long fast = w.cycles(work, masks, chunks, passes, real, true);
+            assertEquals(heap, fast, "case " + i + " " + p);
+            // the same object again: the slots must be left empty after a window, whichever way it ended
+            assertEquals(heap, w.cycles(work, masks, chunks, passes, real, true), "case " + i + " again");
+            overflows += w.overflows;
+            bucketed += w.overflows == 0 && real > p.nmPorts() ? 1 : 0;
+        }
+        assertTrue(bucketed > 1000 && overflows > 100, "both ways met: " + bucketed + ", " + overflows);
+    }
 }
