@@ -329,6 +329,17 @@ public final class WindowSums {
         }
     }
 
+    /**
+     * The sums by their definition, every tap of every window in long arithmetic: what the
+     * kernels are held to ({@code WindowSumsKernelsRuleTest}), whatever the fan-in.
+     */
+    static long[] literalSums(QLayer layer, short[] input) {
+        ConvGeometry g = layer.geometry();
+        long[] sums = new long[g.filters() * g.outY() * g.outX()];
+        scalarSums(layer, input, (index, k, sum) -> sums[index] = sum);
+        return sums;
+    }
+
     /** Plain long arithmetic for fan-ins too large for exact double sums. */
     private static void scalarSums(QLayer layer, short[] in, Sink sink) {
         ConvGeometry g = layer.geometry();

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.cnv2.hw.QLayer;
 import io.cnv2.hw.RandomLayers;
-import io.cnv2.ir.ConvGeometry;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,43 +44,12 @@ class WindowSumsKernelsRuleTest {
                 }
                 extremes++;
             }
-            long[] literal = literal(layer, in);
+            long[] literal = WindowSums.literalSums(layer, in);
             WindowSums.force(WindowSums.Kernel.SPARSE);
             assertArrayEquals(literal, WindowSums.sums(layer, in), "sparse kernel, layer " + i + " " + layer.geometry());
             WindowSums.force(WindowSums.Kernel.DENSE);
             assertArrayEquals(literal, WindowSums.sums(layer, in), "dense kernel, layer " + i + " " + layer.geometry());
         }
         assertTrue(extremes > 50);
-    }
-
-    /** Every tap of every window, in long arithmetic: the sums by their definition. */
-    static long[] literal(QLayer layer, short[] in) {
-        ConvGeometry g = layer.geometry();
-        int cg = g.channelsPerGroup();
-        int kg = g.filtersPerGroup();
-        short[] w = layer.weights();
-        long[] out = new long[g.filters() * g.outY() * g.outX()];
-        for (int k = 0; k < g.filters(); k++) {
-            int group = k / kg;
-            for (int oy = 0; oy < g.outY(); oy++) {
-                for (int ox = 0; ox < g.outX(); ox++) {
-                    long s = 0;
-                    for (int c = 0; c < cg; c++) {
-                        for (int ky = 0; ky < g.kernelY(); ky++) {
-                            for (int kx = 0; kx < g.kernelX(); kx++) {
-                                int iy = oy * g.strideY() - g.padTop() + ky * g.dilationY();
-                                int ix = ox * g.strideX() - g.padLeft() + kx * g.dilationX();
-                                if (iy >= 0 && iy < g.height() && ix >= 0 && ix < g.width()) {
-                                    s += (long) in[((group * cg + c) * g.height() + iy) * g.width() + ix]
-                                            * w[((k * cg + c) * g.kernelY() + ky) * g.kernelX() + kx];
-                                }
-                            }
-                        }
-                    }
-                    out[(k * g.outY() + oy) * g.outX() + ox] = s;
-                }
-            }
-        }
-        return out;
     }
 }
