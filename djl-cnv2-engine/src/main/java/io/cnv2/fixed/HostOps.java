@@ -216,15 +216,14 @@ public final class HostOps {
      * and saturates, a zero divisor giving the saturated value of the dividend's sign (0 for 0/0).
      */
     public static QTensor eltwise(Eltwise.Kind k, QTensor a, QTensor b, Shape out, int fo, long[] sat) {
-        if ((k == Eltwise.Kind.ADD || k == Eltwise.Kind.SUB) && a.shape().equals(out) && b.shape().equals(out)) {
-            return sameShapeSum(k == Eltwise.Kind.SUB, a, b, out, fo, sat);
-        }
-        int[] ia = Broadcast.indexMap(a.shape(), out);
-        int[] ib = Broadcast.indexMap(b.shape(), out);
+        // an operand of the output's shape (both of a residual connection's) is read in place: no
+        // tensor-sized index map per call
+        int[] ia = a.shape().equals(out) ? null : Broadcast.indexMap(a.shape(), out);
+        int[] ib = b.shape().equals(out) ? null : Broadcast.indexMap(b.shape(), out);
         short[] r = new short[out.size()];
         for (int i = 0; i < r.length; i++) {
-            long qa = a.data()[ia[i]];
-            long qb = b.data()[ib[i]];
+            long qa = a.data()[ia == null ? i : ia[i]];
+            long qb = b.data()[ib == null ? i : ib[i]];
             long v = switch (k) {
                 case ADD -> Fixed.shiftRound(qa, a.frac() - fo) + Fixed.shiftRound(qb, b.frac() - fo);
                 case SUB -> Fixed.shiftRound(qa, a.frac() - fo) - Fixed.shiftRound(qb, b.frac() - fo);
@@ -238,30 +237,6 @@ public final class HostOps {
             }
             r[i] = (short) s;
         }
-        return new QTensor(out, r, fo);
-    }
-
-    /**
-     * A residual connection's sum or difference of two tensors of the output's shape: the rule of
-     * {@link #eltwise} (each operand aligned to fo with round half up, then saturated) without
-     * the broadcast index maps, each a tensor-sized array per call, and with the operation chosen
-     * once rather than per element.
-     */
-    private static QTensor sameShapeSum(boolean subtract, QTensor a, QTensor b, Shape out, int fo, long[] sat) {
-        short[] da = a.data();
-        short[] db = b.data();
-        short[] r = new short[da.length];
-        int sa = a.frac() - fo;
-        int sb = b.frac() - fo;
-        long saturated = 0;
-        for (int i = 0; i < r.length; i++) {
-            long qb = Fixed.shiftRound(db[i], sb);
-            long v = Fixed.shiftRound(da[i], sa) + (subtract ? -qb : qb);
-            int s = Fixed.saturate(v);
-            saturated += s != v ? 1 : 0;
-            r[i] = (short) s;
-        }
-        sat[0] += saturated;
         return new QTensor(out, r, fo);
     }
 
