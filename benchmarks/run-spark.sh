@@ -6,12 +6,7 @@
 #   bash benchmarks/run-spark.sh            # full run (about 8 minutes on 2 cores)
 #   QUICK=1 bash benchmarks/run-spark.sh    # one iteration each, to check it works
 set -euo pipefail
-cd "$(dirname "$0")/.."
-rm -rf benchmarks/target/lib # copy-dependencies keeps jars of old versions; the classpath below takes lib/*
-mvn -B -q -o -DskipTests install -pl benchmarks -am >/dev/null 2>&1 || mvn -B -q -DskipTests install -pl benchmarks -am
-mkdir -p benchmarks/results
-export DJL_OFFLINE=true OPT_OUT_TRACKING=true
-CP="benchmarks/target/cnv2-benchmarks.jar:benchmarks/target/lib/*"
+source "$(dirname "$0")/build.sh"
 ITER=()
 [ -n "${QUICK:-}" ] && ITER=(-wi 1 -i 1)
 java --add-modules jdk.incubator.vector -cp "$CP" org.openjdk.jmh.Main 'SparkBenchmark' \

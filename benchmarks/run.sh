@@ -6,13 +6,7 @@
 #   bash benchmarks/run.sh            # full run: both timing profiles at 50 % zeros, isca2016 at 80 % (about 30 minutes)
 #   QUICK=1 bash benchmarks/run.sh    # one short iteration each, to check it works
 set -euo pipefail
-cd "$(dirname "$0")/.."
-rm -rf benchmarks/target/lib # copy-dependencies keeps jars of old versions; the classpath below takes lib/*
-mvn -B -q -o -DskipTests install -pl djl-cnv2-engine -am >/dev/null 2>&1 || mvn -B -q -DskipTests install -pl djl-cnv2-engine -am
-mvn -B -q -o -DskipTests package -pl benchmarks || mvn -B -q -DskipTests package -pl benchmarks
-mkdir -p benchmarks/results
-export DJL_OFFLINE=true OPT_OUT_TRACKING=true
-CP="benchmarks/target/cnv2-benchmarks.jar:benchmarks/target/lib/*"
+source "$(dirname "$0")/build.sh"
 ITER=(-wi 3 -i 5)
 [ -n "${QUICK:-}" ] && ITER=(-wi 1 -i 1 -w 1 -r 1)
 java --add-modules jdk.incubator.vector -cp "$CP" org.openjdk.jmh.Main 'LayerBenchmark\.(dadnFast|cnvFast|libtorch)$' \
