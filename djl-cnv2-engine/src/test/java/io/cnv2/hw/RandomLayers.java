@@ -23,10 +23,21 @@ public final class RandomLayers {
 
     /** A random layer whose activations are zero with probability {@code sparsity} (random when negative). */
     public static Case next(Random r, int index, double sparsity) {
+        return next(r, index, sparsity, 0);
+    }
+
+    /**
+     * {@link #next(Random, int, double)} with {@code filters} filters per group when positive (a
+     * fully connected layer with that many outputs; ignored for a depthwise layer); the random
+     * draws are the same, so every other property is as {@code next} would make it.
+     */
+    public static Case next(Random r, int index, double sparsity, int filters) {
         ConvGeometry g;
         int kind = index % 6;
         if (kind == 5) {
-            g = ConvGeometry.fullyConnected(1 + r.nextInt(300), 1 + r.nextInt(300));
+            int in = 1 + r.nextInt(300);
+            int out = 1 + r.nextInt(300);
+            g = ConvGeometry.fullyConnected(in, filters > 0 ? filters : out);
         } else {
             int groups = kind == 4 ? 1 + r.nextInt(4) : 1;
             boolean depthwise = kind == 4 && r.nextBoolean();
@@ -36,6 +47,7 @@ public final class RandomLayers {
                 groups = c;
                 k = c * (1 + r.nextInt(2));
             } else {
+                k = filters > 0 ? filters : k;
                 c *= groups;
                 k *= groups;
             }

@@ -34,6 +34,12 @@ public final class WindowSums {
     public static final int EXACT_DOUBLE_FAN_IN = (1 << 23) - 1;
     /** Filters per block: eight vector accumulators (32 filters on the scalar path). */
     public static final int NB = io.cnv2.Simd.enabled() ? WindowSumsSimd.BLOCK : 32;
+    /**
+     * Filters of a wide block: twelve vector accumulators, for a group of more than {@link #NB}
+     * and at most this many filters (48, say), which would otherwise take a full block and a
+     * half one, each pair of the half block paying a whole block's loop for half its products.
+     */
+    static final int WIDE = io.cnv2.Simd.enabled() ? WindowSumsSimd.WIDE_BLOCK : NB;
     /** Channels per chunk: a chunk's weights for one kernel row of three taps and one block are 24 KiB. */
     private static final int CC = 32;
     /** Bytes of weights a (block, chunk, taps) slice may hold so that it stays in the 32 KiB L1. */
@@ -91,7 +97,14 @@ public final class WindowSums {
             ThreadLocal.withInitial(() -> new Scratch<>(int[]::new, a -> a.length));
 
     private static int blocks(ConvGeometry g) {
-        return (g.filtersPerGroup() + NB - 1) / NB;
+        int bw = width(g);
+        return (g.filtersPerGroup() + bw - 1) / bw;
+    }
+
+    /** Filters per block of the layer, and the stride of its weights and sums: {@link #NB}, or {@link #WIDE}. */
+    static int width(ConvGeometry g) {
+        int k = g.filtersPerGroup();
+        return k > NB && k <= WIDE ? WIDE : NB;
     }
 
     /** Where the sums go: sum of output {@code index = (k * Oy + oy) * Ox + ox}, filter k. */
@@ -132,35 +145,37 @@ public final class WindowSums {
         double[] w = WEIGHTS.computeIfAbsent(layer, WindowSums::packWeights);
         int cg = g.channelsPerGroup();
         int plane = g.height() * g.width();
-        int chunks = (cg + CC - 1) / CC;
         int positions = g.outY() * g.outX();
+        int cc = chunkChannels(g);
+        int chunks = (cg + cc - 1) / cc;
         int nb = blocks(g);
+        int bw = width(g);
         // scratch reused per thread: megabytes for early layers
         double[] values = VALUES.get().take(plane * cg);
         int[] codes = CODES.get().take(plane * cg);
         int[] starts = STARTS.get().take(chunks * (plane + 1));
-        double[] acc = ACC.get().take(nb * positions * NB);
+        double[] acc = ACC.get().take(nb * positions * bw);
         for (int group = 0; group < g.groups(); group++) {
             if (dense(g, input, group)) {
                 double[] wd = DENSE_WEIGHTS.computeIfAbsent(layer, DenseWindowsSimd::pack);
                 double[] grid = GRID.get().take(cg * DenseWindowsSimd.rows(g) * DenseWindowsSimd.columns(g));
                 DenseWindowsSimd.grid(g, input, group, grid);
                 DenseWindowsSimd.sums(g, grid, wd, group * DenseWindowsSimd.tiles(g) * cg * g.kernelY() * g.kernelX()
-                        * DenseWindowsSimd.F, acc, NB);
+                        * DenseWindowsSimd.F, acc, bw);
             } else {
-                pack(g, input, group, values, codes, starts, chunks);
-                java.util.Arrays.fill(acc, 0, nb * positions * NB, 0);
+                pack(g, input, group, values, codes, starts, chunks, cc, bw);
+                java.util.Arrays.fill(acc, 0, nb * positions * bw, 0);
                 for (int b = 0; b < nb; b++) {
-                    // a last block with at most half its filters multiplies only that half (48 filters: 64 -> 48 products)
-                    boolean half = g.filtersPerGroup() - b * NB <= NB / 2;
-                    multiply(g, values, codes, starts, chunks, w,
-                            (group * nb + b) * g.kernelY() * g.kernelX() * cg * NB, acc, b * positions * NB, half);
+                    // a last block with at most half its filters multiplies only that half (80 filters: 96 -> 80 products)
+                    boolean half = bw == NB && g.filtersPerGroup() - b * NB <= NB / 2;
+                    multiply(g, values, codes, starts, chunks, cc, bw, w,
+                            (group * nb + b) * g.kernelY() * g.kernelX() * cg * bw, acc, b * positions * bw, half);
                 }
             }
             for (int b = 0; b < nb; b++) {
-                int k0 = b * NB;
-                sink.putBlock(acc, b * positions * NB, NB, positions, group * g.filtersPerGroup() + k0,
-                        Math.min(NB, g.filtersPerGroup() - k0));
+                int k0 = b * bw;
+                sink.putBlock(acc, b * positions * bw, bw, positions, group * g.filtersPerGroup() + k0,
+                        Math.min(bw, g.filtersPerGroup() - k0));
             }
         }
     }
@@ -172,7 +187,7 @@ public final class WindowSums {
      */
     private static boolean dense(ConvGeometry g, short[] input, int group) {
         Kernel k = kernel;
-        if (!io.cnv2.Simd.enabled() || NB % DenseWindowsSimd.F != 0 || k == Kernel.SPARSE) {
+        if (!io.cnv2.Simd.enabled() || width(g) % DenseWindowsSimd.F != 0 || k == Kernel.SPARSE) {
             return false;
         }
         if (k == Kernel.DENSE) {
@@ -190,9 +205,9 @@ public final class WindowSums {
     private static final int DENSE_BELOW = 8;
 
     /**
-     * Weights as doubles [group][block][tap][c][NB], tap = ky * Kx + kx: the NB filters of a
-     * block for one channel and tap are eight adjacent vectors; filters past the group's count
-     * are zero.
+     * Weights as doubles [group][block][tap][c][bw], tap = ky * Kx + kx, bw the layer's
+     * {@link #width}: the filters of a block for one channel and tap are eight (or twelve)
+     * adjacent vectors; filters past the group's count are zero.
      */
     private static double[] packWeights(QLayer layer) {
         ConvGeometry g = layer.geometry();
@@ -200,15 +215,16 @@ public final class WindowSums {
         int kg = g.filtersPerGroup();
         int taps = g.kernelY() * g.kernelX();
         int nb = blocks(g);
-        double[] w = new double[g.groups() * nb * taps * cg * NB];
+        int bw = width(g);
+        double[] w = new double[g.groups() * nb * taps * cg * bw];
         short[] q = layer.weights();
         for (int k = 0; k < g.filters(); k++) {
             int group = k / kg;
             int kk = k % kg;
-            int base = (group * nb + kk / NB) * taps * cg * NB + kk % NB;
+            int base = (group * nb + kk / bw) * taps * cg * bw + kk % bw;
             for (int c = 0; c < cg; c++) {
                 for (int t = 0; t < taps; t++) {
-                    w[base + (t * cg + c) * NB] = q[(k * cg + c) * taps + t];
+                    w[base + (t * cg + c) * bw] = q[(k * cg + c) * taps + t];
                 }
             }
         }
@@ -216,30 +232,39 @@ public final class WindowSums {
     }
 
     /**
+     * Channels per chunk: {@link #CC}, so that a chunk's weights stay in L1 while the positions
+     * sweep past; a layer with one output position (fully connected) reuses no weight across
+     * positions, so its channels form one chunk and each block's sum is one run over all its pairs.
+     */
+    private static int chunkChannels(ConvGeometry g) {
+        return g.outY() * g.outX() == 1 ? Math.max(1, g.channelsPerGroup()) : CC;
+    }
+
+    /**
      * Packs the group's effectual (non-zero) activations, chunk by chunk of {@link #CC}
      * channels, pixel by pixel in raster order, as (value, code) pairs with code =
-     * (x * cg + c) * NB; {@code starts[ch * (plane + 1) + pixel]} is where the pixel's pairs of
+     * (x * cg + c) * bw; {@code starts[ch * (plane + 1) + pixel]} is where the pixel's pairs of
      * chunk ch begin. A kernel row over consecutive pixels is then one contiguous run of pairs,
      * and the code locates each pair's weights once the row's base is added. Branch-free: every
      * activation is written and the cursor advances only past effectual ones.
      */
     private static void pack(ConvGeometry g, short[] in, int group, double[] values, int[] codes, int[] starts,
-                             int chunks) {
+                             int chunks, int cc, int bw) {
         int cg = g.channelsPerGroup();
         int width = g.width();
         int plane = g.height() * width;
         int c0 = group * cg;
         int n = 0;
         for (int ch = 0; ch < chunks; ch++) {
-            int end = Math.min(cg, (ch + 1) * CC);
+            int end = Math.min(cg, (ch + 1) * cc);
             int s = ch * (plane + 1);
             for (int pixel = 0; pixel < plane; pixel++) {
                 starts[s + pixel] = n;
                 int xc = (pixel % width) * cg;
-                for (int c = ch * CC; c < end; c++) {
+                for (int c = ch * cc; c < end; c++) {
                     short v = in[(c0 + c) * plane + pixel];
                     values[n] = v;
-                    codes[n] = (xc + c) * NB;
+                    codes[n] = (xc + c) * bw;
                     n += v != 0 ? 1 : 0;
                 }
             }
@@ -253,13 +278,13 @@ public final class WindowSums {
      * the row's pixels (one contiguous run when the kernel is not dilated) times the block's
      * weights.
      */
-    private static void multiply(ConvGeometry g, double[] values, int[] codes, int[] starts, int chunks,
-                                 double[] w, int w0, double[] acc, int a0, boolean half) {
+    private static void multiply(ConvGeometry g, double[] values, int[] codes, int[] starts, int chunks, int cc,
+                                 int bw, double[] w, int w0, double[] acc, int a0, boolean half) {
         int cg = g.channelsPerGroup();
         int kx = g.kernelX();
         int width = g.width();
         int plane = g.height() * width;
-        int rowBytes = kx * Math.min(CC, cg) * NB * 8;
+        int rowBytes = kx * Math.min(cc, cg) * bw * 8;
         int run = Math.max(1, L1_WEIGHT_BYTES / rowBytes);
         boolean contiguous = g.dilationX() == 1;
         for (int ch = 0; ch < chunks; ch++) {
@@ -269,7 +294,7 @@ public final class WindowSums {
                 int p = 0;
                 for (int oy = 0; oy < g.outY(); oy++) {
                     for (int ox = 0; ox < g.outX(); ox++, p++) {
-                        int o = a0 + p * NB;
+                        int o = a0 + p * bw;
                         int ix0 = ox * g.strideX() - g.padLeft();
                         for (int ky = ky0; ky < ky1; ky++) {
                             int iy = oy * g.strideY() - g.padTop() + ky * g.dilationY();
@@ -277,20 +302,21 @@ public final class WindowSums {
                                 continue;
                             }
                             int rowStart = s0 + iy * width;
-                            // weights of tap (ky, x - ix0) for code (x * cg + c) * NB
-                            int wt = w0 + (ky * kx - ix0) * cg * NB;
+                            // weights of tap (ky, x - ix0) for code (x * cg + c) * bw
+                            int wt = w0 + (ky * kx - ix0) * cg * bw;
                             if (contiguous) {
                                 int lo = Math.max(0, ix0);
                                 int hi = Math.min(width, ix0 + kx);
                                 if (lo < hi) {
-                                    tap(values, codes, starts[rowStart + lo], starts[rowStart + hi], w, wt, acc, o, half);
+                                    tap(values, codes, starts[rowStart + lo], starts[rowStart + hi], w, wt, acc, o, bw,
+                                            half);
                                 }
                             } else {
                                 for (int x = 0; x < kx; x++) {
                                     int ix = ix0 + x * g.dilationX();
                                     if (ix >= 0 && ix < width) {
                                         tap(values, codes, starts[rowStart + ix], starts[rowStart + ix + 1], w,
-                                                wt + (x - (ix - ix0)) * cg * NB, acc, o, half);
+                                                wt + (x - (ix - ix0)) * cg * bw, acc, o, bw, half);
                                     }
                                 }
                             }
@@ -307,19 +333,21 @@ public final class WindowSums {
      * fused multiply-add per filter, the same exact integers.
      */
     private static void tap(double[] values, int[] codes, int j0, int j1, double[] w, int wt, double[] acc, int o,
-                            boolean half) {
+                            int bw, boolean half) {
         if (j0 == j1) {
             return;
         }
         if (io.cnv2.Simd.enabled() && NB == WindowSumsSimd.BLOCK) {
-            if (half) {
+            if (bw == WIDE && WIDE != NB) {
+                WindowSumsSimd.tapWide(values, codes, j0, j1, w, wt, acc, o);
+            } else if (half) {
                 WindowSumsSimd.tapHalf(values, codes, j0, j1, w, wt, acc, o);
             } else {
                 WindowSumsSimd.tap(values, codes, j0, j1, w, wt, acc, o);
             }
             return;
         }
-        int filters = half ? NB / 2 : NB;
+        int filters = half ? bw / 2 : bw;
         for (int j = j0; j < j1; j++) {
             double u = values[j];
             int wi = wt + codes[j];

@@ -11,6 +11,8 @@ final class WindowSumsSimd {
     private static final VectorSpecies<Double> V = DoubleVector.SPECIES_PREFERRED;
     /** Filters per block: eight vector accumulators. */
     static final int BLOCK = 8 * V.length();
+    /** Filters per wide block: twelve vector accumulators (with the broadcast and a weight, 14 of 16 AVX2 registers). */
+    static final int WIDE_BLOCK = 12 * V.length();
 
     private WindowSumsSimd() {
     }
@@ -74,5 +76,50 @@ final class WindowSumsSimd {
         s1.intoArray(acc, o + v);
         s2.intoArray(acc, o + 2 * v);
         s3.intoArray(acc, o + 3 * v);
+    }
+
+    /** {@link #tap} for a wide block ({@link #WIDE_BLOCK} filters): twelve accumulators. */
+    static void tapWide(double[] values, int[] codes, int j0, int j1, double[] w, int wt, double[] acc, int o) {
+        int v = V.length();
+        DoubleVector s0 = DoubleVector.fromArray(V, acc, o);
+        DoubleVector s1 = DoubleVector.fromArray(V, acc, o + v);
+        DoubleVector s2 = DoubleVector.fromArray(V, acc, o + 2 * v);
+        DoubleVector s3 = DoubleVector.fromArray(V, acc, o + 3 * v);
+        DoubleVector s4 = DoubleVector.fromArray(V, acc, o + 4 * v);
+        DoubleVector s5 = DoubleVector.fromArray(V, acc, o + 5 * v);
+        DoubleVector s6 = DoubleVector.fromArray(V, acc, o + 6 * v);
+        DoubleVector s7 = DoubleVector.fromArray(V, acc, o + 7 * v);
+        DoubleVector s8 = DoubleVector.fromArray(V, acc, o + 8 * v);
+        DoubleVector s9 = DoubleVector.fromArray(V, acc, o + 9 * v);
+        DoubleVector s10 = DoubleVector.fromArray(V, acc, o + 10 * v);
+        DoubleVector s11 = DoubleVector.fromArray(V, acc, o + 11 * v);
+        for (int j = j0; j < j1; j++) {
+            DoubleVector u = DoubleVector.broadcast(V, values[j]);
+            int wi = wt + codes[j];
+            s0 = u.fma(DoubleVector.fromArray(V, w, wi), s0);
+            s1 = u.fma(DoubleVector.fromArray(V, w, wi + v), s1);
+            s2 = u.fma(DoubleVector.fromArray(V, w, wi + 2 * v), s2);
+            s3 = u.fma(DoubleVector.fromArray(V, w, wi + 3 * v), s3);
+            s4 = u.fma(DoubleVector.fromArray(V, w, wi + 4 * v), s4);
+            s5 = u.fma(DoubleVector.fromArray(V, w, wi + 5 * v), s5);
+            s6 = u.fma(DoubleVector.fromArray(V, w, wi + 6 * v), s6);
+            s7 = u.fma(DoubleVector.fromArray(V, w, wi + 7 * v), s7);
+            s8 = u.fma(DoubleVector.fromArray(V, w, wi + 8 * v), s8);
+            s9 = u.fma(DoubleVector.fromArray(V, w, wi + 9 * v), s9);
+            s10 = u.fma(DoubleVector.fromArray(V, w, wi + 10 * v), s10);
+            s11 = u.fma(DoubleVector.fromArray(V, w, wi + 11 * v), s11);
+        }
+        s0.intoArray(acc, o);
+        s1.intoArray(acc, o + v);
+        s2.intoArray(acc, o + 2 * v);
+        s3.intoArray(acc, o + 3 * v);
+        s4.intoArray(acc, o + 4 * v);
+        s5.intoArray(acc, o + 5 * v);
+        s6.intoArray(acc, o + 6 * v);
+        s7.intoArray(acc, o + 7 * v);
+        s8.intoArray(acc, o + 8 * v);
+        s9.intoArray(acc, o + 9 * v);
+        s10.intoArray(acc, o + 10 * v);
+        s11.intoArray(acc, o + 11 * v);
     }
 }

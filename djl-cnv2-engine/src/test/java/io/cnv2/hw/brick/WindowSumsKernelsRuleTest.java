@@ -16,7 +16,9 @@ import org.junit.jupiter.api.Test;
  * (every activation, zeros multiplied) of {@link WindowSums} give the literal window sums, a
  * plain long loop over every tap, bit for bit, on random layers with strides, padding, dilation,
  * groups, depthwise layers, rows narrower and wider than a tile, full-range 16-bit weights and
- * activations (-32768 included) and every density from all zeros to none.
+ * activations (-32768 included) and every density from all zeros to none; among them blocks of
+ * eight, twelve (a wide block) and four vectors, and fully connected layers whose channels form
+ * one chunk.
  */
 class WindowSumsKernelsRuleTest {
     @AfterEach
@@ -29,6 +31,8 @@ class WindowSumsKernelsRuleTest {
         assumeTrue(io.cnv2.Simd.enabled(), "the dense kernel needs the Vector API");
         Random r = new Random(23);
         int extremes = 0;
+        int wide = 0;
+        int oneChunk = 0;
         for (int i = 0; i < 300; i++) {
             RandomLayers.Case c = RandomLayers.next(r, i, i % 3 == 0 ? -1 : r.nextDouble());
             QLayer layer = c.layer();
@@ -44,6 +48,9 @@ class WindowSumsKernelsRuleTest {
                 }
                 extremes++;
             }
+            // the wide block (33 to 48 filters on AVX2) and the one-chunk fully connected layer
+            wide += WindowSums.width(layer.geometry()) != WindowSums.NB ? 1 : 0;
+            oneChunk += layer.geometry().outY() * layer.geometry().outX() == 1 && layer.geometry().channels() > 32 ? 1 : 0;
             long[] literal = WindowSums.literalSums(layer, in);
             WindowSums.force(WindowSums.Kernel.SPARSE);
             assertArrayEquals(literal, WindowSums.sums(layer, in), "sparse kernel, layer " + i + " " + layer.geometry());
@@ -51,5 +58,31 @@ class WindowSumsKernelsRuleTest {
             assertArrayEquals(literal, WindowSums.sums(layer, in), "dense kernel, layer " + i + " " + layer.geometry());
         }
         assertTrue(extremes > 50);
+        assertTrue(wide > 5, "wide blocks seen: " + wide);
+        assertTrue(oneChunk > 5, "one-chunk layers seen: " + oneChunk);
+    }
+
+    /**
+     * The same rule on layers of 33 to 48 filters per group, which take one wide block of twelve
+     * vectors on AVX2 (a sum missing any of the twelve fails here), and on fully connected layers of
+     * up to 300 inputs, whose channels form one chunk.
+     */
+    @Test
+    void wideBlocksGiveTheLiteralWindowSums() {
+        assumeTrue(io.cnv2.Simd.enabled(), "the wide block needs the Vector API");
+        Random r = new Random(48);
+        int wide = 0;
+        for (int i = 0; i < 120; i++) {
+            QLayer layer = RandomLayers.next(r, i, r.nextDouble(), 33 + i % 16).layer();
+            short[] in = new short[layer.geometry().channels() * layer.geometry().height() * layer.geometry().width()];
+            RandomLayers.fill(r, in, r.nextDouble());
+            wide += WindowSums.width(layer.geometry()) != WindowSums.NB ? 1 : 0;
+            long[] literal = WindowSums.literalSums(layer, in);
+            WindowSums.force(WindowSums.Kernel.SPARSE);
+            assertArrayEquals(literal, WindowSums.sums(layer, in), "sparse kernel, layer " + i + " " + layer.geometry());
+            WindowSums.force(WindowSums.Kernel.DENSE);
+            assertArrayEquals(literal, WindowSums.sums(layer, in), "dense kernel, layer " + i + " " + layer.geometry());
+        }
+        assertTrue(wide > 90, "wide blocks seen: " + wide);
     }
 }
