@@ -1,6 +1,9 @@
 package io.cnv2.hw.brick;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -9,6 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class WindowSumsSimd {
     private static final VectorSpecies<Double> V = DoubleVector.SPECIES_PREFERRED;
+    /** As many 16-bit lanes as a double vector has: a streamed weight vector before widening. */
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(16 * V.length()));
     /** Filters per block: eight vector accumulators. */
     static final int BLOCK = 8 * V.length();
     /** Filters per wide block: twelve vector accumulators (with the broadcast and a weight, 14 of 16 AVX2 registers). */
@@ -121,5 +126,51 @@ final class WindowSumsSimd {
         s9.intoArray(acc, o + 9 * v);
         s10.intoArray(acc, o + 10 * v);
         s11.intoArray(acc, o + 11 * v);
+    }
+
+    /** Lanes of a double vector. */
+    static int lanes() {
+        return V.length();
+    }
+
+    /**
+     * acc[o .. o + width) += sum over pairs j0..j1 of value * the pair's run of {@code width}
+     * weights, held as 16-bit integers ({@link WindowSums#streamed}) and widened to double in a
+     * register: exactly the same values, a quarter of the bytes. The sums stay in memory (L1), four
+     * pairs at a time per vector of them, so each run is read front to back.
+     */
+    static void tapStreamed(double[] values, int[] codes, int j0, int j1, short[] w, int wt, double[] acc, int o,
+                            int width) {
+        int v = V.length();
+        int j = j0;
+        for (; j + 4 <= j1; j += 4) {
+            DoubleVector u0 = DoubleVector.broadcast(V, values[j]);
+            DoubleVector u1 = DoubleVector.broadcast(V, values[j + 1]);
+            DoubleVector u2 = DoubleVector.broadcast(V, values[j + 2]);
+            DoubleVector u3 = DoubleVector.broadcast(V, values[j + 3]);
+            int w0 = wt + codes[j];
+            int w1 = wt + codes[j + 1];
+            int w2 = wt + codes[j + 2];
+            int w3 = wt + codes[j + 3];
+            for (int k = 0; k < width; k += v) {
+                DoubleVector a = DoubleVector.fromArray(V, acc, o + k);
+                a = u0.fma(widen(w, w0 + k), a);
+                a = u1.fma(widen(w, w1 + k), a);
+                a = u2.fma(widen(w, w2 + k), a);
+                a = u3.fma(widen(w, w3 + k), a);
+                a.intoArray(acc, o + k);
+            }
+        }
+        for (; j < j1; j++) {
+            DoubleVector u = DoubleVector.broadcast(V, values[j]);
+            int wi = wt + codes[j];
+            for (int k = 0; k < width; k += v) {
+                u.fma(widen(w, wi + k), DoubleVector.fromArray(V, acc, o + k)).intoArray(acc, o + k);
+            }
+        }
+    }
+
+    private static DoubleVector widen(short[] w, int i) {
+        return (DoubleVector) ShortVector.fromArray(S, w, i).convertShape(VectorOperators.S2D, V, 0);
     }
 }
