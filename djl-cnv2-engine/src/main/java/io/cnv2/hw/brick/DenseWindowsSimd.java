@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The window sums of a conv layer whose input is mostly effectual (the first layer's image, or a
  * layer with few channels), as a register-blocked direct convolution: a tile of {@link #P}
- * output positions of one row times {@link #F} filters stays in twelve vector accumulators while
+ * output positions of one row times {@link #F} filters stays in eight vector accumulators while
  * every (channel, kernel row, kernel column) of the window passes, each weight vector loaded once
  * for the {@code P} positions and each activation broadcast once for the {@code F} filters. Zero
  * activations are multiplied like any other: a zero product leaves an integer sum unchanged
@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class DenseWindowsSimd {
     private static final VectorSpecies<Double> V = DoubleVector.SPECIES_PREFERRED;
-    /** Output positions per tile: six rows of two vectors, twelve accumulators of sixteen registers. */
+    /** Output positions per tile: four rows of two vectors, eight accumulators of sixteen registers. */
     static final int P = 4;
     /** Filters per tile: two vectors. */
     static final int F = 2 * V.length();
