@@ -3,7 +3,9 @@ package io.cnv2.exec;
 import io.cnv2.ir.FloatReference;
 import io.cnv2.ir.Network;
 import io.cnv2.ir.Tensor;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -53,6 +55,27 @@ public final class FloatPass {
             return;
         }
         run(inputs, wanted).forEach(each);
+    }
+
+    /**
+     * The tensors in {@code wanted} for each of several samples, in their order: the authority's
+     * batch where it runs one ({@link FloatReference#runBatch}), else sample by sample.
+     */
+    public List<Map<String, Tensor>> runBatch(List<Map<String, Tensor>> inputs, Set<String> wanted) {
+        FloatReference r = authority(wanted);
+        if (r != null) {
+            for (Map<String, Tensor> sample : inputs) {
+                for (var in : network.inputs()) {
+                    FloatExecutor.checkInput(in, sample.get(in.name()));
+                }
+            }
+            return r.runBatch(inputs, wanted);
+        }
+        List<Map<String, Tensor>> out = new ArrayList<>(inputs.size());
+        for (Map<String, Tensor> sample : inputs) {
+            out.add(run(sample, wanted));
+        }
+        return out;
     }
 
     /** The tensors in {@code wanted} for one sample. */

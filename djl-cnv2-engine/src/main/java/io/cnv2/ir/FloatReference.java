@@ -29,4 +29,18 @@ public interface FloatReference {
                         java.util.function.BiConsumer<String, Tensor> each) {
         run(inputs, wanted).forEach(each);
     }
+
+    /**
+     * {@link #run} for several samples, in their order: what each sample's own run returns. A
+     * runtime may run them as one batch where the model declares a batch axis for its input and
+     * every wanted tensor (and where that gives the single runs' bits); by default, one by one.
+     */
+    default java.util.List<Map<String, Tensor>> runBatch(java.util.List<Map<String, Tensor>> inputs,
+                                                         Set<String> wanted) {
+        java.util.List<Map<String, Tensor>> out = new java.util.ArrayList<>(inputs.size());
+        for (Map<String, Tensor> in : inputs) {
+            out.add(run(in, wanted));
+        }
+        return out;
+    }
 }
