@@ -128,6 +128,52 @@ class OutputStageBlockRulesTest {
                 "ties " + ties + ", saturations " + saturated + ", negative sums " + negative);
     }
 
+    /**
+     * Rule 5 where a block of the vector path (16 positions x 4 filters) holds a single saturating
+     * output among values in range, above or below, at every place in the block, or none: the block
+     * is found, clamped and counted, its neighbours left as the rule has them.
+     */
+    @Test
+    void aSingleSaturatedOutputOfABlockIsClampedAndCounted() {
+        Random r = new Random(26);
+        long single = 0;
+        for (int trial = 0; trial < 800; trial++) {
+            // every sum within the layer's reach, fanIn * 2^30 = 2^42, as the kernel's are: shifts to 26
+            int s = 1 + r.nextInt(26);
+            int filters = 4 * (1 + r.nextInt(12));
+            int positions = 16 * (1 + r.nextInt(4)) + (trial % 3 == 0 ? r.nextInt(16) : 0);
+            int fa = r.nextInt(16);
+            int fw = r.nextInt(16);
+            QLayer layer = new QLayer("l", geometry(4096, positions, filters), new short[filters * 4096], fw, null, 0,
+                    fa, fa + fw - s);
+            int stride = filters + r.nextInt(3);
+            double[] sums = new double[positions * stride];
+            for (int p = 0; p < positions; p++) {
+                for (int k = 0; k < filters; k++) {
+                    // well inside the output's range: |x * 2^-s| < 2^14
+                    sums[p * stride + k] = Math.rint((r.nextDouble() - 0.5) * Math.scalb(1.0, s + 14));
+                }
+            }
+            if (trial % 8 != 0) {
+                int p = r.nextInt(positions);
+                int k = r.nextInt(filters);
+                // just past either end, or far past it
+                double edge = Math.scalb(32768.0 + (r.nextBoolean() ? 1 : r.nextInt(1 << 15)), s);
+                sums[p * stride + k] = r.nextBoolean() ? edge : -edge - Math.scalb(1.0, s);
+                single++;
+            }
+            Block b = new Block(sums, 0, stride);
+            long[] sat = new long[1];
+            short[] expected = rule(layer, 48, b, positions, sat);
+            OutputStage stage = blocks(layer, 48, b, positions, filters);
+            String what = "trial " + trial + ", shift " + s + ", " + filters + " filters, " + positions + " positions";
+            assertArrayEquals(expected, stage.tensor(new Shape(1, filters, positions, 1)).data(), what);
+            assertEquals(sat[0], stage.saturations(), what);
+            assertEquals(trial % 8 != 0 ? 1 : 0, sat[0], what);
+        }
+        assertTrue(single > 600);
+    }
+
     @Test
     void requantisationFollowsTheRuleWhereTheDoublePathDoesNot() {
         // narrow accumulators (rule 3's wrap changes values), left shifts (s < 1), shifts past 60,
