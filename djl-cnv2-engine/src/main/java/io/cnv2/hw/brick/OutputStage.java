@@ -124,8 +124,7 @@ public final class OutputStage implements WindowSums.Sink {
     /**
      * Finishes a block of the fast path's sums (see {@link WindowSums.Sink#putBlock}) by the
      * same rules as {@link #put}, filter by filter along the output's [filter][position] order
-     * (or, with the Vector API, blocks of 16 positions x 4 filters transposed in registers:
-     * OutputStageSimd, where the machine's vectors are 256 bits or wider),
+     * (or, with the Vector API, a chunk of positions at a time, transposed in L1: OutputStageSimd),
      * every constant hoisted out of the loops.
      *
      * <p>The vector path works in double arithmetic, which is exact here and gives the same bits:
@@ -149,7 +148,7 @@ public final class OutputStage implements WindowSums.Sink {
             return;
         }
         int done = 0;
-        if (constants.biasHalf() != null && io.cnv2.Simd.enabled() && OutputStageSimd.fits()) {
+        if (constants.biasHalf() != null && io.cnv2.Simd.enabled()) {
             done = count - count % OutputStageSimd.lanes();
             if (done > 0) {
                 saturations += OutputStageSimd.finish(sums, from, stride, positions, k0, done,
