@@ -358,17 +358,30 @@ public final class Emulator {
     /** Most images whose float outputs are asked for at once (ONNX Runtime may run them as one batch). */
     private static final int FLOAT_BATCH = 32;
 
+    /** Most values a task's images may hold in inputs and float outputs together (4 MB of float). */
+    private static final long FLOAT_BATCH_VALUES = 1L << 20;
+
     /**
      * Images per task of {@link #evaluate}: with the float column, up to {@link #FLOAT_BATCH}, so that
      * the float reference runs them together ({@link FloatPass#runBatch}; the shipped CNN's float
      * column 0.32 -> 0.23 ms an image, and the emulation's caches are no longer displaced by ONNX
-     * Runtime's between images), but small enough that every thread gets several tasks.
+     * Runtime's between images), but small enough that every thread gets several tasks and that a
+     * task's inputs and float outputs stay small beside the per-image memory {@link MemoryBudget}
+     * counts (a segmentation network's outputs are megabytes: one image per task).
      */
     private int floatBatch(int images) {
         if (!floatColumn) {
             return 1;
         }
-        return Math.max(1, Math.min(FLOAT_BATCH, images / (4 * run.effectiveThreads())));
+        long values = 0;
+        for (var in : network.inputs()) {
+            values += in.shape().size();
+        }
+        for (String o : network.outputs()) {
+            values += network.shape(o).size();
+        }
+        long fit = FLOAT_BATCH_VALUES / Math.max(1, values);
+        return (int) Math.max(1, Math.min(Math.min(FLOAT_BATCH, fit), images / (4 * run.effectiveThreads())));
     }
 
     /**
