@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,37 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  * each image's outputs are then its own run's, bit for bit; elsewhere images run one by one.
  */
 class BatchedFloatTest {
-    /** The authority, counting the batches of more than one image it is asked for. */
-    static final class Batches implements FloatReference {
-        final FloatReference inner;
-        final AtomicInteger batches = new AtomicInteger();
-
-        Batches(FloatReference inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public String name() {
-            return inner.name();
-        }
-
-        @Override
-        public boolean computes(String tensor) {
-            return inner.computes(tensor);
-        }
-
-        @Override
-        public Map<String, Tensor> run(Map<String, Tensor> inputs, Set<String> wanted) {
-            return inner.run(inputs, wanted);
-        }
-
-        @Override
-        public List<Map<String, Tensor>> runBatch(List<Map<String, Tensor>> inputs, Set<String> wanted) {
-            batches.addAndGet(inputs.size() > 1 ? 1 : 0);
-            return inner.runBatch(inputs, wanted);
-        }
-    }
-
     private static List<Map<String, Tensor>> images(int n) {
         List<Sample> samples = FashionMnist.testSet(ShippedModels.fashionMnistSampleDir(), "sample").load(n);
         return samples.stream().map(s -> Map.of("image", s.input())).toList();
@@ -110,7 +78,7 @@ class BatchedFloatTest {
     @Test
     void aRunsFloatColumnComesInBatchesAndEqualsTheSingleRuns() {
         Network loaded = ModelLoader.load(ShippedModels.fashionMnistOnnx());
-        Batches ort = new Batches(loaded.floatReference().orElseThrow());
+        CountingReference ort = new CountingReference(loaded.floatReference().orElseThrow());
         Network net = loaded.withFloatReference(ort);
         List<Sample> samples = FashionMnist.testSet(ShippedModels.fashionMnistSampleDir(), "sample").load(300);
         Calibration cal = Calibrator.profile(net, images(16), "first 16");

@@ -12,15 +12,11 @@ import io.cnv2.exec.FloatOutputs;
 import io.cnv2.fixed.Calibration;
 import io.cnv2.hw.Accelerators;
 import io.cnv2.importer.ModelLoader;
-import io.cnv2.ir.FloatReference;
 import io.cnv2.ir.Network;
 import io.cnv2.ir.Tensor;
 import io.cnv2.models.ShippedModels;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,42 +25,10 @@ import org.junit.jupiter.api.Test;
  * same as when every image runs the float reference again, and ONNX Runtime is asked once per image.
  */
 class FloatWorkOnceTest {
-    /** The network's float authority, counting the images it is asked to run. */
-    static final class Counting implements FloatReference {
-        final FloatReference inner;
-        final AtomicInteger images = new AtomicInteger();
-
-        Counting(FloatReference inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public String name() {
-            return inner.name();
-        }
-
-        @Override
-        public boolean computes(String tensor) {
-            return inner.computes(tensor);
-        }
-
-        @Override
-        public Map<String, Tensor> run(Map<String, Tensor> inputs, Set<String> wanted) {
-            images.incrementAndGet();
-            return inner.run(inputs, wanted);
-        }
-
-        @Override
-        public void stream(Map<String, Tensor> inputs, Set<String> wanted, BiConsumer<String, Tensor> each) {
-            images.incrementAndGet();
-            inner.stream(inputs, wanted, each);
-        }
-    }
-
     @Test
     void calibrationAndEvaluationShareEachImagesFloatPass() {
         Network loaded = ModelLoader.load(ShippedModels.fashionMnistOnnx());
-        Counting ort = new Counting(loaded.floatReference().orElseThrow());
+        CountingReference ort = new CountingReference(loaded.floatReference().orElseThrow());
         Network net = loaded.withFloatReference(ort);
         List<Sample> samples = FashionMnist.testSet(ShippedModels.fashionMnistSampleDir(), "sample").load(24);
         List<Map<String, Tensor>> inputs = samples.subList(0, 16).stream().map(s -> Map.of("image", s.input())).toList();
