@@ -266,6 +266,20 @@ class CliTest {
     }
 
     @Test
+    void everySubcommandIsRegisteredUnderItsOwnNameAndListedInHelp() {
+        // Main registers only the subcommand a run names; the names it keys them by must be theirs
+        for (var e : Main.SUBCOMMANDS.entrySet()) {
+            assertEquals(e.getKey(), new picocli.CommandLine(e.getValue().get()).getCommandName());
+        }
+        Outcome help = cli("--help");
+        assertEquals(0, help.code(), help.err());
+        for (String name : Main.SUBCOMMANDS.keySet()) {
+            assertTrue(help.out().contains("  " + name + " "), name + " missing from: " + help.out());
+        }
+        assertUserError(cli("acuracy"), "acuracy");
+    }
+
+    @Test
     void unknownOption() {
         assertUserError(cli("run", "--frobnicate"), "frobnicate");
     }
