@@ -121,8 +121,27 @@ public final class Emulator {
 
     /** An emulator of the same network, machine, formats and energy table under another run. */
     public Emulator with(RunConfig other) {
-        Emulator e = of(network, machine, other, calibration, energy).feeding(feeds);
-        return floatColumn ? e : e.withoutFloat();
+        RunConfig resolved = Thresholds.resolve(other, network);
+        if (!resolved.pinnedFormats().equals(run.pinnedFormats())) {
+            // other formats: another quantisation of the network
+            Emulator e = of(network, machine, other, calibration, energy).feeding(feeds);
+            return floatColumn ? e : e.withoutFloat();
+        }
+        MemoryBudget.check(network, resolved.effectiveThreads(), network.name());
+        return new Emulator(this, resolved, Accelerators.create(resolved, machine));
+    }
+
+    /** {@code e}'s network, formats and quantised weights on another run and accelerator model. */
+    private Emulator(Emulator e, RunConfig run, Accelerator accelerator) {
+        this.floatColumn = e.floatColumn;
+        this.feeds = e.feeds;
+        this.energy = e.energy;
+        this.network = e.network;
+        this.machine = e.machine;
+        this.run = run;
+        this.calibration = e.calibration;
+        this.floatPass = e.floatPass;
+        this.fixedExec = e.fixedExec.on(accelerator);
     }
 
     /**
@@ -281,7 +300,7 @@ public final class Emulator {
      * exceptions come through unchanged.
      */
     public void parallel(Runnable work) {
-        ForkJoinPool pool = new ForkJoinPool(run.effectiveThreads());
+        ForkJoinPool pool = POOLS.computeIfAbsent(run.effectiveThreads(), ForkJoinPool::new);
         try {
             pool.submit(work).get();
         } catch (InterruptedException e) {
@@ -292,10 +311,19 @@ public final class Emulator {
                 throw re;
             }
             throw new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdown();
         }
     }
+
+    /**
+     * The worker pools, one per thread count, shared by every run of the process: a second pass over
+     * the images (accuracy's dense column, a sweep's next point) finds the kernels' per-thread
+     * buffers sized on its threads. On fresh threads the buffers' first growth was a branch the
+     * compiled kernels had never taken, and the JIT threw away and recompiled the emulation's
+     * hottest methods at the start of every pass (issue 23). Idle workers end after the pool's
+     * keep-alive time (a minute), and their buffers with them.
+     */
+    private static final java.util.concurrent.ConcurrentMap<Integer, ForkJoinPool> POOLS =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public Evaluation evaluate(List<Sample> samples, String model, String dataset, IntConsumer progress) {
         return evaluate(samples, model, dataset, progress, null);

@@ -48,9 +48,11 @@ public final class FixedExecutor {
     /** The accelerator's outputs by rule 7 without its statistics, or null where it must run in full. */
     private final OutputsOnly outputsOnly;
     private final Map<String, QTensor> constants = new HashMap<>();
+    private final int accumulatorBits;
 
     public FixedExecutor(Network network, Calibration calibration, Accelerator accelerator, int accumulatorBits) {
         this.network = network;
+        this.accumulatorBits = accumulatorBits;
         this.formats = Formats.of(network, calibration);
         this.layers = QuantisedLayers.of(network, formats, accumulatorBits);
         this.accelerator = accelerator;
@@ -65,6 +67,26 @@ public final class FixedExecutor {
             }
             constants.put(name, QTensor.quantize(t, Fixed.fracFor(min, max), null));
         });
+    }
+
+    /** {@code base}'s quantised network (formats, weights, constants) on another accelerator model. */
+    private FixedExecutor(FixedExecutor base, Accelerator accelerator) {
+        this.network = base.network;
+        this.accumulatorBits = base.accumulatorBits;
+        this.formats = base.formats;
+        this.layers = base.layers;
+        this.accelerator = accelerator;
+        this.outputsOnly = OutputsOnly.of(accelerator, accumulatorBits).orElse(null);
+        this.constants.putAll(base.constants);
+    }
+
+    /**
+     * This executor's quantised network run on {@code other}: nothing is quantised again, and the
+     * layers are the same objects, so the kernels' per-layer caches (packed weights, output-stage
+     * constants) serve both (a second design over the same images, issue 23).
+     */
+    public FixedExecutor on(Accelerator other) {
+        return new FixedExecutor(this, other);
     }
 
     public Network network() {

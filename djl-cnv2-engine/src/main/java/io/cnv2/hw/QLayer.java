@@ -45,6 +45,17 @@ public record QLayer(String name, ConvGeometry geometry, short[] weights, int we
         }
     }
 
+    /**
+     * Agrees with the record's equals, which compares the arrays by identity: equal layers have the
+     * same name and the same weight array. The layer keys the kernels' per-layer caches, looked up on
+     * every run of a layer; hashing every component cost more, and a null bias in it made the JIT
+     * throw away its compiled code for the emulation loop mid-run (issue 23).
+     */
+    @Override
+    public int hashCode() {
+        return 31 * name.hashCode() + System.identityHashCode(weights);
+    }
+
     /** Fraction length of the products and the accumulator: fa + fw (rule 4). */
     public int accumulatorFrac() {
         return inputFrac + weightFrac;
