@@ -26,7 +26,11 @@ public final class HostOps {
         short[] d = x.data();
         short[] r = new short[d.length];
         for (int i = 0; i < r.length; i++) {
-            r[i] = (short) Math.max(d[i], 0); // branch-free: half the activations are negative
+            // branch-free (half the activations are negative) and by masking, which the JIT turns
+            // into vector instructions where it did not for Math.max on shorts: 30 -> 12 us for the
+            // shipped CNN's 31,000 ReLU outputs an image (issue 23)
+            int v = d[i];
+            r[i] = (short) (v & ~(v >> 31));
         }
         return new QTensor(x.shape(), r, x.frac());
     }

@@ -36,6 +36,15 @@ class HostOpsRulesTest {
     @Test
     void reluIsMaxOfZeroAndQ() {
         assertArrayEquals(new int[] {0, 0, 5, 32767}, ints(HostOps.relu(q(3, -7, 0, 5, 32767))));
+        // the extremes and every value in between, against the definition
+        short[] all = new short[65536];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (short) (i - 32768);
+        }
+        short[] r = HostOps.relu(new QTensor(new Shape(1, all.length), all, 3)).data();
+        for (int i = 0; i < all.length; i++) {
+            assertEquals(Math.max(all[i], 0), r[i], "relu(" + all[i] + ")");
+        }
     }
 
     @Test
