@@ -71,15 +71,21 @@ public final class Emulator {
     }
 
     private Emulator(Emulator e, Map<String, Tensor> feeds, boolean floatColumn) {
+        this(e, feeds, floatColumn, e.run, e.fixedExec);
+    }
+
+    /** {@code e}'s network, machine, formats and float pass with these feeds, run and executor. */
+    private Emulator(Emulator e, Map<String, Tensor> feeds, boolean floatColumn, RunConfig run,
+                     FixedExecutor fixedExec) {
         this.floatColumn = floatColumn;
         this.feeds = Map.copyOf(feeds);
         this.energy = e.energy;
         this.network = e.network;
         this.machine = e.machine;
-        this.run = e.run;
+        this.run = run;
         this.calibration = e.calibration;
         this.floatPass = e.floatPass;
-        this.fixedExec = e.fixedExec;
+        this.fixedExec = fixedExec;
     }
 
     /**
@@ -121,27 +127,16 @@ public final class Emulator {
 
     /** An emulator of the same network, machine, formats and energy table under another run. */
     public Emulator with(RunConfig other) {
-        RunConfig resolved = Thresholds.resolve(other, network);
-        if (!resolved.pinnedFormats().equals(run.pinnedFormats())) {
+        if (!other.pinnedFormats().equals(run.pinnedFormats())) {
             // other formats: another quantisation of the network
             Emulator e = of(network, machine, other, calibration, energy).feeding(feeds);
             return floatColumn ? e : e.withoutFloat();
         }
+        // the same formats: the quantised layers serve the other run's accelerator as they are
+        RunConfig resolved = Thresholds.resolve(other, network);
         MemoryBudget.check(network, resolved.effectiveThreads(), network.name());
-        return new Emulator(this, resolved, Accelerators.create(resolved, machine));
-    }
-
-    /** {@code e}'s network, formats and quantised weights on another run and accelerator model. */
-    private Emulator(Emulator e, RunConfig run, Accelerator accelerator) {
-        this.floatColumn = e.floatColumn;
-        this.feeds = e.feeds;
-        this.energy = e.energy;
-        this.network = e.network;
-        this.machine = e.machine;
-        this.run = run;
-        this.calibration = e.calibration;
-        this.floatPass = e.floatPass;
-        this.fixedExec = e.fixedExec.on(accelerator);
+        return new Emulator(this, feeds, floatColumn, resolved,
+                fixedExec.on(Accelerators.create(resolved, machine)));
     }
 
     /**

@@ -3,6 +3,7 @@ package io.cnv2.cli;
 import io.cnv2.BadInputException;
 import io.cnv2.ir.IrException;
 import java.io.PrintWriter;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -31,17 +32,19 @@ public final class Main implements Runnable {
     }
 
     /** The subcommands by name (each class's {@code @Command} name), in the order help lists them. */
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
 
-    static {
-        SUBCOMMANDS.put("run", RunCommand::new);
-        SUBCOMMANDS.put("check", CheckCommand::new);
-        SUBCOMMANDS.put("accuracy", AccuracyCommand::new);
-        SUBCOMMANDS.put("sweep", SweepCommand::new);
-        SUBCOMMANDS.put("compare", CompareCommand::new);
-        SUBCOMMANDS.put("trace", TraceCommand::new);
-        SUBCOMMANDS.put("characterize", CharacterizeCommand::new);
-        SUBCOMMANDS.put("quantize", QuantizeCommand::new);
+    private static Map<String, Supplier<Object>> subcommands() {
+        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+        m.put("run", RunCommand::new);
+        m.put("check", CheckCommand::new);
+        m.put("accuracy", AccuracyCommand::new);
+        m.put("sweep", SweepCommand::new);
+        m.put("compare", CompareCommand::new);
+        m.put("trace", TraceCommand::new);
+        m.put("characterize", CharacterizeCommand::new);
+        m.put("quantize", QuantizeCommand::new);
+        return Collections.unmodifiableMap(m);
     }
 
     public static void main(String[] args) {
