@@ -56,7 +56,7 @@ public final class FixedExecutor {
         this.formats = Formats.of(network, calibration);
         this.layers = QuantisedLayers.of(network, formats, accumulatorBits);
         this.accelerator = accelerator;
-        this.outputsOnly = OutputsOnly.of(accelerator, accumulatorBits).orElse(null);
+        this.outputsOnly = OutputsOnly.of(accelerator, accumulatorBits).map(o -> o.resolving(layers.all().values())).orElse(null);
         // constants that are operands of host ops are quantised like weights: their own range (rule 1)
         network.constants().forEach((name, t) -> {
             double min = 0;
@@ -76,7 +76,7 @@ public final class FixedExecutor {
         this.formats = base.formats;
         this.layers = base.layers;
         this.accelerator = accelerator;
-        this.outputsOnly = OutputsOnly.of(accelerator, accumulatorBits).orElse(null);
+        this.outputsOnly = OutputsOnly.of(accelerator, accumulatorBits).map(o -> o.resolving(layers.all().values())).orElse(null);
         this.constants.putAll(base.constants);
     }
 

@@ -5,6 +5,9 @@ import io.cnv2.hw.brick.OutputStage;
 import io.cnv2.hw.design.Cnvlutin2Fast;
 import io.cnv2.hw.design.CnvlutinFast;
 import io.cnv2.hw.design.DaDianNaoFast;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -20,10 +23,31 @@ import java.util.function.Function;
 public final class OutputsOnly {
     private final Function<QLayer, Threshold> thresholds;
     private final int accumulatorBits;
+    /**
+     * The thresholds of the layers given to {@link #resolving}, looked up by identity: the per-image
+     * call is then the same code for every design, where calling each design's own threshold
+     * function made the JIT's compiled form of {@link #run} (specialised to the first design's)
+     * deoptimise when a second design ran, as the accuracy run's dense pass does (issue 23).
+     */
+    private final Map<QLayer, Threshold> resolved;
 
-    private OutputsOnly(Function<QLayer, Threshold> thresholds, int accumulatorBits) {
+    private OutputsOnly(Function<QLayer, Threshold> thresholds, int accumulatorBits, Map<QLayer, Threshold> resolved) {
         this.thresholds = thresholds;
         this.accumulatorBits = accumulatorBits;
+        this.resolved = resolved;
+    }
+
+    private OutputsOnly(Function<QLayer, Threshold> thresholds, int accumulatorBits) {
+        this(thresholds, accumulatorBits, Map.of());
+    }
+
+    /** This run with the thresholds of {@code layers} resolved once (the same thresholds, looked up per image). */
+    public OutputsOnly resolving(Collection<QLayer> layers) {
+        Map<QLayer, Threshold> m = new IdentityHashMap<>();
+        for (QLayer l : layers) {
+            m.put(l, thresholds.apply(l));
+        }
+        return new OutputsOnly(thresholds, accumulatorBits, m);
     }
 
     /** One layer's outputs: the output tensor, its saturations, a raw integer layer's int32 sums (else null). */
@@ -52,7 +76,8 @@ public final class OutputsOnly {
 
     /** The threshold whose ineffectual activations this run zeroes in {@code layer}'s input. */
     public Threshold threshold(QLayer layer) {
-        return thresholds.apply(layer);
+        Threshold t = resolved.get(layer);
+        return t != null ? t : thresholds.apply(layer);
     }
 
     /** {@code layer}'s outputs on {@code input} (laid out as {@link Accelerator#run} takes it). */

@@ -80,6 +80,8 @@ class OutputsOnlyRuleTest {
             LayerRun f = full.run(c.layer(), c.input());
             OutputsOnly.Outputs o = only.run(c.layer(), c.input());
             assertSameOutputs(f, o, what);
+            // the thresholds resolved up front (as FixedExecutor does) are the design's own
+            assertSameOutputs(f, only.resolving(List.of(c.layer())).run(c.layer(), c.input()), "resolved, " + what);
             saturated += o.saturations() > 0 ? 1 : 0;
             // the check has teeth: where the threshold zeroes activations, the dense outputs (thresholds
             // ignored) are other bits, so an outputs-only path that ignored them would fail above
