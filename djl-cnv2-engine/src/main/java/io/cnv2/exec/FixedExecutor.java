@@ -390,13 +390,16 @@ public final class FixedExecutor {
         throw new IllegalStateException("node " + n.name() + ": no fixed-point rule for " + n.op().kind());
     }
 
-    private static long zeros(QTensor x) {
-        long z = 0;
+    /**
+     * Zeros of a host op's output, branch-free: (v | -v) has its sign bit set exactly when v is not
+     * 0. A branch per value mispredicted on ReLU outputs, whose zeros fall at random (2 % of a
+     * ResNet-18 image's emulation with statistics, issue 23).
+     */
+    static long zeros(QTensor x) {
+        long nonZero = 0;
         for (short v : x.data()) {
-            if (v == 0) {
-                z++;
-            }
+            nonZero += (v | -v) >>> 31;
         }
-        return z;
+        return x.data().length - nonZero;
     }
 }
