@@ -153,15 +153,15 @@ public final class Isca2016Window {
                 m &= m - 1;
                 int j = next[l]++;
                 int at = l * chunks + j;
-                long t;
-                long end;
-                if (masks[at] == 0) {
-                    t = now + empty;
-                    end = t;
-                } else {
-                    t = now + work[at] + overhead + waits[(int) pending++];
-                    end = t + latency;
-                }
+                // branch-free (whether a chunk is empty is a coin toss at high sparsity): sel is all
+                // ones for a non-empty chunk, which costs work + overhead + wait and issues a read
+                // (one more pending), and 0 for an empty one, which costs emptyChunkCycles
+                long mask = masks[at];
+                long nonEmpty = (mask | -mask) >>> 63;
+                long sel = -nonEmpty;
+                long t = now + empty + ((work[at] + overhead - empty + waits[(int) pending]) & sel);
+                long end = t + (latency & sel);
+                pending += nonEmpty;
                 if (j + 1 == chunks) {
                     most = Math.max(most, end);
                 } else {
