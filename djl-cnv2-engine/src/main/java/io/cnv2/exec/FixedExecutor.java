@@ -56,7 +56,7 @@ public final class FixedExecutor {
         this.formats = Formats.of(network, calibration);
         this.layers = QuantisedLayers.of(network, formats, accumulatorBits);
         this.accelerator = accelerator;
-        this.outputsOnly = OutputsOnly.of(accelerator, accumulatorBits).map(o -> o.resolving(layers.all().values())).orElse(null);
+        this.outputsOnly = outputsOnly(accelerator, accumulatorBits, layers);
         // constants that are operands of host ops are quantised like weights: their own range (rule 1)
         network.constants().forEach((name, t) -> {
             double min = 0;
@@ -76,8 +76,16 @@ public final class FixedExecutor {
         this.formats = base.formats;
         this.layers = base.layers;
         this.accelerator = accelerator;
-        this.outputsOnly = OutputsOnly.of(accelerator, accumulatorBits).map(o -> o.resolving(layers.all().values())).orElse(null);
+        this.outputsOnly = outputsOnly(accelerator, accumulatorBits, layers);
         this.constants.putAll(base.constants);
+    }
+
+    /**
+     * The accelerator's outputs-only form with the layers' thresholds resolved once, or null where
+     * it must run in full ({@link OutputsOnly#of}).
+     */
+    private static OutputsOnly outputsOnly(Accelerator accelerator, int accumulatorBits, QuantisedLayers layers) {
+        return OutputsOnly.of(accelerator, accumulatorBits).map(o -> o.resolving(layers.all().values())).orElse(null);
     }
 
     /**
