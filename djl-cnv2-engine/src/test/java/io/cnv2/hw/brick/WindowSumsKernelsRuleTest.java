@@ -63,17 +63,21 @@ class WindowSumsKernelsRuleTest {
     }
 
     /**
-     * The same rule on layers of 33 to 48 filters per group, which take one wide block of twelve
-     * vectors on AVX2 (a sum missing any of the twelve fails here), and on fully connected layers of
-     * up to 300 inputs, whose channels form one chunk.
+     * The same rule on layers of {@link WindowSums#NB} + 1 to {@link WindowSums#WIDE} filters per
+     * group (33 to 48 on AVX2, 65 to 96 on AVX-512), which take one wide block of twelve vectors (a
+     * sum missing any of the twelve fails here), and on fully connected layers of up to 300 inputs,
+     * whose channels form one chunk. The filter counts follow the machine's vector width: fixed
+     * AVX2 counts fall in an ordinary block on an AVX-512 machine and test nothing wide.
      */
     @Test
     void wideBlocksGiveTheLiteralWindowSums() {
         assumeTrue(io.cnv2.Simd.enabled(), "the wide block needs the Vector API");
+        assumeTrue(WindowSums.WIDE > WindowSums.NB, "this vector width has no wide block");
         Random r = new Random(48);
         int wide = 0;
+        int span = WindowSums.WIDE - WindowSums.NB;
         for (int i = 0; i < 120; i++) {
-            QLayer layer = RandomLayers.next(r, i, r.nextDouble(), 33 + i % 16).layer();
+            QLayer layer = RandomLayers.next(r, i, r.nextDouble(), WindowSums.NB + 1 + i % span).layer();
             short[] in = new short[layer.geometry().channels() * layer.geometry().height() * layer.geometry().width()];
             RandomLayers.fill(r, in, r.nextDouble());
             wide += WindowSums.width(layer.geometry()) != WindowSums.NB ? 1 : 0;
