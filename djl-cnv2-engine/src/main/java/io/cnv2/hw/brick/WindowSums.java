@@ -44,6 +44,16 @@ public final class WindowSums {
     private static final int CC = 32;
     /** Bytes of weights a (block, chunk, taps) slice may hold so that it stays in the 32 KiB L1. */
     private static final int L1_WEIGHT_BYTES = 24 * 1024;
+    /**
+     * Doubles before the first weight of a packed layer and before the first sum: a double[]'s
+     * data begins 16 bytes into the object, so with objects on 64-byte boundaries
+     * ({@code -XX:ObjectAlignmentInBytes=64}, which the cnv2 command sets) index 6 starts a cache
+     * line, and every vector of weights or sums (a whole line on AVX-512, half of one on AVX2)
+     * lies in one line. A load split across two lines costs about 1.5x (on AVX-512 a 64-byte
+     * vector at any other offset always splits); without the flag the offset is as random as
+     * before. Speed only: the sums are the same integers at any offset.
+     */
+    static final int PAD = 6;
     /** Weights of each layer in the kernel's layout, built once per layer. */
     private static final Map<QLayer, double[]> WEIGHTS = Collections.synchronizedMap(new WeakHashMap<>());
     /**
@@ -185,8 +195,10 @@ public final class WindowSums {
         double[] values = VALUES.get().take(plane * cg);
         int[] codes = CODES.get().take(plane * cg);
         int[] starts = STARTS.get().take(chunks * (plane + 1));
-        double[] acc = ACC.get().take(nb * positions * bw);
+        double[] acc = ACC.get().take(PAD + nb * positions * bw);
+        int wp = w != null ? PAD : 0;
         for (int group = 0; group < g.groups(); group++) {
+            int a0 = 0;
             if (dense(g, input, group)) {
                 double[] wd = DENSE_WEIGHTS.computeIfAbsent(layer, DenseWindowsSimd::pack);
                 double[] grid = GRID.get().take(cg * DenseWindowsSimd.rows(g) * DenseWindowsSimd.columns(g));
@@ -195,17 +207,19 @@ public final class WindowSums {
                         * DenseWindowsSimd.F, acc, bw);
             } else {
                 pack(g, input, group, values, codes, starts, chunks, cc, bw);
-                java.util.Arrays.fill(acc, 0, nb * positions * bw, 0);
+                a0 = PAD;
+                java.util.Arrays.fill(acc, a0, a0 + nb * positions * bw, 0);
                 for (int b = 0; b < nb; b++) {
                     // a last block with at most half its filters multiplies only that half (80 filters: 96 -> 80 products)
                     boolean half = !streamed && bw == NB && g.filtersPerGroup() - b * NB <= NB / 2;
                     multiply(g, values, codes, starts, chunks, cc, bw, w, ws,
-                            (group * nb + b) * g.kernelY() * g.kernelX() * cg * bw, acc, b * positions * bw, half);
+                            wp + (group * nb + b) * g.kernelY() * g.kernelX() * cg * bw, acc, a0 + b * positions * bw,
+                            half);
                 }
             }
             for (int b = 0; b < nb; b++) {
                 int k0 = b * bw;
-                sink.putBlock(acc, b * positions * bw, bw, positions, group * g.filtersPerGroup() + k0,
+                sink.putBlock(acc, a0 + b * positions * bw, bw, positions, group * g.filtersPerGroup() + k0,
                         Math.min(bw, g.filtersPerGroup() - k0));
             }
         }
@@ -242,8 +256,8 @@ public final class WindowSums {
      */
     private static double[] packWeights(QLayer layer) {
         ConvGeometry g = layer.geometry();
-        double[] w = new double[g.groups() * blocks(g) * g.kernelY() * g.kernelX() * g.channelsPerGroup() * width(g)];
-        layout(layer, (i, v) -> w[i] = v);
+        double[] w = new double[PAD + g.groups() * blocks(g) * g.kernelY() * g.kernelX() * g.channelsPerGroup() * width(g)];
+        layout(layer, (i, v) -> w[PAD + i] = v);
         return w;
     }
 
