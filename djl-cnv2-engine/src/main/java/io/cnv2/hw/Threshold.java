@@ -101,12 +101,17 @@ public final class Threshold {
 
     /** {total, effectual, non-zero made ineffectual} over a tensor. */
     public long[] count(short[] in) {
-        // branch-free: one pass, counts of effectual and of non-zero values (cut = non-zero - effectual)
+        // branch-free: one pass, counts of effectual and of non-zero values (cut = non-zero - effectual);
+        // with the Vector API a whole vector of values per compare (bounds above 32767 leave no short
+        // but -32768 effectual and take the scalar loop)
         int b = bound;
-        long eff = 0;
-        long nonZero = 0;
-        for (short q : in) {
-            int a = Math.abs(q);
+        long[] vec = new long[2];
+        int from = io.cnv2.Simd.enabled() && b <= Short.MAX_VALUE
+                ? io.cnv2.hw.brick.EffectualCountsSimd.counts(in, b, vec) : 0;
+        long eff = vec[0];
+        long nonZero = vec[1];
+        for (int i = from; i < in.length; i++) {
+            int a = Math.abs(in[i]);
             eff += a >= b ? 1 : 0;
             nonZero += a != 0 ? 1 : 0;
         }

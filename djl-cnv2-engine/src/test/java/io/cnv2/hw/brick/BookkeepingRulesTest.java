@@ -1,5 +1,6 @@
 package io.cnv2.hw.brick;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,6 +48,17 @@ class BookkeepingRulesTest {
             assertEquals(all.length, counts[0]);
             assertEquals(eff, counts[1], t.toString());
             assertEquals(cut, counts[2], t.toString());
+            // a length that is no multiple of any vector: the vector pass's tail, counted one by one
+            int n = all.length - 1 - r.nextInt(63);
+            short[] part = java.util.Arrays.copyOfRange(all, all.length - n, all.length);
+            long partEff = 0;
+            long partCut = 0;
+            for (short s : part) {
+                boolean ineffectual = t.ineffectual(s);
+                partEff += ineffectual ? 0 : 1;
+                partCut += ineffectual && s != 0 ? 1 : 0;
+            }
+            assertArrayEquals(new long[] {n, partEff, partCut}, t.count(part), t + " over " + n + " values");
             short[] applied = t.apply(all);
             for (int q = 0; q < all.length; q++) {
                 assertEquals(t.ineffectual(all[q]) ? 0 : all[q], applied[q], t + " applied at " + all[q]);
