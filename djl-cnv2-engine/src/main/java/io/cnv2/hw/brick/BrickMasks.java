@@ -95,66 +95,98 @@ public final class BrickMasks {
     }
 
     /**
-     * counts[b][o]: over every window of the group, how many have the activation at offset o of
-     * their brick b effectual, without visiting the windows: brick b's channel c at window (oy, ox)
-     * sits on the grid at (oy sy + ky dy, ox sx + kx dx), so for each channel the windows sweep a
-     * rectangle of one residue class (mod the strides) of the grid, summed from that class's prefix
-     * sums. The weight reads of a weight-skipping pass are the dot product of these counts with the
-     * pass's {@link PassMasks#column} (CNV2-MODEL.md section 5 item 4: one read per effectual
-     * activation and non-zero weight), equal to the window loop's sum of {@link PassMasks#reads}
-     * (WindowCountsTest).
+     * counts[(ky kx_total + kx) perPos + c / brick][c % brick]: how many windows of the layer have
+     * their value of channel c at tap (ky, kx) effectual (the SB reads of weight skipping are linear
+     * in these, {@link PassMasks#reads(long[][])}). The input's effectual values are one bit string
+     * (a vector compare per 32 values with the Vector API), read a row at a time; a kernel column kx
+     * reads, over the output columns, a fixed set of input columns, so a row's count for tap
+     * (ky, kx) is popcount(row &amp; columns[kx]), added for every kernel row ky that reads the input
+     * row in some output row (y + padTop - ky dilationY a multiple of strideY in range). Windows
+     * whose tap falls in the padding read zeros, which are never effectual. Equal to the loop over
+     * every window and brick (WindowCountsTest), scalar and vector.
      */
     public static long[][] windowCounts(short[] in, ConvGeometry g, int group, int brick, Threshold t) {
         int perPos = Bricks.ceilDiv(g.channelsPerGroup(), brick);
-        long[][] counts = new long[g.kernelY() * g.kernelX() * perPos][brick];
-        int rows = Math.max(g.padTop() + g.height(), (g.outY() - 1) * g.strideY() + (g.kernelY() - 1) * g.dilationY() + 1);
-        int width = Math.max(g.padLeft() + g.width(),
-                (g.outX() - 1) * g.strideX() + (g.kernelX() - 1) * g.dilationX() + 1);
-        int sy = g.strideY();
-        int sx = g.strideX();
-        int ni = (rows + sy - 1) / sy;
-        int nj = (width + sx - 1) / sx;
-        // prefix[(ry sx + rx)][(i + 1) (nj + 1) + j + 1]: effectual values of class (ry, rx) in rows < i, columns < j
-        int[][] prefix = new int[sy * sx][(ni + 1) * (nj + 1)];
-        int plane = g.height() * g.width();
-        int bound1 = t.bound() - 1;
-        for (int c = 0; c < g.channelsPerGroup(); c++) {
-            int base = (group * g.channelsPerGroup() + c) * plane;
-            // each class's grid walked in order, its running sums written as it goes (row 0 and column 0 stay 0,
-            // every other cell is written: no clearing, no division per value)
-            for (int ry = 0; ry < sy; ry++) {
-                for (int rx = 0; rx < sx; rx++) {
-                    int[] pr = prefix[ry * sx + rx];
-                    for (int i = 0; i < ni; i++) {
-                        int y = i * sy + ry - g.padTop();
-                        boolean inside = y >= 0 && y < g.height();
-                        int row = 0;
-                        int at = (i + 1) * (nj + 1) + 1;
-                        for (int j = 0; j < nj; j++, at++) {
-                            int x = j * sx + rx - g.padLeft();
-                            if (inside && x >= 0 && x < g.width()) {
-                                row += (bound1 - Math.abs(in[base + y * g.width() + x])) >>> 31;
-                            }
-                            pr[at] = pr[at - nj - 1] + row;
-                        }
-                    }
-                }
-            }
-            for (int ky = 0; ky < g.kernelY(); ky++) {
-                int qy = ky * g.dilationY() / sy;
-                int ry = ky * g.dilationY() % sy;
-                for (int kx = 0; kx < g.kernelX(); kx++) {
-                    int qx = kx * g.dilationX() / sx;
-                    int rx = kx * g.dilationX() % sx;
-                    int[] pr = prefix[ry * sx + rx];
-                    int i1 = qy + g.outY();
-                    int j1 = qx + g.outX();
-                    long n = pr[i1 * (nj + 1) + j1] - pr[qy * (nj + 1) + j1] - pr[i1 * (nj + 1) + qx] + pr[qy * (nj + 1) + qx];
-                    counts[(ky * g.kernelX() + kx) * perPos + c / brick][c % brick] = n;
+        int kh = g.kernelY();
+        int kw = g.kernelX();
+        long[][] counts = new long[kh * kw * perPos][brick];
+        int width = g.width();
+        int words = (width + 63) >>> 6;
+        // the input columns each kernel column reads over the output columns
+        long[] columns = new long[kw * words];
+        for (int kx = 0; kx < kw; kx++) {
+            for (int ox = 0; ox < g.outX(); ox++) {
+                int x = ox * g.strideX() + kx * g.dilationX() - g.padLeft();
+                if (x >= 0 && x < width) {
+                    columns[kx * words + (x >>> 6)] |= 1L << x;
                 }
             }
         }
+        // per input row, the kernel rows that read it in some output row (a bit each)
+        long[] readers = new long[g.height()];
+        for (int ky = 0; ky < kh; ky++) {
+            for (int oy = 0; oy < g.outY(); oy++) {
+                int y = oy * g.strideY() + ky * g.dilationY() - g.padTop();
+                if (y >= 0 && y < g.height()) {
+                    readers[y] |= 1L << ky;
+                }
+            }
+        }
+        boolean fewRows = kh <= 64;
+        int plane = g.height() * width;
+        int cg = g.channelsPerGroup();
+        // the group's effectual values as one bit string (bit c plane + y width + x), compared a vector
+        // at a time over every channel at once: rows of ResNet's 28, 14 and 7 values would be mostly
+        // tails one row at a time
+        long[] bits = effectualBits(in, group * cg * plane, cg * plane, t.bound());
+        long[] row = new long[words];
+        long[] n = new long[kh * kw];
+        for (int c = 0; c < cg; c++) {
+            java.util.Arrays.fill(n, 0);
+            for (int y = 0; y < g.height(); y++) {
+                int at = c * plane + y * width;
+                for (int w = 0; w < words; w++) {
+                    row[w] = Bits.get(bits, 0, at + 64 * w, Math.min(64, width - 64 * w));
+                }
+                for (int ky = 0; ky < kh; ky++) {
+                    if (fewRows ? (readers[y] >>> ky & 1) == 0 : !reads(g, y, ky)) {
+                        continue;
+                    }
+                    for (int kx = 0; kx < kw; kx++) {
+                        long k = 0;
+                        for (int w = 0, cw = kx * words; w < words; w++, cw++) {
+                            k += Long.bitCount(row[w] & columns[cw]);
+                        }
+                        n[ky * kw + kx] += k;
+                    }
+                }
+            }
+            for (int tap = 0; tap < kh * kw; tap++) {
+                counts[tap * perPos + c / brick][c % brick] = n[tap];
+            }
+        }
         return counts;
+    }
+
+    /**
+     * Bit i set when {@code in[from + i]} is effectual (|q| >= bound), for i in [0, n); one spare
+     * word so that {@link Bits#get} may read past the last bit.
+     */
+    static long[] effectualBits(short[] in, int from, int n, int bound) {
+        long[] bits = new long[(n >>> 6) + 2];
+        int i = io.cnv2.Simd.enabled() && bound <= Short.MAX_VALUE
+                ? EffectualCountsSimd.bits(in, from, n, bound, bits) : 0;
+        // Threshold.ineffectual as one integer compare, no branch (see Isca2016Chunks.LanePlanes)
+        for (; i < n; i++) {
+            bits[i >>> 6] |= (long) ((bound - 1 - Math.abs(in[from + i])) >>> 31) << i;
+        }
+        return bits;
+    }
+
+    /** True when kernel row ky reads input row y in some output row (kernels taller than 64 rows). */
+    private static boolean reads(ConvGeometry g, int y, int ky) {
+        int at = y + g.padTop() - ky * g.dilationY();
+        return at >= 0 && at % g.strideY() == 0 && at / g.strideY() < g.outY();
     }
 
     /** Windows of the layer's group: outY outX. */

@@ -71,6 +71,9 @@ public final class OutputStage implements WindowSums.Sink {
         }
     }
 
+    /** OutputStageSimd's chunk of results, one per stage (a stage finishes one layer on one thread). */
+    private long[] chunkBuffer = new long[0];
+
     public OutputStage(QLayer layer, int accumulatorBits) {
         this.layer = layer;
         this.integer = layer.integer();
@@ -151,8 +154,11 @@ public final class OutputStage implements WindowSums.Sink {
         if (constants.biasHalf() != null && io.cnv2.Simd.enabled()) {
             done = count - count % OutputStageSimd.lanes();
             if (done > 0) {
+                if (chunkBuffer.length < OutputStageSimd.CHUNK * done) {
+                    chunkBuffer = new long[OutputStageSimd.CHUNK * done];
+                }
                 saturations += OutputStageSimd.finish(sums, from, stride, positions, k0, done,
-                        Math.scalb(1.0, -(faw - fo)), constants.biasHalf(), out);
+                        Math.scalb(1.0, -(faw - fo)), constants.biasHalf(), out, chunkBuffer);
             }
         }
         if (done < count) {

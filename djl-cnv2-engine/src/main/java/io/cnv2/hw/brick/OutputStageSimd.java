@@ -25,7 +25,6 @@ final class OutputStageSimd {
     private static final double RINT_MAGIC = 0x1.8p52;
     /** Positions per chunk: a chunk's results (64 x 32 filters longs) take 16 KiB of L1. */
     static final int CHUNK = 64;
-    private static final ThreadLocal<long[]> BUFFER = ThreadLocal.withInitial(() -> new long[CHUNK * 64]);
 
     private OutputStageSimd() {
     }
@@ -41,15 +40,11 @@ final class OutputStageSimd {
      *
      * @param scale      2^-s
      * @param biasHalf   per filter, aligned bias * 2^-s + 2^-(s+1), exact (see OutputStage)
+     * @param buffer     at least {@code CHUNK * count} longs: a chunk's results before the transposition
      */
     static long finish(double[] sums, int from, int stride, int positions, int k0, int count, double scale,
-                       double[] biasHalf, short[] out) {
+                       double[] biasHalf, short[] out, long[] buffer) {
         int v = D.length();
-        long[] buffer = BUFFER.get();
-        if (buffer.length < CHUNK * count) {
-            buffer = new long[CHUNK * count];
-            BUFFER.set(buffer);
-        }
         DoubleVector sc = DoubleVector.broadcast(D, scale);
         DoubleVector magic = DoubleVector.broadcast(D, RINT_MAGIC);
         DoubleVector lo = DoubleVector.broadcast(D, Fixed.MIN);
@@ -69,14 +64,15 @@ final class OutputStageSimd {
                             .fma(sc, DoubleVector.fromArray(D, biasHalf, k0 + k));
                     VectorMask<Double> high = z.compare(VectorOperators.GT, above);
                     VectorMask<Double> low = z.compare(VectorOperators.LT, below);
-                    VectorMask<Double> saturating = high.or(low);
                     // saturate (rule 5) by blends, cheaper than the Vector API's min and max, whose
                     // NaN and -0 rules cost AVX2 several instructions, and only in a vector where a
-                    // lane saturates (rare: one test of the mask, then the count and the blends;
+                    // lane saturates (rare: one test of each mask, then the counts and the blends;
                     // 1.7 -> 1.25 ns an output for this loop); then round: the bits of
-                    // z + 1.5 * 2^52 are those of 1.5 * 2^52 plus rint(z), whose low 16 bits are the short
-                    if (saturating.anyTrue()) {
-                        saturated += saturating.trueCount();
+                    // z + 1.5 * 2^52 are those of 1.5 * 2^52 plus rint(z), whose low 16 bits are the short.
+                    // The masks are tested apart, not or-ed: JDK 17 runs the or of two AVX-512 masks in
+                    // Java, a boolean[] per vector (issue #23)
+                    if (high.anyTrue() || low.anyTrue()) {
+                        saturated += high.trueCount() + low.trueCount();
                         z = z.blend(hi, high).blend(lo, low);
                     }
                     z.add(magic).reinterpretAsLongs().intoArray(buffer, t + k);

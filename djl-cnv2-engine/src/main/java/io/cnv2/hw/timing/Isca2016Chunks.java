@@ -3,6 +3,7 @@ package io.cnv2.hw.timing;
 import io.cnv2.config.Isca2016Profile;
 import io.cnv2.hw.QLayer;
 import io.cnv2.hw.Threshold;
+import io.cnv2.hw.brick.Bits;
 import io.cnv2.ir.ConvGeometry;
 import java.util.Collections;
 import java.util.LinkedHashSet;
