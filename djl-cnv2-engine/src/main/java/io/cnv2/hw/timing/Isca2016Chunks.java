@@ -29,8 +29,17 @@ public final class Isca2016Chunks {
     private record Key(int group, int lanes, int filtersPerPass, Isca2016Profile profile) {
     }
 
-    /** Per layer: [pass][lane][chunk] the distinct non-zero weight masks of the pass's filters. */
-    private static final Map<QLayer, Map<Key, long[][][][]>> WEIGHTS = Collections.synchronizedMap(new WeakHashMap<>());
+    /**
+     * [pass][lane][chunk] the distinct non-zero weight masks of the pass's filters; {@code dense} when
+     * every pass has, at every lane's every chunk, a filter whose mask holds every real channel of
+     * the chunk (an unpruned layer): then the busiest filter lane multiplies every effectual value,
+     * popcount(a &amp; w) = popcount(a), and a chunk's work is Cnvlutin's, n per pass.
+     */
+    private record ChunkWeights(long[][][][] masks, boolean dense) {
+    }
+
+    /** Per layer and key: its {@link ChunkWeights}. */
+    private static final Map<QLayer, Map<Key, ChunkWeights>> WEIGHTS = Collections.synchronizedMap(new WeakHashMap<>());
 
     /** Cycles of a skipping layer, summed over groups. */
     public static long cycles(QLayer layer, short[] input, Threshold t, int lanes, int filtersPerPass,
@@ -63,7 +72,9 @@ public final class Isca2016Chunks {
         }
         long cycles = 0;
         for (int group = 0; group < g.groups(); group++) {
-            long[][][][] weights = skipWeights ? weights(layer, group, s, lanes, filtersPerPass, p) : null;
+            ChunkWeights cw = skipWeights ? weights(layer, group, s, lanes, filtersPerPass, p) : null;
+            // weight skipping skips nothing in a dense layer (ChunkWeights): Cnvlutin's work, no mask loop
+            long[][][][] weights = cw == null || cw.dense() ? null : cw.masks();
             // lanes whose whole slice is padding channels (C' > C) only ever hold empty chunks
             int real = Math.min(lanes, (g.channelsPerGroup() + s.slice - 1) / s.slice);
             LanePlanes planes = new LanePlanes(input, g, group, s.slice, real, t, p.columnMajor());
@@ -155,7 +166,7 @@ public final class Isca2016Chunks {
     }
 
     /** The distinct non-zero weight masks [pass][lane][chunk][] of group {@code group}, in the streams' layout. */
-    private static long[][][][] weights(QLayer layer, int group, LaneStreams s, int lanes, int perPass,
+    private static ChunkWeights weights(QLayer layer, int group, LaneStreams s, int lanes, int perPass,
                                         Isca2016Profile p) {
         return WEIGHTS.computeIfAbsent(layer, k -> Collections.synchronizedMap(new java.util.HashMap<>()))
                 .computeIfAbsent(new Key(group, lanes, perPass, p), k -> {
@@ -165,6 +176,7 @@ public final class Isca2016Chunks {
                     int passes = (kg + perPass - 1) / perPass;
                     short[] w = layer.weights();
                     long[][][][] out = new long[passes][lanes][s.chunks][];
+                    boolean dense = true;
                     for (int pass = 0; pass < passes; pass++) {
                         int filters = Math.min(perPass, kg - pass * perPass);
                         for (int l = 0; l < lanes; l++) {
@@ -179,16 +191,26 @@ public final class Isca2016Chunks {
                                     }
                                 }
                             }
+                            // the bits of each chunk that hold a real channel: the only ones a value can be effectual at
+                            long[] real = new long[s.chunks];
+                            for (int i = 0; i < s.length; i++) {
+                                if (s.channel(l, i) < cg) {
+                                    real[i / s.chunkValues] |= 1L << (i % s.chunkValues);
+                                }
+                            }
                             for (int j = 0; j < s.chunks; j++) {
                                 LinkedHashSet<Long> distinct = new LinkedHashSet<>();
+                                boolean full = false;
                                 for (int f = 0; f < filters; f++) {
                                     distinct.add(m[f][j]);
+                                    full |= (m[f][j] & real[j]) == real[j];
                                 }
+                                dense &= full;
                                 out[pass][l][j] = distinct.stream().mapToLong(Long::longValue).toArray();
                             }
                         }
                     }
-                    return out;
+                    return new ChunkWeights(out, dense);
                 });
     }
 
