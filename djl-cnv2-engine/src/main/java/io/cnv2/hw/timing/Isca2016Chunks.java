@@ -84,6 +84,8 @@ public final class Isca2016Chunks {
                     planes.band(oy * g.strideY());
                 }
                 for (int ox = 0; ox < g.outX(); ox++) {
+                    // the lanes holding an effectual value: known from their streams, no scan of the chunks
+                    long reading = 0;
                     for (int l = 0; l < real; l++) {
                         if (planes.banded) {
                             planes.bandStream(l, ox * g.strideX(), stream);
@@ -93,13 +95,17 @@ public final class Isca2016Chunks {
                         if (oneWord) {
                             // the whole stream in one word: chunk j is a shift and a mask (rule 2)
                             long w = stream[0];
+                            reading |= (long) ((w | -w) >>> 63) << l;
                             for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
                                 masks[at] = (w >>> (j * s.chunkValues)) & chunkMask[j];
                             }
                         } else {
+                            long any = 0;
                             for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
                                 masks[at] = Bits.get(stream, 0, j * s.chunkValues, s.chunkLength(j));
+                                any |= masks[at];
                             }
+                            reading |= (long) ((any | -any) >>> 63) << l;
                         }
                     }
                     if (p.passesInner()) {
@@ -124,7 +130,8 @@ public final class Isca2016Chunks {
                                 work[at] = sum;
                             }
                         }
-                        cycles += timer.cycles(work, masks, chunks, passes, real);
+                        cycles += lanes <= 64 ? timer.cycles(work, masks, chunks, passes, reading)
+                                : timer.cycles(work, masks, chunks, passes, real);
                     } else {
                         if (windowSums != null) {
                             for (int at = 0; at < real * chunks; at++) {
@@ -137,7 +144,8 @@ public final class Isca2016Chunks {
                                     work[at] = work(masks[at], weights, pass, l, j);
                                 }
                             }
-                            cycles += timer.cycles(work, masks, chunks, 1, real);
+                            cycles += lanes <= 64 ? timer.cycles(work, masks, chunks, 1, reading)
+                                    : timer.cycles(work, masks, chunks, 1, real);
                         }
                     }
                 }

@@ -69,6 +69,22 @@ public final class Isca2016Window {
                 }
             }
         }
+        return timed(work, masks, chunks, passes, n, shortcut);
+    }
+
+    /**
+     * {@link #cycles} when the caller knows which lanes read: bit l of {@code reading} set when lane
+     * l holds a non-empty chunk (at most 64 lanes); spares the scan of every chunk.
+     */
+    public long cycles(long[] work, long[] masks, int chunks, int passes, long reading) {
+        int n = 0;
+        for (long m = reading; m != 0; m &= m - 1) {
+            active[n++] = Long.numberOfTrailingZeros(m);
+        }
+        return timed(work, masks, chunks, passes, n, true);
+    }
+
+    private long timed(long[] work, long[] masks, int chunks, int passes, int n, boolean shortcut) {
         long idle = n < ready.length ? (long) chunks * p.emptyChunkCycles() : 0;
         if (shortcut && n <= p.nmPorts()) {
             return Math.max(idle, alone(work, masks, chunks, passes, n));
