@@ -43,7 +43,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
+// the serial collector, as the cnv2 command runs (see WholeNetworkBenchmark)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g", "-XX:ObjectAlignmentInBytes=64",
+        "-XX:+UseSerialGC",
         "-Dai.djl.offline=true",
         "-DOPT_OUT_TRACKING=true", "-Dai.djl.pytorch.graph_optimizer=false", "-Dai.djl.pytorch.num_threads=1",
         "-Dai.djl.pytorch.num_interop_threads=1"})

@@ -138,7 +138,7 @@ public final class BrickMasks {
         // the group's effectual values as one bit string (bit c plane + y width + x), compared a vector
         // at a time over every channel at once: rows of ResNet's 28, 14 and 7 values would be mostly
         // tails one row at a time
-        long[] bits = effectualBits(in, group * cg * plane, cg * plane, t.bound());
+        long[] bits = PixelBits.planar(in, group * cg * plane, cg * plane, t.bound());
         long[] row = new long[words];
         long[] n = new long[kh * kw];
         for (int c = 0; c < cg; c++) {
@@ -166,21 +166,6 @@ public final class BrickMasks {
             }
         }
         return counts;
-    }
-
-    /**
-     * Bit i set when {@code in[from + i]} is effectual (|q| >= bound), for i in [0, n); one spare
-     * word so that {@link Bits#get} may read past the last bit.
-     */
-    static long[] effectualBits(short[] in, int from, int n, int bound) {
-        long[] bits = new long[(n >>> 6) + 2];
-        int i = io.cnv2.Simd.enabled() && bound <= Short.MAX_VALUE
-                ? EffectualCountsSimd.bits(in, from, n, bound, bits) : 0;
-        // Threshold.ineffectual as one integer compare, no branch (see Isca2016Chunks.LanePlanes)
-        for (; i < n; i++) {
-            bits[i >>> 6] |= (long) ((bound - 1 - Math.abs(in[from + i])) >>> 31) << i;
-        }
-        return bits;
     }
 
     /** True when kernel row ky reads input row y in some output row (kernels taller than 64 rows). */

@@ -309,9 +309,16 @@ public final class WindowSums {
      * channels, pixel by pixel in raster order, as (value, code) pairs with code =
      * (x * cg + c) * bw; {@code starts[ch * (plane + 1) + pixel]} is where the pixel's pairs of
      * chunk ch begin. A kernel row over consecutive pixels is then one contiguous run of pairs,
-     * and the code locates each pair's weights once the row's base is added. Branch-free: every
-     * activation is written and the cursor advances only past effectual ones.
+     * and the code locates each pair's weights once the row's base is added. From 16 channels
+     * on only the effectual pairs are visited ({@link PixelBits#perPixel}); below, branch-free:
+     * every activation is written and the cursor advances only past effectual ones.
      */
+    /**
+     * Channels from which {@link #pack} reads each pixel's effectual channels as bits: fewer (a
+     * first layer's 3) leave most of a 64-channel transpose empty, and the plain loop is cheaper.
+     */
+    static final int PER_PIXEL_CHANNELS = 16;
+
     private static void pack(ConvGeometry g, short[] in, int group, double[] values, int[] codes, int[] starts,
                              int chunks, int cc, int bw) {
         int cg = g.channelsPerGroup();
@@ -319,6 +326,30 @@ public final class WindowSums {
         int plane = g.height() * width;
         int c0 = group * cg;
         int n = 0;
+        if (cg >= PER_PIXEL_CHANNELS) {
+            // only the effectual pairs are visited: each pixel's channels of the chunk as a word of bits
+            // (PixelBits, the effectual test v != 0, bound 1), then its set bits in channel order
+            long[] pixels = PixelBits.perPixel(in, c0, cg, plane, 1);
+            int words = PixelBits.words(cg);
+            for (int ch = 0; ch < chunks; ch++) {
+                int end = Math.min(cg, (ch + 1) * cc);
+                int s = ch * (plane + 1);
+                for (int pixel = 0; pixel < plane; pixel++) {
+                    starts[s + pixel] = n;
+                    int xc = (pixel % width) * cg;
+                    for (int c = ch * cc; c < end; c += 64) {
+                        for (long m = Bits.get(pixels, pixel * words, c, Math.min(64, end - c)); m != 0; m &= m - 1) {
+                            int k = c + Long.numberOfTrailingZeros(m);
+                            values[n] = in[(c0 + k) * plane + pixel];
+                            codes[n] = (xc + k) * bw;
+                            n++;
+                        }
+                    }
+                }
+                starts[s + plane] = n;
+            }
+            return;
+        }
         for (int ch = 0; ch < chunks; ch++) {
             int end = Math.min(cg, (ch + 1) * cc);
             int s = ch * (plane + 1);

@@ -4,6 +4,7 @@ import io.cnv2.config.Isca2016Profile;
 import io.cnv2.hw.QLayer;
 import io.cnv2.hw.Threshold;
 import io.cnv2.hw.brick.Bits;
+import io.cnv2.hw.brick.PixelBits;
 import io.cnv2.ir.ConvGeometry;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -230,6 +231,9 @@ public final class Isca2016Chunks {
      * position only when the kernel is dilated across the field.
      */
     static final class LanePlanes {
+        /** Channels per group from which a lane's slice at a pixel is read from {@link PixelBits#perPixel}. */
+        static final int PER_PIXEL_CHANNELS = 16;
+
         private final ConvGeometry g;
         private final int slice;
         private final boolean columnMajor;
@@ -272,6 +276,11 @@ public final class Isca2016Chunks {
             // channels at a time) and written with one or two word updates, not one per channel.
             int bound1 = t.bound() - 1;
             int inWidth = g.width();
+            // from 16 channels on, each pixel's channels as words of bits (PixelBits: transposed from
+            // one vector pass over the input), a lane's slice a field of them; below, gathered one by one
+            boolean perPixel = cg >= PER_PIXEL_CHANNELS;
+            long[] pixels = perPixel ? PixelBits.perPixel(in, c0, cg, plane, t.bound()) : null;
+            int pixelWords = PixelBits.words(cg);
             for (int lane = 0; lane < real; lane++) {
                 for (int k0 = 0; k0 < slice; k0 += 64) {
                     int n = Math.min(64, Math.min(slice - k0, cg - lane * slice - k0));
@@ -283,8 +292,12 @@ public final class Isca2016Chunks {
                         int py = y + g.padTop();
                         for (int x = 0; x < inWidth; x++) {
                             long v = 0;
-                            for (int k = 0, src = first + y * inWidth + x; k < n; k++, src += plane) {
-                                v |= (long) ((bound1 - Math.abs(in[src])) >>> 31) << k;
+                            if (perPixel) {
+                                v = Bits.get(pixels, (y * inWidth + x) * pixelWords, lane * slice + k0, n);
+                            } else {
+                                for (int k = 0, src = first + y * inWidth + x; k < n; k++, src += plane) {
+                                    v |= (long) ((bound1 - Math.abs(in[src])) >>> 31) << k;
+                                }
                             }
                             int px = x + g.padLeft();
                             int line = columnMajor ? px : py;
