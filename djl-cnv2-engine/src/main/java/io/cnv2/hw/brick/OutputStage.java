@@ -71,8 +71,11 @@ public final class OutputStage implements WindowSums.Sink {
         }
     }
 
-    /** OutputStageSimd's chunk of results, one per stage (a stage finishes one layer on one thread). */
-    private long[] chunkBuffer = new long[0];
+    /**
+     * OutputStageSimd's chunk of results: the thread's buffer, fetched once per stage (a stage
+     * finishes one layer on one thread), not once per block.
+     */
+    private long[] chunkBuffer;
 
     public OutputStage(QLayer layer, int accumulatorBits) {
         this.layer = layer;
@@ -154,8 +157,8 @@ public final class OutputStage implements WindowSums.Sink {
         if (constants.biasHalf() != null && io.cnv2.Simd.enabled()) {
             done = count - count % OutputStageSimd.lanes();
             if (done > 0) {
-                if (chunkBuffer.length < OutputStageSimd.CHUNK * done) {
-                    chunkBuffer = new long[OutputStageSimd.CHUNK * done];
+                if (chunkBuffer == null || chunkBuffer.length < Math.min(OutputStageSimd.CHUNK, positions) * done) {
+                    chunkBuffer = OutputStageSimd.buffer(Math.min(OutputStageSimd.CHUNK, positions) * done);
                 }
                 saturations += OutputStageSimd.finish(sums, from, stride, positions, k0, done,
                         Math.scalb(1.0, -(faw - fo)), constants.biasHalf(), out, chunkBuffer);

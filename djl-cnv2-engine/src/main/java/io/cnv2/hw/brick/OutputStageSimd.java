@@ -25,8 +25,19 @@ final class OutputStageSimd {
     private static final double RINT_MAGIC = 0x1.8p52;
     /** Positions per chunk: a chunk's results (64 x 32 filters longs) take 16 KiB of L1. */
     static final int CHUNK = 64;
+    private static final ThreadLocal<long[]> BUFFER = ThreadLocal.withInitial(() -> new long[CHUNK * 64]);
 
     private OutputStageSimd() {
+    }
+
+    /** The thread's buffer of at least {@code size} longs for {@link #finish} (kept across layers). */
+    static long[] buffer(int size) {
+        long[] b = BUFFER.get();
+        if (b.length < size) {
+            b = new long[size];
+            BUFFER.set(b);
+        }
+        return b;
     }
 
     /** Lanes per vector: the filters of a block finished here are the first multiple of it. */
@@ -40,7 +51,8 @@ final class OutputStageSimd {
      *
      * @param scale      2^-s
      * @param biasHalf   per filter, aligned bias * 2^-s + 2^-(s+1), exact (see OutputStage)
-     * @param buffer     at least {@code CHUNK * count} longs: a chunk's results before the transposition
+     * @param buffer     at least {@code min(CHUNK, positions) * count} longs: a chunk's results before the
+     *                   transposition
      */
     static long finish(double[] sums, int from, int stride, int positions, int k0, int count, double scale,
                        double[] biasHalf, short[] out, long[] buffer) {
