@@ -326,17 +326,17 @@ public final class WindowSums {
         int plane = g.height() * width;
         int c0 = group * cg;
         int n = 0;
-        if (cg >= PER_PIXEL_CHANNELS) {
-            // only the effectual pairs are visited: each pixel's channels of the chunk as a word of bits
-            // (PixelBits, the effectual test v != 0, bound 1), then its set bits in channel order
-            long[] pixels = PixelBits.perPixel(in, c0, cg, plane, 1);
-            int words = PixelBits.words(cg);
-            for (int ch = 0; ch < chunks; ch++) {
-                int end = Math.min(cg, (ch + 1) * cc);
-                int s = ch * (plane + 1);
-                for (int pixel = 0; pixel < plane; pixel++) {
-                    starts[s + pixel] = n;
-                    int xc = (pixel % width) * cg;
+        // from 16 channels only the effectual pairs are visited: each pixel's channels as words of bits
+        // (PixelBits, the effectual test v != 0, bound 1), then their set bits in channel order
+        long[] pixels = cg >= PER_PIXEL_CHANNELS ? PixelBits.perPixel(in, c0, cg, plane, 1) : null;
+        int words = PixelBits.words(cg);
+        for (int ch = 0; ch < chunks; ch++) {
+            int end = Math.min(cg, (ch + 1) * cc);
+            int s = ch * (plane + 1);
+            for (int pixel = 0; pixel < plane; pixel++) {
+                starts[s + pixel] = n;
+                int xc = (pixel % width) * cg;
+                if (pixels != null) {
                     for (int c = ch * cc; c < end; c += 64) {
                         for (long m = Bits.get(pixels, pixel * words, c, Math.min(64, end - c)); m != 0; m &= m - 1) {
                             int k = c + Long.numberOfTrailingZeros(m);
@@ -345,17 +345,8 @@ public final class WindowSums {
                             n++;
                         }
                     }
+                    continue;
                 }
-                starts[s + plane] = n;
-            }
-            return;
-        }
-        for (int ch = 0; ch < chunks; ch++) {
-            int end = Math.min(cg, (ch + 1) * cc);
-            int s = ch * (plane + 1);
-            for (int pixel = 0; pixel < plane; pixel++) {
-                starts[s + pixel] = n;
-                int xc = (pixel % width) * cg;
                 for (int c = ch * cc; c < end; c++) {
                     short v = in[(c0 + c) * plane + pixel];
                     values[n] = v;
