@@ -122,17 +122,16 @@ public final class BrickMasks {
                 }
             }
         }
-        // per input row, the kernel rows that read it in some output row (a bit each)
-        long[] readers = new long[g.height()];
+        // reads[y kh + ky]: kernel row ky reads input row y in some output row
+        boolean[] reads = new boolean[g.height() * kh];
         for (int ky = 0; ky < kh; ky++) {
             for (int oy = 0; oy < g.outY(); oy++) {
                 int y = oy * g.strideY() + ky * g.dilationY() - g.padTop();
                 if (y >= 0 && y < g.height()) {
-                    readers[y] |= 1L << ky;
+                    reads[y * kh + ky] = true;
                 }
             }
         }
-        boolean fewRows = kh <= 64;
         int plane = g.height() * width;
         int cg = g.channelsPerGroup();
         // the group's effectual values as one bit string (bit c plane + y width + x), compared a vector
@@ -149,7 +148,7 @@ public final class BrickMasks {
                     row[w] = Bits.get(bits, 0, at + 64 * w, Math.min(64, width - 64 * w));
                 }
                 for (int ky = 0; ky < kh; ky++) {
-                    if (fewRows ? (readers[y] >>> ky & 1) == 0 : !reads(g, y, ky)) {
+                    if (!reads[y * kh + ky]) {
                         continue;
                     }
                     for (int kx = 0; kx < kw; kx++) {
@@ -166,12 +165,6 @@ public final class BrickMasks {
             }
         }
         return counts;
-    }
-
-    /** True when kernel row ky reads input row y in some output row (kernels taller than 64 rows). */
-    private static boolean reads(ConvGeometry g, int y, int ky) {
-        int at = y + g.padTop() - ky * g.dilationY();
-        return at >= 0 && at % g.strideY() == 0 && at / g.strideY() < g.outY();
     }
 
     /** Windows of the layer's group: outY outX. */

@@ -157,8 +157,9 @@ public final class OutputStage implements WindowSums.Sink {
         if (constants.biasHalf() != null && io.cnv2.Simd.enabled()) {
             done = count - count % OutputStageSimd.lanes();
             if (done > 0) {
-                if (chunkBuffer == null || chunkBuffer.length < Math.min(OutputStageSimd.CHUNK, positions) * done) {
-                    chunkBuffer = OutputStageSimd.buffer(Math.min(OutputStageSimd.CHUNK, positions) * done);
+                int need = Math.min(OutputStageSimd.CHUNK, positions) * done;
+                if (chunkBuffer == null || chunkBuffer.length < need) {
+                    chunkBuffer = OutputStageSimd.buffer(need);
                 }
                 saturations += OutputStageSimd.finish(sums, from, stride, positions, k0, done,
                         Math.scalb(1.0, -(faw - fo)), constants.biasHalf(), out, chunkBuffer);

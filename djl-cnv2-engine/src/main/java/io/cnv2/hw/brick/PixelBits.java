@@ -10,6 +10,13 @@ package io.cnv2.hw.brick;
  * ({@link WindowSums}) read a pixel's channels together (issue #23).
  */
 public final class PixelBits {
+    /**
+     * Channels per group from which reading a pixel's channels from {@link #perPixel} pays: fewer
+     * (a first layer's 3) leave most of each 64-channel transpose empty, and reading the channels
+     * one by one is cheaper. Both users switch at this count.
+     */
+    public static final int MIN_CHANNELS = 16;
+
     private PixelBits() {
     }
 

@@ -309,16 +309,10 @@ public final class WindowSums {
      * channels, pixel by pixel in raster order, as (value, code) pairs with code =
      * (x * cg + c) * bw; {@code starts[ch * (plane + 1) + pixel]} is where the pixel's pairs of
      * chunk ch begin. A kernel row over consecutive pixels is then one contiguous run of pairs,
-     * and the code locates each pair's weights once the row's base is added. From 16 channels
+     * and the code locates each pair's weights once the row's base is added. From {@link PixelBits#MIN_CHANNELS}
      * on only the effectual pairs are visited ({@link PixelBits#perPixel}); below, branch-free:
      * every activation is written and the cursor advances only past effectual ones.
      */
-    /**
-     * Channels from which {@link #pack} reads each pixel's effectual channels as bits: fewer (a
-     * first layer's 3) leave most of a 64-channel transpose empty, and the plain loop is cheaper.
-     */
-    static final int PER_PIXEL_CHANNELS = 16;
-
     private static void pack(ConvGeometry g, short[] in, int group, double[] values, int[] codes, int[] starts,
                              int chunks, int cc, int bw) {
         int cg = g.channelsPerGroup();
@@ -328,7 +322,7 @@ public final class WindowSums {
         int n = 0;
         // from 16 channels only the effectual pairs are visited: each pixel's channels as words of bits
         // (PixelBits, the effectual test v != 0, bound 1), then their set bits in channel order
-        long[] pixels = cg >= PER_PIXEL_CHANNELS ? PixelBits.perPixel(in, c0, cg, plane, 1) : null;
+        long[] pixels = cg >= PixelBits.MIN_CHANNELS ? PixelBits.perPixel(in, c0, cg, plane, 1) : null;
         int words = PixelBits.words(cg);
         for (int ch = 0; ch < chunks; ch++) {
             int end = Math.min(cg, (ch + 1) * cc);

@@ -85,7 +85,8 @@ public final class Isca2016Chunks {
                     planes.band(oy * g.strideY());
                 }
                 for (int ox = 0; ox < g.outX(); ox++) {
-                    // the lanes holding an effectual value: known from their streams, no scan of the chunks
+                    // the lanes holding an effectual value (bit l; beyond 64 lanes unused): known from their
+                    // streams, no scan of the chunks
                     long reading = 0;
                     for (int l = 0; l < real; l++) {
                         if (planes.banded) {
@@ -131,8 +132,7 @@ public final class Isca2016Chunks {
                                 work[at] = sum;
                             }
                         }
-                        cycles += lanes <= 64 ? timer.cycles(work, masks, chunks, passes, reading)
-                                : timer.cycles(work, masks, chunks, passes, real);
+                        cycles += timer.cycles(work, masks, chunks, passes, real, reading);
                     } else {
                         if (windowSums != null) {
                             for (int at = 0; at < real * chunks; at++) {
@@ -145,8 +145,7 @@ public final class Isca2016Chunks {
                                     work[at] = work(masks[at], weights, pass, l, j);
                                 }
                             }
-                            cycles += lanes <= 64 ? timer.cycles(work, masks, chunks, 1, reading)
-                                    : timer.cycles(work, masks, chunks, 1, real);
+                            cycles += timer.cycles(work, masks, chunks, 1, real, reading);
                         }
                     }
                 }
@@ -231,9 +230,6 @@ public final class Isca2016Chunks {
      * position only when the kernel is dilated across the field.
      */
     static final class LanePlanes {
-        /** Channels per group from which a lane's slice at a pixel is read from {@link PixelBits#perPixel}. */
-        static final int PER_PIXEL_CHANNELS = 16;
-
         private final ConvGeometry g;
         private final int slice;
         private final boolean columnMajor;
@@ -278,7 +274,7 @@ public final class Isca2016Chunks {
             int inWidth = g.width();
             // from 16 channels on, each pixel's channels as words of bits (PixelBits: transposed from
             // one vector pass over the input), a lane's slice a field of them; below, gathered one by one
-            boolean perPixel = cg >= PER_PIXEL_CHANNELS;
+            boolean perPixel = cg >= PixelBits.MIN_CHANNELS;
             long[] pixels = perPixel ? PixelBits.perPixel(in, c0, cg, plane, t.bound()) : null;
             int pixelWords = PixelBits.words(cg);
             for (int lane = 0; lane < real; lane++) {

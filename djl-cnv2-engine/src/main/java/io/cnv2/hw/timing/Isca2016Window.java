@@ -48,15 +48,26 @@ public final class Isca2016Window {
      * Cycles of the window; {@code passes} sets the pipeline latency (rule 4). Only lanes below
      * {@code real} may hold a non-empty chunk (the others own padding channels of C'). A lane
      * whose chunks are all empty issues no read, so it cannot change the queue's order: it ends
-     * after {@code chunks * emptyChunkCycles} and the others are timed without it.
+     * after {@code chunks * emptyChunkCycles} and the others are timed without it. The caller
+     * says which lanes read: bit l of {@code reading} set when lane l holds a non-empty chunk
+     * (known from its stream, which spares a scan of every chunk); with more than 64 lanes the
+     * chunks are scanned instead.
      */
-    public long cycles(long[] work, long[] masks, int chunks, int passes, int real) {
-        return cycles(work, masks, chunks, passes, real, true);
+    public long cycles(long[] work, long[] masks, int chunks, int passes, int real, long reading) {
+        if (ready.length > 64) {
+            return cycles(work, masks, chunks, passes, real, true);
+        }
+        int n = 0;
+        for (long m = reading; m != 0; m &= m - 1) {
+            active[n++] = Long.numberOfTrailingZeros(m);
+        }
+        return timed(work, masks, chunks, passes, n, true);
     }
 
     /**
-     * {@link #cycles}; with {@code shortcut} the queue-free closed form and the bucket queue, without
-     * it the binary heap only (tests hold the two equal).
+     * {@link #cycles}, the reading lanes found by scanning the chunks; with {@code shortcut} the
+     * queue-free closed form and the bucket queue, without it the binary heap only (tests hold the
+     * two equal).
      */
     long cycles(long[] work, long[] masks, int chunks, int passes, int real, boolean shortcut) {
         int n = 0;
@@ -70,18 +81,6 @@ public final class Isca2016Window {
             }
         }
         return timed(work, masks, chunks, passes, n, shortcut);
-    }
-
-    /**
-     * {@link #cycles} when the caller knows which lanes read: bit l of {@code reading} set when lane
-     * l holds a non-empty chunk (at most 64 lanes); spares the scan of every chunk.
-     */
-    public long cycles(long[] work, long[] masks, int chunks, int passes, long reading) {
-        int n = 0;
-        for (long m = reading; m != 0; m &= m - 1) {
-            active[n++] = Long.numberOfTrailingZeros(m);
-        }
-        return timed(work, masks, chunks, passes, n, true);
     }
 
     private long timed(long[] work, long[] masks, int chunks, int passes, int n, boolean shortcut) {
