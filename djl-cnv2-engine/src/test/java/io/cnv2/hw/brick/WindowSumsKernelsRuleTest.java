@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.cnv2.hw.QLayer;
 import io.cnv2.hw.RandomLayers;
+import io.cnv2.ir.ConvGeometry;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -88,5 +89,37 @@ class WindowSumsKernelsRuleTest {
             assertArrayEquals(literal, WindowSums.sums(layer, in), "dense kernel, layer " + i + " " + layer.geometry());
         }
         assertTrue(wide > 90, "wide blocks seen: " + wide);
+    }
+    /**
+     * The same rule on maps large enough that the sparse kernel's sums go in several tiles of
+     * output rows ({@link WindowSums#ACC_TILE_BYTES}), the last one partial: every tile must get
+     * every (chunk, kernel row) pass, at its own positions.
+     */
+    @Test
+    void tilesOfOutputRowsGiveTheLiteralWindowSums() {
+        Random r = new Random(256);
+        for (int i = 0; i < 6; i++) {
+            int c = 3 + r.nextInt(40);
+            int k = 1 + r.nextInt(2 * WindowSums.NB);
+            int kernel = 1 + 2 * r.nextInt(3);
+            int stride = 1 + r.nextInt(2);
+            int w = 40 + r.nextInt(40);
+            // odd kernels padded by half: outY = (h - 1) / stride + 1; rows for one to three whole tiles and a partial one
+            ConvGeometry one = new ConvGeometry(c, 1, w, k, kernel, kernel, stride, stride, kernel / 2, kernel / 2,
+                    kernel / 2, kernel / 2, 1, 1, 1);
+            int rowsPerTile = Math.max(1, WindowSums.ACC_TILE_BYTES / (one.outX() * WindowSums.width(one) * 8));
+            int outY = rowsPerTile * (1 + r.nextInt(3)) + 1 + r.nextInt(Math.max(1, rowsPerTile - 1));
+            int h = (outY - 1) * stride + 1;
+            ConvGeometry g = new ConvGeometry(c, h, w, k, kernel, kernel, stride, stride, kernel / 2, kernel / 2,
+                    kernel / 2, kernel / 2, 1, 1, 1);
+            assertTrue(g.outY() == outY && outY > rowsPerTile && (outY % rowsPerTile != 0 || rowsPerTile == 1), g.toString());
+            short[] weights = new short[g.filters() * c * kernel * kernel];
+            RandomLayers.fill(r, weights, 0.2);
+            QLayer layer = new QLayer("tiles" + i, g, weights, 14, null, 0, 8, 8);
+            short[] in = new short[c * h * w];
+            RandomLayers.fill(r, in, r.nextDouble());
+            WindowSums.force(WindowSums.Kernel.SPARSE);
+            assertArrayEquals(WindowSums.literalSums(layer, in), WindowSums.sums(layer, in), "layer " + i + " " + g);
+        }
     }
 }
