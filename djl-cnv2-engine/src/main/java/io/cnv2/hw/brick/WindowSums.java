@@ -368,24 +368,23 @@ public final class WindowSums {
      */
     private static void multiply(ConvGeometry g, double[] values, int[] codes, int[] starts, int chunks, int cc,
                                  int bw, double[] w, short[] ws, int w0, double[] acc, int a0, boolean half) {
-        int rowBytes = g.kernelX() * Math.min(cc, g.channelsPerGroup()) * bw * 8;
-        int run = Math.max(1, L1_WEIGHT_BYTES / rowBytes);
-        boolean contiguous = g.dilationX() == 1;
         int tileRows = Math.max(1, ACC_TILE_BYTES / (g.outX() * bw * 8));
         for (int oy0 = 0; oy0 < g.outY(); oy0 += tileRows) {
-            int oy1 = Math.min(g.outY(), oy0 + tileRows);
-            multiplyRows(g, values, codes, starts, chunks, cc, bw, w, ws, w0, acc, a0, half, run, contiguous, oy0, oy1);
+            multiplyRows(g, values, codes, starts, chunks, cc, bw, w, ws, w0, acc, a0, half, oy0,
+                    Math.min(g.outY(), oy0 + tileRows));
         }
     }
 
     /** {@link #multiply} for output rows oy0 .. oy1 - 1: one tile of sums. */
     private static void multiplyRows(ConvGeometry g, double[] values, int[] codes, int[] starts, int chunks, int cc,
                                      int bw, double[] w, short[] ws, int w0, double[] acc, int a0, boolean half,
-                                     int run, boolean contiguous, int oy0, int oy1) {
+                                     int oy0, int oy1) {
         int cg = g.channelsPerGroup();
         int kx = g.kernelX();
         int width = g.width();
         int plane = g.height() * width;
+        int run = Math.max(1, L1_WEIGHT_BYTES / (kx * Math.min(cc, cg) * bw * 8));
+        boolean contiguous = g.dilationX() == 1;
         for (int ch = 0; ch < chunks; ch++) {
             int s0 = ch * (plane + 1);
             for (int ky0 = 0; ky0 < g.kernelY(); ky0 += run) {

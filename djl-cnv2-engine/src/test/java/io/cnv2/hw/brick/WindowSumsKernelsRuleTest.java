@@ -90,6 +90,7 @@ class WindowSumsKernelsRuleTest {
         }
         assertTrue(wide > 90, "wide blocks seen: " + wide);
     }
+
     /**
      * The same rule on maps large enough that the sparse kernel's sums go in several tiles of
      * output rows ({@link WindowSums#ACC_TILE_BYTES}), the last one partial: every tile must get
