@@ -20,8 +20,10 @@ import java.util.WeakHashMap;
  * filter lane's count of effectual values whose weight is not zero, popcount(a &amp; w), over the
  * distinct weight masks of the pass at that chunk (built once per layer). With the passes inner a
  * chunk's work is the sum over passes and the window is timed once by {@link Isca2016Window};
- * with the passes outer every pass sweeps the windows. Agrees with the cycle-by-cycle
- * {@link Isca2016Lanes} on every layer (tests).
+ * with the passes outer every pass sweeps the windows. With the Vector API the windows go to
+ * {@link Isca2016WindowsSimd} a vector's worth at a time, else one by one to {@link Isca2016Window};
+ * both give every window's cycles. Agrees with the cycle-by-cycle {@link Isca2016Lanes} on every
+ * layer (tests).
  */
 public final class Isca2016Chunks {
     private Isca2016Chunks() {
@@ -80,6 +82,13 @@ public final class Isca2016Chunks {
             int real = Math.min(lanes, (g.channelsPerGroup() + s.slice - 1) / s.slice);
             LanePlanes planes = new LanePlanes(input, g, group, s.slice, real, t, p.columnMajor());
             long effectual = 0;
+            // with the Vector API the windows are timed W at a time (Isca2016WindowsSimd), the same cycles
+            int timedPasses = p.passesInner() ? passes : 1;
+            Isca2016WindowsSimd side = io.cnv2.Simd.enabled() && Isca2016WindowsSimd.fits(p, real, chunks, timedPasses)
+                    ? new Isca2016WindowsSimd(p, real, chunks) : null;
+            int slot = 0;
+            long latency = (long) p.pipelineLatency() * timedPasses;
+            long idle = real < lanes ? (long) chunks * p.emptyChunkCycles() : 0;
             for (int oy = 0; oy < g.outY(); oy++) {
                 if (planes.banded) {
                     planes.band(oy * g.strideY());
@@ -132,7 +141,15 @@ public final class Isca2016Chunks {
                                 work[at] = sum;
                             }
                         }
-                        cycles += timer.cycles(work, masks, chunks, passes, real, reading);
+                        if (side == null) {
+                            cycles += timer.cycles(work, masks, chunks, passes, real, reading);
+                        } else {
+                            put(side, slot, work, masks, real, chunks);
+                            if (++slot == Isca2016WindowsSimd.W) {
+                                cycles += side.cycles(slot, (int) latency, idle);
+                                slot = 0;
+                            }
+                        }
                     } else {
                         if (windowSums != null) {
                             for (int at = 0; at < real * chunks; at++) {
@@ -145,16 +162,36 @@ public final class Isca2016Chunks {
                                     work[at] = work(masks[at], weights, pass, l, j);
                                 }
                             }
-                            cycles += timer.cycles(work, masks, chunks, 1, real, reading);
+                            if (side == null) {
+                                cycles += timer.cycles(work, masks, chunks, 1, real, reading);
+                            } else {
+                                put(side, slot, work, masks, real, chunks);
+                                if (++slot == Isca2016WindowsSimd.W) {
+                                    cycles += side.cycles(slot, (int) latency, idle);
+                                    slot = 0;
+                                }
+                            }
                         }
                     }
                 }
+            }
+            if (slot > 0) {
+                cycles += side.cycles(slot, (int) latency, idle);
             }
             if (windowSums != null) {
                 windowSums[group] = effectual;
             }
         }
         return cycles;
+    }
+
+    /** Hands one window's chunks to the side-by-side timer, at {@code slot}. */
+    private static void put(Isca2016WindowsSimd side, int slot, long[] work, long[] masks, int real, int chunks) {
+        for (int l = 0, at = 0; l < real; l++) {
+            for (int j = 0; j < chunks; j++, at++) {
+                side.put(slot, l, j, work[at], masks[at] != 0);
+            }
+        }
     }
 
     /** A chunk's cycles of multiplying in one pass: its effectual count, or the busiest filter lane's. */

@@ -100,4 +100,68 @@ class Isca2016WindowTest {
         }
         assertTrue(bucketed > 1000 && overflows > 100, "both ways met: " + bucketed + ", " + overflows);
     }
+
+    /**
+     * {@link Isca2016WindowsSimd} (every window of a batch in its own vector lane, keys in ints,
+     * the serve cycles of the last nmPorts requests instead of a queue) against the heap over
+     * {@link NmQueue}, window by window: random profiles, up to 40 lanes and 12 chunks, batches
+     * of every size up to W in one object (slots left over from a fuller batch are timed and not
+     * counted), lanes with no effectual value, non-empty chunks with no work. A wrong event order,
+     * wait, latency or left-over slot changes some batch's sum.
+     */
+    @Test
+    void windowsTimedSideBySideEqualTheQueue() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.cnv2.Simd.enabled(), "needs the Vector API module");
+        Random r = new Random(31);
+        int crowded = 0;
+        for (int i = 0; i < 600; i++) {
+            Isca2016Profile p = new Isca2016Profile("channel-slices", "kx-ky-c", 1 + r.nextInt(64), 2 + r.nextInt(6),
+                    1 + r.nextInt(4), "inner", r.nextInt(10), 1 + r.nextInt(4), "memory-tiles-lanes", "packed-256");
+            int lanes = 1 + r.nextInt(40);
+            int real = 1 + r.nextInt(lanes);
+            int chunks = 1 + r.nextInt(12);
+            int passes = 1 + r.nextInt(4);
+            assertTrue(Isca2016WindowsSimd.fits(p, real, chunks, passes));
+            Isca2016WindowsSimd side = new Isca2016WindowsSimd(p, real, chunks);
+            Isca2016Window heap = new Isca2016Window(p, lanes);
+            long idle = real < lanes ? (long) chunks * p.emptyChunkCycles() : 0;
+            for (int batch = 0; batch < 3; batch++) {
+                int count = 1 + r.nextInt(Isca2016WindowsSimd.W);
+                long expected = 0;
+                for (int w = 0; w < count; w++) {
+                    long[] work = new long[lanes * chunks];
+                    long[] masks = new long[lanes * chunks];
+                    double full = r.nextDouble();
+                    int reading = 0;
+                    for (int l = 0; l < real; l++) {
+                        boolean reads = r.nextInt(4) != 0;
+                        reading += reads && full > 0 ? 1 : 0;
+                        for (int j = 0; j < chunks; j++) {
+                            if (reads && r.nextDouble() < full) {
+                                masks[l * chunks + j] = r.nextLong() | 1;
+                                work[l * chunks + j] = r.nextInt(6) == 0 ? 0
+                                        : (long) (1 + r.nextInt(p.chunkValues())) * passes;
+                            }
+                            side.put(w, l, j, work[l * chunks + j], masks[l * chunks + j] != 0);
+                        }
+                    }
+                    crowded += reading > p.nmPorts() ? 1 : 0;
+                    expected += heap.cycles(work, masks, chunks, passes, real, false);
+                }
+                assertEquals(expected, side.cycles(count, p.pipelineLatency() * passes, idle),
+                        "case " + i + " batch " + batch + " " + p + " lanes " + lanes + " real " + real);
+            }
+        }
+        assertTrue(crowded > 3000, "windows with more reading lanes than ports: " + crowded);
+    }
+
+    /** Keys that would not fit in an int send the layer to the scalar timer. */
+    @Test
+    void windowsTooLongForIntKeysAreNotTimedSideBySide() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.cnv2.Simd.enabled(), "needs the Vector API module");
+        Isca2016Profile p = Isca2016Profile.DEFAULT;
+        assertTrue(Isca2016WindowsSimd.fits(p, 16, 18, 2));
+        assertTrue(!Isca2016WindowsSimd.fits(p, 16, 40_000, 16));
+        assertTrue(!Isca2016WindowsSimd.fits(p, 4096, 4096, 1));
+    }
 }

@@ -1,0 +1,165 @@
+package io.cnv2.hw.timing;
+
+import io.cnv2.config.Isca2016Profile;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link Isca2016Window}'s cycles for {@link #W} windows at once, one window per vector lane
+ * (issue #23): windows are independent, and every window of a layer takes the same number of
+ * events, one per (lane, chunk), so the event-by-event queue of rules 3 to 5 (CNV2-MODEL.md
+ * section 4a) runs with no branch on the data. Loaded only when {@link io.cnv2.Simd#enabled()}.
+ *
+ * <p>Each lane's next hand-out is a key {@code ready << sh | q}, q = lane * chunks + chunk: the
+ * smallest key is the next event, in (cycle, lane) order, the order requests enter the memory
+ * queue (rule 5, lanes in order within a cycle). A lane whose chunks are all empty is timed like
+ * the others and ends after {@code chunks * emptyChunkCycles}, what the scalar path gives it
+ * without a queue. The memory is kept as the serve cycles of the last {@code nmPorts} requests:
+ * request i, issued at h, is served at {@code max(h, s[i - nmPorts]) + 1}, since the memory serves
+ * {@code nmPorts} requests a cycle first in first out, each only after the cycle it was issued in;
+ * its wait is {@code served - h - 1}. The same answer as the pending count of
+ * {@link Isca2016Window#bucketed} and the request queue of {@link NmQueue}
+ * ({@code Isca2016WindowTest}). Keys are ints: {@link #fits} says when a layer's windows fit.
+ */
+final class Isca2016WindowsSimd {
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.vectorBitSize() <= 512
+            ? IntVector.SPECIES_PREFERRED : IntVector.SPECIES_512;
+    /** Windows timed at once. */
+    static final int W = I.length();
+    private static final int LOG_W = Integer.numberOfTrailingZeros(W);
+
+    private final int lanes;
+    private final int chunks;
+    private final int ports;
+    private final int empty;
+    private final int overhead;
+    private final int sh;
+    /** [(lane * chunks + chunk) * W + window]: cost << 2 | last << 1 | nonEmpty. */
+    private final int[] codes;
+    private final int[] keys;
+    private final int[] served;
+    private final int[] index = new int[W];
+    private final int[] iota = new int[W];
+    private final int[] ends = new int[W];
+
+    /** Windows of {@code lanes} lanes (the real ones: the others only ever hold empty chunks) of {@code chunks} chunks. */
+    Isca2016WindowsSimd(Isca2016Profile p, int lanes, int chunks) {
+        this.lanes = lanes;
+        this.chunks = chunks;
+        this.ports = p.nmPorts();
+        this.empty = p.emptyChunkCycles();
+        this.overhead = p.chunkOverheadCycles();
+        this.sh = shift(lanes, chunks);
+        this.codes = new int[lanes * chunks * W];
+        this.keys = new int[lanes * W];
+        this.served = new int[ports * W];
+        for (int w = 0; w < W; w++) {
+            iota[w] = w;
+        }
+        // every slot holds a well-formed window from the start: one left over from an earlier batch
+        // is timed along with the others (and not counted), never read out of bounds
+        for (int l = 0; l < lanes; l++) {
+            for (int j = 0; j < chunks; j++) {
+                for (int w = 0; w < W; w++) {
+                    put(w, l, j, 0, false);
+                }
+            }
+        }
+    }
+
+    private static int shift(int lanes, int chunks) {
+        return 32 - Integer.numberOfLeadingZeros(lanes * chunks);
+    }
+
+    /**
+     * True when every window of {@code lanes} lanes and {@code chunks} chunks, {@code passes}
+     * filter passes run on each, keeps its keys in an int: a chunk's work is at most
+     * {@code chunkValues * passes}, a lane's ready cycle at most its chunks' costs plus their
+     * waits, and a wait at most {@code (lanes - 1) / nmPorts} (each lane has one request out at a
+     * time, so fewer than {@code lanes} are ever ahead of it).
+     */
+    static boolean fits(Isca2016Profile p, int lanes, int chunks, int passes) {
+        if ((long) lanes * chunks >= 1 << 24) {
+            return false;
+        }
+        long cost = Math.max((long) p.chunkValues() * passes + p.chunkOverheadCycles(), p.emptyChunkCycles())
+                + (lanes - 1) / p.nmPorts();
+        long latest = chunks * cost + (long) p.pipelineLatency() * passes;
+        return latest < (1L << (31 - shift(lanes, chunks))) - 1;
+    }
+
+    /** Window {@code w}'s chunk {@code chunk} of lane {@code lane}: {@code work} cycles of multiplying, whether it holds an effectual value. */
+    void put(int w, int lane, int chunk, long work, boolean nonEmpty) {
+        int cost = nonEmpty ? (int) work + overhead : empty;
+        codes[(lane * chunks + chunk) * W + w] = cost << 2 | (chunk == chunks - 1 ? 2 : 0) | (nonEmpty ? 1 : 0);
+    }
+
+    /**
+     * The sum over windows 0 .. count - 1 of their cycles, at least {@code idle} each (the lanes
+     * beyond {@code lanes}, all empty chunks), {@code latency} cycles after a last chunk that
+     * holds an effectual value (rule 4).
+     */
+    long cycles(int count, int latency, long idle) {
+        int lanes = this.lanes;
+        int sh = this.sh;
+        int[] keys = this.keys;
+        int[] served = this.served;
+        int[] codes = this.codes;
+        for (int l = 0; l < lanes; l++) {
+            IntVector.broadcast(I, l * chunks).intoArray(keys, l * W);
+        }
+        // no request before the window: serve cycles far in the past
+        for (int p = 0; p < ports; p++) {
+            IntVector.broadcast(I, Integer.MIN_VALUE / 2).intoArray(served, p * W);
+        }
+        IntVector iotaV = IntVector.fromArray(I, iota, 0);
+        IntVector zero = IntVector.zero(I);
+        IntVector most = zero;
+        int qmask = (1 << sh) - 1;
+        int last = lanes * W;
+        int top = (ports - 1) * W;
+        for (int e = lanes * chunks; e > 0; e--) {
+            // the next event of every window: its smallest key (two chains of minima for speed)
+            IntVector m0 = IntVector.fromArray(I, keys, 0);
+            IntVector m1 = m0;
+            int k = W;
+            for (; k + W < last; k += 2 * W) {
+                m0 = m0.min(IntVector.fromArray(I, keys, k));
+                m1 = m1.min(IntVector.fromArray(I, keys, k + W));
+            }
+            if (k < last) {
+                m0 = m0.min(IntVector.fromArray(I, keys, k));
+            }
+            IntVector m = m0.min(m1);
+            IntVector now = m.lanewise(VectorOperators.LSHR, sh);
+            IntVector q = m.and(qmask);
+            q.lanewise(VectorOperators.LSHL, LOG_W).add(iotaV).intoArray(index, 0);
+            IntVector code = IntVector.fromArray(I, codes, 0, index, 0);
+            IntVector reads = code.and(1).neg(); // all ones when the chunk issues a read
+            VectorMask<Integer> issued = reads.compare(VectorOperators.NE, 0);
+            VectorMask<Integer> ends = code.and(2).compare(VectorOperators.NE, 0);
+            IntVector s = now.max(IntVector.fromArray(I, served, 0)).add(1);
+            IntVector ready = now.add(code.lanewise(VectorOperators.LSHR, 2)).add(s.sub(now).sub(1).and(reads));
+            for (int p = 0; p < top; p += W) {
+                IntVector.fromArray(I, served, p).blend(IntVector.fromArray(I, served, p + W), issued)
+                        .intoArray(served, p);
+            }
+            IntVector.fromArray(I, served, top).blend(s, issued).intoArray(served, top);
+            most = most.max(zero.blend(ready.add(reads.and(latency)), ends));
+            // the lane's next key, or never again after its last chunk
+            IntVector next = ready.lanewise(VectorOperators.LSHL, sh).or(q.add(1)).blend(Integer.MAX_VALUE, ends);
+            for (k = 0; k < last; k += W) {
+                IntVector key = IntVector.fromArray(I, keys, k);
+                key.blend(next, key.compare(VectorOperators.EQ, m)).intoArray(keys, k);
+            }
+        }
+        most.intoArray(this.ends, 0);
+        long sum = 0;
+        for (int w = 0; w < count; w++) {
+            sum += Math.max(idle, this.ends[w]);
+        }
+        return sum;
+    }
+}
