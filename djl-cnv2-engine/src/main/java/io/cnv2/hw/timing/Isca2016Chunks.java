@@ -127,24 +127,28 @@ public final class Isca2016Chunks {
                         }
                         for (int l = 0; l < real; l++) {
                             for (int j = 0, at = l * chunks; j < chunks; j++, at++) {
+                                long sum;
                                 if (weights == null) {
                                     // every pass works through every effectual value (rule 3: n G)
                                     int n = Long.bitCount(masks[at]);
                                     effectual += n;
-                                    work[at] = (long) n * passes;
-                                    continue;
+                                    sum = (long) n * passes;
+                                } else {
+                                    sum = 0;
+                                    for (int pass = 0; pass < passes; pass++) {
+                                        sum += work(masks[at], weights, pass, l, j);
+                                    }
                                 }
-                                long sum = 0;
-                                for (int pass = 0; pass < passes; pass++) {
-                                    sum += work(masks[at], weights, pass, l, j);
+                                if (side == null) {
+                                    work[at] = sum;
+                                } else {
+                                    side.put(slot, l, j, sum, masks[at] != 0);
                                 }
-                                work[at] = sum;
                             }
                         }
                         if (side == null) {
                             cycles += timer.cycles(work, masks, chunks, passes, real, reading);
                         } else {
-                            put(side, slot, work, masks, real, chunks);
                             if (++slot == Isca2016WindowsSimd.W) {
                                 cycles += side.cycles(slot, (int) latency, idle);
                                 slot = 0;

@@ -102,64 +102,68 @@ final class Isca2016WindowsSimd {
      * holds an effectual value (rule 4).
      */
     long cycles(int count, int latency, long idle) {
-        int lanes = this.lanes;
+        for (int l = 0; l < lanes; l++) {
+            java.util.Arrays.fill(keys, l * W, (l + 1) * W, l * chunks);
+        }
+        // no request before the window: serve cycles far in the past
+        java.util.Arrays.fill(served, Integer.MIN_VALUE / 2);
+        java.util.Arrays.fill(ends, 0);
+        for (int e = lanes * chunks; e > 0; e--) {
+            event(latency);
+        }
+        long sum = 0;
+        for (int w = 0; w < count; w++) {
+            sum += Math.max(idle, ends[w]);
+        }
+        return sum;
+    }
+
+    /**
+     * Every window's next event: the lane with the smallest key takes its chunk. A method of its
+     * own that takes and keeps no vector, called once per event: on JDK 17 it is compiled by C2
+     * after a few batches and stays compiled whatever tier its caller runs at (a vector loop inside
+     * a long-running caller waits for an on-stack replacement, and until then runs the Vector
+     * API's Java fallback, some fifty times slower).
+     */
+    private void event(int latency) {
         int sh = this.sh;
         int[] keys = this.keys;
         int[] served = this.served;
-        int[] codes = this.codes;
-        for (int l = 0; l < lanes; l++) {
-            IntVector.broadcast(I, l * chunks).intoArray(keys, l * W);
-        }
-        // no request before the window: serve cycles far in the past
-        for (int p = 0; p < ports; p++) {
-            IntVector.broadcast(I, Integer.MIN_VALUE / 2).intoArray(served, p * W);
-        }
-        IntVector iotaV = IntVector.fromArray(I, iota, 0);
-        IntVector zero = IntVector.zero(I);
-        IntVector most = zero;
-        int qmask = (1 << sh) - 1;
         int last = lanes * W;
         int top = (ports - 1) * W;
-        for (int e = lanes * chunks; e > 0; e--) {
-            // the next event of every window: its smallest key (two chains of minima for speed)
-            IntVector m0 = IntVector.fromArray(I, keys, 0);
-            IntVector m1 = m0;
-            int k = W;
-            for (; k + W < last; k += 2 * W) {
-                m0 = m0.min(IntVector.fromArray(I, keys, k));
-                m1 = m1.min(IntVector.fromArray(I, keys, k + W));
-            }
-            if (k < last) {
-                m0 = m0.min(IntVector.fromArray(I, keys, k));
-            }
-            IntVector m = m0.min(m1);
-            IntVector now = m.lanewise(VectorOperators.LSHR, sh);
-            IntVector q = m.and(qmask);
-            q.lanewise(VectorOperators.LSHL, LOG_W).add(iotaV).intoArray(index, 0);
-            IntVector code = IntVector.fromArray(I, codes, 0, index, 0);
-            IntVector reads = code.and(1).neg(); // all ones when the chunk issues a read
-            VectorMask<Integer> issued = reads.compare(VectorOperators.NE, 0);
-            VectorMask<Integer> ends = code.and(2).compare(VectorOperators.NE, 0);
-            IntVector s = now.max(IntVector.fromArray(I, served, 0)).add(1);
-            IntVector ready = now.add(code.lanewise(VectorOperators.LSHR, 2)).add(s.sub(now).sub(1).and(reads));
-            for (int p = 0; p < top; p += W) {
-                IntVector.fromArray(I, served, p).blend(IntVector.fromArray(I, served, p + W), issued)
-                        .intoArray(served, p);
-            }
-            IntVector.fromArray(I, served, top).blend(s, issued).intoArray(served, top);
-            most = most.max(zero.blend(ready.add(reads.and(latency)), ends));
-            // the lane's next key, or never again after its last chunk
-            IntVector next = ready.lanewise(VectorOperators.LSHL, sh).or(q.add(1)).blend(Integer.MAX_VALUE, ends);
-            for (k = 0; k < last; k += W) {
-                IntVector key = IntVector.fromArray(I, keys, k);
-                key.blend(next, key.compare(VectorOperators.EQ, m)).intoArray(keys, k);
-            }
+        // the smallest key of every window (two chains of minima for speed)
+        IntVector m0 = IntVector.fromArray(I, keys, 0);
+        IntVector m1 = m0;
+        int k = W;
+        for (; k + W < last; k += 2 * W) {
+            m0 = m0.min(IntVector.fromArray(I, keys, k));
+            m1 = m1.min(IntVector.fromArray(I, keys, k + W));
         }
-        most.intoArray(this.ends, 0);
-        long sum = 0;
-        for (int w = 0; w < count; w++) {
-            sum += Math.max(idle, this.ends[w]);
+        if (k < last) {
+            m0 = m0.min(IntVector.fromArray(I, keys, k));
         }
-        return sum;
+        IntVector m = m0.min(m1);
+        IntVector now = m.lanewise(VectorOperators.LSHR, sh);
+        IntVector q = m.and((1 << sh) - 1);
+        q.lanewise(VectorOperators.LSHL, LOG_W).add(IntVector.fromArray(I, iota, 0)).intoArray(index, 0);
+        IntVector code = IntVector.fromArray(I, codes, 0, index, 0);
+        IntVector reads = code.and(1).neg(); // all ones when the chunk issues a read
+        VectorMask<Integer> issued = reads.compare(VectorOperators.NE, 0);
+        VectorMask<Integer> ends = code.and(2).compare(VectorOperators.NE, 0);
+        IntVector s = now.max(IntVector.fromArray(I, served, 0)).add(1);
+        IntVector ready = now.add(code.lanewise(VectorOperators.LSHR, 2)).add(s.sub(now).sub(1).and(reads));
+        for (int p = 0; p < top; p += W) {
+            IntVector.fromArray(I, served, p).blend(IntVector.fromArray(I, served, p + W), issued)
+                    .intoArray(served, p);
+        }
+        IntVector.fromArray(I, served, top).blend(s, issued).intoArray(served, top);
+        IntVector.fromArray(I, this.ends, 0).max(IntVector.zero(I).blend(ready.add(reads.and(latency)), ends))
+                .intoArray(this.ends, 0);
+        // the lane's next key, or never again after its last chunk
+        IntVector next = ready.lanewise(VectorOperators.LSHL, sh).or(q.add(1)).blend(Integer.MAX_VALUE, ends);
+        for (k = 0; k < last; k += W) {
+            IntVector key = IntVector.fromArray(I, keys, k);
+            key.blend(next, key.compare(VectorOperators.EQ, m)).intoArray(keys, k);
+        }
     }
 }
