@@ -236,7 +236,8 @@ public final class WindowSums {
     /**
      * True when the group's sums take the dense kernel: a conv whose rows are at least a tile
      * wide and whose kernel rows hold so few effectual activations that the sparse kernel's
-     * per-row bookkeeping costs more than multiplying the zeros.
+     * per-row bookkeeping costs more than multiplying the zeros (few channels, or few zeros in
+     * short rows: a first layer on an image).
      */
     private static boolean dense(ConvGeometry g, short[] input, int group) {
         Kernel k = kernel;
@@ -246,14 +247,45 @@ public final class WindowSums {
         if (k == Kernel.DENSE) {
             return true;
         }
-        return g.outX() >= DenseWindowsSimd.P && g.kernelX() * Math.min(CC, g.channelsPerGroup()) < DENSE_BELOW;
+        if (g.outX() < DenseWindowsSimd.P) {
+            return false;
+        }
+        int row = g.kernelX() * Math.min(CC, g.channelsPerGroup());
+        return row < DENSE_BELOW || row < DENSE_IF_FULL_BELOW && zeros(g, input, group) < DENSE_ZEROS;
+    }
+
+    /**
+     * Activations per kernel row below which the dense kernel is faster on a mostly effectual
+     * input ({@link #DENSE_ZEROS}): ResNet's first layer (3 channels, 7x7: 21 a row) on an image
+     * takes 4.1-4.2 ms dense against 5.9-6.6 ms sparse (Zen 5, six-position tiles), the two even
+     * at 40-50 % zeros.
+     */
+    private static final int DENSE_IF_FULL_BELOW = 32;
+    /** Fraction of zero activations below which a layer of short kernel rows takes the dense kernel. */
+    private static final double DENSE_ZEROS = 0.4;
+
+    /**
+     * The fraction of zeros among the group's activations, from every seventh (the choice of
+     * kernel is speed only, so a sample does: an image has almost none, a ReLU map about half).
+     */
+    private static double zeros(ConvGeometry g, short[] input, int group) {
+        int n = g.channelsPerGroup() * g.height() * g.width();
+        int from = group * n;
+        int seen = 0;
+        int zero = 0;
+        for (int i = from; i < from + n; i += 7) {
+            seen++;
+            zero += input[i] == 0 ? 1 : 0;
+        }
+        return (double) zero / Math.max(1, seen);
     }
 
     /**
      * Activations per kernel row (Kx times the channels of a chunk) below which the dense kernel is
-     * faster: measured by thread CPU time on the shipped CNN's first layer (1 channel, 3x3:
-     * 3 per row; 48 against 82 us a layer), while at 21 per row (ResNet's 3-channel 7x7) the two
-     * are within 10 % and at 72 (24 channels) the sparse kernel takes 0.7 of the dense one's time.
+     * faster whatever the input: measured by thread CPU time on the shipped CNN's first layer (1
+     * channel, 3x3: 3 per row; 48 against 82 us a layer), while at 72 (24 channels) the sparse
+     * kernel takes 0.7 of the dense one's time; in between it depends on the zeros
+     * ({@link #DENSE_IF_FULL_BELOW}).
      */
     private static final int DENSE_BELOW = 8;
 
