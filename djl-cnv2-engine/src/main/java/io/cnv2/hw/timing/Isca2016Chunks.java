@@ -69,6 +69,10 @@ public final class Isca2016Chunks {
         long[] masks = new long[lanes * chunks];
         long[] stream = new long[(s.length >>> 6) + 2];
         boolean oneWord = s.length <= 64;
+        int[] lengths = new int[chunks];
+        for (int j = 0; j < chunks; j++) {
+            lengths[j] = s.chunkLength(j);
+        }
         long[] chunkMask = new long[chunks];
         for (int j = 0; j < chunks; j++) {
             chunkMask[j] = s.chunkLength(j) == 64 ? -1L : (1L << s.chunkLength(j)) - 1;
@@ -86,6 +90,14 @@ public final class Isca2016Chunks {
             int timedPasses = p.passesInner() ? passes : 1;
             Isca2016WindowsSimd side = io.cnv2.Simd.enabled() && Isca2016WindowsSimd.fits(p, real, chunks, timedPasses)
                     ? new Isca2016WindowsSimd(p, real, chunks) : null;
+            boolean direct = side != null && weights == null && p.passesInner();
+            boolean byBatch = direct && planes.banded;
+            Isca2016WindowsSimd.Pieces pieces = byBatch ? Isca2016WindowsSimd.Pieces.of(g.kernelX(), planes.field,
+                    s.chunkValues) : null;
+            // the band's columns by phase (column mod stride), a row at a time: LanePlanes.phase
+            int phaseWidth = (planes.lines + g.strideX() - 1) / g.strideX();
+            long[] phased = byBatch ? (g.strideX() == 1 ? planes.band : new long[real * g.strideX() * phaseWidth]) : null;
+            int phasedRow = -1;
             int slot = 0;
             long latency = (long) p.pipelineLatency() * timedPasses;
             long idle = real < lanes ? (long) chunks * p.emptyChunkCycles() : 0;
@@ -96,6 +108,34 @@ public final class Isca2016Chunks {
                 for (int ox = 0; ox < g.outX(); ox++) {
                     // the lanes holding an effectual value (bit l; beyond 64 lanes unused): known from their
                     // streams, no scan of the chunks
+                    if (direct && slot == 0 && byBatch && ox + Isca2016WindowsSimd.W <= g.outX()) {
+                        // a whole batch of this row's windows from the band at once
+                        if (phasedRow != oy) {
+                            planes.phase(g.strideX(), phased, phaseWidth);
+                            phasedRow = oy;
+                        }
+                        effectual += side.putBand(phased, phaseWidth, ox, g.strideX(), g.dilationX(), pieces, passes);
+                        cycles += side.cycles(Isca2016WindowsSimd.W, (int) latency, idle);
+                        ox += Isca2016WindowsSimd.W - 1;
+                        continue;
+                    }
+                    if (direct) {
+                        // Cnvlutin's work, passes inner, timed side by side: each lane's chunks go from its
+                        // stream straight to the timer
+                        for (int l = 0; l < real; l++) {
+                            if (planes.banded) {
+                                planes.bandStream(l, ox * g.strideX(), stream);
+                            } else {
+                                planes.stream(l, oy * g.strideY(), ox * g.strideX(), stream);
+                            }
+                            effectual += side.putStream(slot, l, stream, s.chunkValues, lengths, passes);
+                        }
+                        if (++slot == Isca2016WindowsSimd.W) {
+                            cycles += side.cycles(slot, (int) latency, idle);
+                            slot = 0;
+                        }
+                        continue;
+                    }
                     long reading = 0;
                     for (int l = 0; l < real; l++) {
                         if (planes.banded) {
@@ -274,7 +314,8 @@ public final class Isca2016Chunks {
         private final ConvGeometry g;
         private final int slice;
         private final boolean columnMajor;
-        private final int lines;
+        /** Lines of the grid: columns (kx-ky-c) or rows. */
+        final int lines;
         private final int along;
         private final int words;
         private final long[] bits;
@@ -284,9 +325,11 @@ public final class Isca2016Chunks {
          * row ({@link #band}), not once per window, and a window's stream is Kx appends of them.
          */
         final boolean banded;
-        private final int field;
+        /** Bits of one kernel column of a lane's slice: Ky times the slice. */
+        final int field;
         private final int real;
-        private final long[] band;
+        /** When {@link #banded}: per lane and grid column, the current output row's field. */
+        final long[] band;
 
         LanePlanes(short[] in, ConvGeometry g, int group, int slice, int real, Threshold t, boolean columnMajor) {
             this.g = g;
@@ -356,6 +399,22 @@ public final class Isca2016Chunks {
         void band(int y0) {
             for (int i = 0; i < real * lines; i++) {
                 band[i] = Bits.get(bits, i * words, y0 * slice, field);
+            }
+        }
+
+        /**
+         * The current {@link #band} by phase: lane l's field of grid column x to
+         * {@code out[(l * stride + x % stride) * width + x / stride]}, width at least lines / stride
+         * rounded up; with stride 1 the band itself is that layout, and nothing is copied.
+         */
+        void phase(int stride, long[] out, int width) {
+            if (stride == 1) {
+                return;
+            }
+            for (int l = 0; l < real; l++) {
+                for (int x = 0; x < lines; x++) {
+                    out[(l * stride + x % stride) * width + x / stride] = band[l * lines + x];
+                }
             }
         }
 

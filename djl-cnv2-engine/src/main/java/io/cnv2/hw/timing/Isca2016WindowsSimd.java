@@ -2,6 +2,7 @@ package io.cnv2.hw.timing;
 
 import io.cnv2.config.Isca2016Profile;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -29,6 +30,9 @@ final class Isca2016WindowsSimd {
     /** Windows timed at once. */
     static final int W = I.length();
     private static final int LOG_W = Integer.numberOfTrailingZeros(W);
+    /** Longs of the same vector size: a window's chunk mask per long lane. */
+    private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED.vectorBitSize() <= 512
+            ? LongVector.SPECIES_PREFERRED : LongVector.SPECIES_512;
 
     private final int lanes;
     private final int chunks;
@@ -43,6 +47,8 @@ final class Isca2016WindowsSimd {
     private final int[] index = new int[W];
     private final int[] iota = new int[W];
     private final int[] ends = new int[W];
+    private final long[] wide = new long[L.length()];
+
 
     /** Windows of {@code lanes} lanes (the real ones: the others only ever hold empty chunks) of {@code chunks} chunks. */
     Isca2016WindowsSimd(Isca2016Profile p, int lanes, int chunks) {
@@ -88,6 +94,125 @@ final class Isca2016WindowsSimd {
                 + (lanes - 1) / p.nmPorts();
         long latest = chunks * cost + (long) p.pipelineLatency() * passes;
         return latest < (1L << (31 - shift(lanes, chunks))) - 1;
+    }
+
+    /**
+     * Window {@code w}'s chunks of lane {@code lane} from the lane's stream of effectual bits
+     * (rule 2: chunk j is bits j * chunkValues onwards, {@code lengths[j]} of them; Cnvlutin's work,
+     * its effectual count times {@code passes}, rule 3). Returns the stream's effectual count.
+     */
+    int putStream(int w, int lane, long[] stream, int chunkValues, int[] lengths, int passes) {
+        int effectual = 0;
+        int at = lane * chunks * W + w;
+        for (int j = 0; j < chunks; j++, at += W) {
+            long m = lengths.length == 1 || chunks * chunkValues <= 64
+                    ? (stream[0] >>> (j * chunkValues)) & mask(lengths[j])
+                    : io.cnv2.hw.brick.Bits.get(stream, 0, j * chunkValues, lengths[j]);
+            int n = Long.bitCount(m);
+            effectual += n;
+            // branch-free: whether a chunk is empty is a coin toss at high sparsity
+            int reads = (int) ((m | -m) >>> 63);
+            int cost = empty + ((n * passes + overhead - empty) & -reads);
+            codes[at] = cost << 2 | (j == chunks - 1 ? 2 : 0) | reads;
+        }
+        return effectual;
+    }
+
+    /**
+     * Where each chunk of a lane's stream lies in the kernel columns' fields of a banded lane plane
+     * (Isca2016Chunks.LanePlanes): chunk j is the or of pieces {@code from[j] .. from[j + 1] - 1},
+     * piece i taking {@code bits[i]} bits of field {@code field[i]} from bit {@code right[i]},
+     * placed at bit {@code left[i]} of the chunk.
+     */
+    record Pieces(int[] from, int[] field, int[] right, int[] bits, int[] left) {
+        /** The pieces of a stream of {@code columns} fields of {@code width} bits cut into chunks of {@code chunkValues}. */
+        static Pieces of(int columns, int width, int chunkValues) {
+            int length = columns * width;
+            int chunks = (length + chunkValues - 1) / chunkValues;
+            java.util.List<int[]> all = new java.util.ArrayList<>();
+            int[] from = new int[chunks + 1];
+            for (int j = 0; j < chunks; j++) {
+                from[j] = all.size();
+                int b0 = j * chunkValues;
+                int b1 = Math.min(length, b0 + chunkValues);
+                for (int o = b0 / width; o * width < b1; o++) {
+                    int start = Math.max(b0, o * width);
+                    int end = Math.min(b1, (o + 1) * width);
+                    all.add(new int[] {o, start - o * width, end - start, start - b0});
+                }
+            }
+            from[chunks] = all.size();
+            int n = all.size();
+            int[] field = new int[n];
+            int[] right = new int[n];
+            int[] bits = new int[n];
+            int[] left = new int[n];
+            for (int i = 0; i < n; i++) {
+                field[i] = all.get(i)[0];
+                right[i] = all.get(i)[1];
+                bits[i] = all.get(i)[2];
+                left[i] = all.get(i)[3];
+            }
+            return new Pieces(from, field, right, bits, left);
+        }
+    }
+
+    /**
+     * A whole batch at once: W consecutive windows of one output row, the first at output column
+     * {@code ox}. Lane l's kernel column o of the window at column x is the field at grid column
+     * {@code x * stride + o * dilation}, which {@code phased} holds per lane and phase (the column
+     * mod stride) at {@code (l * stride + phase) * width + column / stride}: then the W windows'
+     * fields of one (lane, o) are W adjacent longs whatever the stride. For every lane and chunk
+     * the windows' masks are a vector of longs, one window per long lane, counted and coded
+     * together: what {@link #putStream} does window by window. Returns the batch's effectual count.
+     */
+    long putBand(long[] phased, int width, int ox, int stride, int dilation, Pieces pc, int passes) {
+        long effectual = 0;
+        int n = L.length();
+        for (int l = 0; l < lanes; l++) {
+            for (int j = 0; j < chunks; j++) {
+                int at = (l * chunks + j) * W;
+                for (int h = 0; h < W; h += n) {
+                    effectual += chunkCodes(phased, (l * stride) * width + ox + h, width, stride, dilation, pc, j,
+                            passes, at + h);
+                }
+            }
+        }
+        return effectual;
+    }
+
+    /** {@link #putBand}'s n windows of one lane's chunk j, from {@code first}: codes at {@code at}; returns their effectual count. */
+    private long chunkCodes(long[] phased, int first, int width, int stride, int dilation, Pieces pc, int j,
+                            int passes, int at) {
+        LongVector m = LongVector.zero(L);
+        for (int i = pc.from()[j]; i < pc.from()[j + 1]; i++) {
+            int d = pc.field()[i] * dilation;
+            LongVector f = LongVector.fromArray(L, phased, first + (d % stride) * width + d / stride);
+            m = m.or(f.lanewise(VectorOperators.LSHR, pc.right()[i]).and(mask(pc.bits()[i]))
+                    .lanewise(VectorOperators.LSHL, pc.left()[i]));
+        }
+        // popcount by halves, quarters, ... (no vector bit count in JDK 17's API)
+        LongVector c = m.sub(m.lanewise(VectorOperators.LSHR, 1).and(0x5555555555555555L));
+        c = c.and(0x3333333333333333L).add(c.lanewise(VectorOperators.LSHR, 2).and(0x3333333333333333L));
+        c = c.add(c.lanewise(VectorOperators.LSHR, 4)).and(0x0f0f0f0f0f0f0f0fL);
+        // bytes summed by shifts, not a multiply (a 64-bit vector multiply needs AVX-512DQ)
+        c = c.add(c.lanewise(VectorOperators.LSHR, 8));
+        c = c.add(c.lanewise(VectorOperators.LSHR, 16));
+        c = c.add(c.lanewise(VectorOperators.LSHR, 32)).and(0x7fL);
+        LongVector reads = m.or(m.neg()).lanewise(VectorOperators.LSHR, 63);
+        LongVector work = passes == 1 ? c : c.mul(passes);
+        LongVector cost = work.add(overhead - empty).and(reads.neg()).add(empty);
+        LongVector code = cost.lanewise(VectorOperators.LSHL, 2).or(j == chunks - 1 ? 2 : 0).or(reads);
+        // to ints one by one: JDK 17 does not compile a long-to-int vector conversion
+        code.intoArray(wide, 0);
+        for (int w = 0; w < wide.length; w++) {
+            codes[at + w] = (int) wide[w];
+        }
+        return c.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static long mask(int bits) {
+        return bits == 64 ? -1L : (1L << bits) - 1;
     }
 
     /** Window {@code w}'s chunk {@code chunk} of lane {@code lane}: {@code work} cycles of multiplying, whether it holds an effectual value. */

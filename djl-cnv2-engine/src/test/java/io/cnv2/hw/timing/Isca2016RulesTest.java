@@ -281,6 +281,63 @@ class Isca2016RulesTest {
         }
     }
 
+    /**
+     * Rows of at least 16 output columns are timed a batch of windows at a time, straight from the
+     * lane planes' band (Isca2016WindowsSimd.putBand, by phase for strides above 1): wide random
+     * layers with strides 1 to 3, dilations 1 and 2, kernels up to 7 wide, slices whose kernel
+     * columns fit a 64-bit field or not, against the cycle-by-cycle reference, CNV and CNV2. The
+     * random layers above are narrower than a batch.
+     */
+    @Test
+    void wideRowsTimedABatchAtATimeAgreeWithTheReference() {
+        Random r = new Random(1605);
+        int banded = 0;
+        for (int i = 0; i < 48; i++) {
+            // case 0: every value effectual in chunks of 64 (a full chunk's work is 64, not 0)
+            int c = i == 0 ? 128 : 1 + r.nextInt(i % 4 == 0 ? 200 : 70);
+            int ky = i == 0 ? 3 : 1 + r.nextInt(7);
+            int kx = i == 0 ? 3 : 1 + r.nextInt(7);
+            int stride = i == 0 ? 1 : 1 + r.nextInt(3);
+            int dil = i == 0 ? 1 : 1 + r.nextInt(2);
+            int pl = r.nextInt(3);
+            int pr = r.nextInt(3);
+            int pt = r.nextInt(2);
+            int outX = 16 + r.nextInt(40);
+            int outY = 1 + r.nextInt(3);
+            int w = Math.max(1, (outX - 1) * stride + (kx - 1) * dil + 1 - pl - pr);
+            int h = Math.max(1, (outY - 1) * stride + (ky - 1) * dil + 1 - pt);
+            int k = r.nextInt(5) == 0 ? 257 + r.nextInt(40) : 1 + r.nextInt(40);
+            ConvGeometry g = new ConvGeometry(c, h, w, k, ky, kx, stride, stride, pt, pl, 0, pr, dil, dil, 1);
+            short[] weights = new short[k * c * ky * kx];
+            RandomLayers.fill(r, weights, r.nextDouble() * 0.5);
+            short[] act = new short[c * h * w];
+            RandomLayers.fill(r, act, i % 8 == 7 || i == 0 ? 0 : r.nextDouble());
+            QLayer layer = new QLayer("wide" + i, g, weights, 8, null, 0, 8, 6);
+            QTensor input = new QTensor(new Shape(1, c, h, w), act, 8);
+            String arch = i % 2 == 0 ? "cnv" : "cnv2";
+            double t = r.nextBoolean() || i == 0 ? 0 : r.nextDouble() * Math.scalb(3000.0, -8);
+            RunConfig run = ISCA.withArch(arch).withThresholds(t, null)
+                    .withCnv2("zfnaf", "output", r.nextInt(4) == 0 && i > 0 ? "filter-lanes" : "none");
+            if (i == 0) {
+                run = run.withIsca2016(new Isca2016Profile("channel-slices", "kx-ky-c", 64, 3, 2, "inner", 8, 2,
+                        "memory-tiles-lanes", "packed-256"));
+            } else if (i % 3 == 2) {
+                // chunks of up to 64 values (a full one counts 64), other costs and ports
+                run = run.withIsca2016(new Isca2016Profile("channel-slices", "kx-ky-c", r.nextBoolean() ? 64
+                        : 4 + r.nextInt(60), 2 + r.nextInt(4), 1 + r.nextInt(3), "inner", r.nextInt(10),
+                        1 + r.nextInt(3), "memory-tiles-lanes", "packed-256"));
+            }
+            LayerRun ref = Accelerators.create(run.withImplementation("reference"), M).run(layer, input);
+            LayerRun fast = Accelerators.create(run, M).run(layer, input);
+            String what = "case " + i + " " + arch + " " + g + " " + run.weightSkip();
+            assertEquals(ref.output(), fast.output(), what);
+            assertEquals(ref.stats(), fast.stats(), what);
+            int slice = (c + 15) / 16;
+            banded += g.outX() >= 16 && ky * slice <= 64 && dil == 1 ? 1 : 0;
+        }
+        assertTrue(banded >= 20, "layers timed from the band: " + banded);
+    }
+
     /** {@code c} with a fraction of its weights set to zero at random. */
     private static RandomLayers.Case prune(Random r, RandomLayers.Case c, double fraction) {
         short[] w = c.layer().weights().clone();
