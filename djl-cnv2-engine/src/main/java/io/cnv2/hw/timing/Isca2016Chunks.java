@@ -96,7 +96,8 @@ public final class Isca2016Chunks {
                     s.chunkValues) : null;
             // the band's columns by phase (column mod stride), a row at a time: LanePlanes.phase
             int phaseWidth = (planes.lines + g.strideX() - 1) / g.strideX();
-            long[] phased = byBatch ? (g.strideX() == 1 ? planes.band : new long[real * g.strideX() * phaseWidth]) : null;
+            long[] phased = byBatch ? (g.strideX() == 1 ? planes.band
+                    : new long[real * g.strideX() * phaseWidth + LanePlanes.BAND_PAD]) : null;
             int phasedRow = -1;
             int slot = 0;
             long latency = (long) p.pipelineLatency() * timedPasses;
@@ -108,15 +109,19 @@ public final class Isca2016Chunks {
                 for (int ox = 0; ox < g.outX(); ox++) {
                     // the lanes holding an effectual value (bit l; beyond 64 lanes unused): known from their
                     // streams, no scan of the chunks
-                    if (direct && slot == 0 && byBatch && ox + Isca2016WindowsSimd.W <= g.outX()) {
-                        // a whole batch of this row's windows from the band at once
+                    if (direct && slot == 0 && byBatch && 2 * (g.outX() - ox) >= Isca2016WindowsSimd.W) {
+                        // a batch of this row's windows from the band at once: a whole one, or the row's last
+                        // if it fills at least half of one (the rest of its vector lanes time windows past the
+                        // row, read from the band's padding, and are not counted)
                         if (phasedRow != oy) {
                             planes.phase(g.strideX(), phased, phaseWidth);
                             phasedRow = oy;
                         }
-                        effectual += side.putBand(phased, phaseWidth, ox, g.strideX(), g.dilationX(), pieces, passes);
-                        cycles += side.cycles(Isca2016WindowsSimd.W, (int) latency, idle);
-                        ox += Isca2016WindowsSimd.W - 1;
+                        int count = Math.min(Isca2016WindowsSimd.W, g.outX() - ox);
+                        effectual += side.putBand(phased, phaseWidth, ox, g.strideX(), g.dilationX(), pieces, passes,
+                                count);
+                        cycles += side.cycles(count, (int) latency, idle);
+                        ox += count - 1;
                         continue;
                     }
                     if (direct) {
@@ -328,6 +333,11 @@ public final class Isca2016Chunks {
         /** Bits of one kernel column of a lane's slice: Ky times the slice. */
         final int field;
         private final int real;
+        /**
+         * Longs after the last lane's band: a batch of windows that runs past the end of a row reads
+         * them (at most a batch of columns, times the stride, beyond the last; never counted).
+         */
+        static final int BAND_PAD = 64 * 4;
         /** When {@link #banded}: per lane and grid column, the current output row's field. */
         final long[] band;
 
@@ -346,7 +356,7 @@ public final class Isca2016Chunks {
             this.real = real;
             this.field = g.kernelY() * slice;
             this.banded = columnMajor && g.dilationY() == 1 && field <= 64;
-            this.band = banded ? new long[real * lines] : null;
+            this.band = banded ? new long[real * lines + BAND_PAD] : null;
             int plane = g.height() * g.width();
             int cg = g.channelsPerGroup();
             int c0 = group * cg;

@@ -159,14 +159,15 @@ final class Isca2016WindowsSimd {
 
     /**
      * A whole batch at once: W consecutive windows of one output row, the first at output column
-     * {@code ox}. Lane l's kernel column o of the window at column x is the field at grid column
+     * {@code ox}, of which the first {@code count} are the row's (the others read the band's
+     * padding or the next lane's columns, are timed and not counted). Lane l's kernel column o of the window at column x is the field at grid column
      * {@code x * stride + o * dilation}, which {@code phased} holds per lane and phase (the column
      * mod stride) at {@code (l * stride + phase) * width + column / stride}: then the W windows'
      * fields of one (lane, o) are W adjacent longs whatever the stride. For every lane and chunk
      * the windows' masks are a vector of longs, one window per long lane, counted and coded
      * together: what {@link #putStream} does window by window. Returns the batch's effectual count.
      */
-    long putBand(long[] phased, int width, int ox, int stride, int dilation, Pieces pc, int passes) {
+    long putBand(long[] phased, int width, int ox, int stride, int dilation, Pieces pc, int passes, int count) {
         long effectual = 0;
         int n = L.length();
         for (int l = 0; l < lanes; l++) {
@@ -174,7 +175,7 @@ final class Isca2016WindowsSimd {
                 int at = (l * chunks + j) * W;
                 for (int h = 0; h < W; h += n) {
                     effectual += chunkCodes(phased, (l * stride) * width + ox + h, width, stride, dilation, pc, j,
-                            passes, at + h);
+                            passes, at + h, count - h);
                 }
             }
         }
@@ -183,7 +184,7 @@ final class Isca2016WindowsSimd {
 
     /** {@link #putBand}'s n windows of one lane's chunk j, from {@code first}: codes at {@code at}; returns their effectual count. */
     private long chunkCodes(long[] phased, int first, int width, int stride, int dilation, Pieces pc, int j,
-                            int passes, int at) {
+                            int passes, int at, int counted) {
         LongVector m = LongVector.zero(L);
         for (int i = pc.from()[j]; i < pc.from()[j + 1]; i++) {
             int d = pc.field()[i] * dilation;
@@ -208,7 +209,16 @@ final class Isca2016WindowsSimd {
         for (int w = 0; w < wide.length; w++) {
             codes[at + w] = (int) wide[w];
         }
-        return c.reduceLanes(VectorOperators.ADD);
+        if (counted >= wide.length) {
+            return c.reduceLanes(VectorOperators.ADD);
+        }
+        // a batch's last windows past the row's end: only the first ones count
+        c.intoArray(wide, 0);
+        long sum = 0;
+        for (int w = 0; w < counted; w++) {
+            sum += wide[w];
+        }
+        return sum;
     }
 
     private static long mask(int bits) {
