@@ -20,8 +20,7 @@ class Isca2016WindowTest {
         int shortcuts = 0;
         int waited = 0;
         for (int i = 0; i < 5000; i++) {
-            Isca2016Profile p = new Isca2016Profile("channel-slices", "kx-ky-c", 4 + r.nextInt(40), 2 + r.nextInt(4),
-                    1 + r.nextInt(3), "inner", r.nextInt(10), 1 + r.nextInt(3), "memory-tiles-lanes", "packed-256");
+            Isca2016Profile p = randomProfile(r, 4, 40, 4, 3, 3);
             int lanes = 1 + r.nextInt(20);
             int real = 1 + r.nextInt(lanes);
             int chunks = 1 + r.nextInt(6);
@@ -71,8 +70,7 @@ class Isca2016WindowTest {
         int bucketed = 0;
         long overflows = 0;
         for (int i = 0; i < 5000; i++) {
-            Isca2016Profile p = new Isca2016Profile("channel-slices", "kx-ky-c", 1 + r.nextInt(64), 2 + r.nextInt(6),
-                    1 + r.nextInt(4), "inner", r.nextInt(10), 1 + r.nextInt(4), "memory-tiles-lanes", "packed-256");
+            Isca2016Profile p = randomProfile(r, 1, 64, 6, 4, 4);
             int lanes = 1 + r.nextInt(64);
             int real = 1 + r.nextInt(lanes);
             int chunks = 1 + r.nextInt(12);
@@ -115,8 +113,7 @@ class Isca2016WindowTest {
         Random r = new Random(31);
         int crowded = 0;
         for (int i = 0; i < 600; i++) {
-            Isca2016Profile p = new Isca2016Profile("channel-slices", "kx-ky-c", 1 + r.nextInt(64), 2 + r.nextInt(6),
-                    1 + r.nextInt(4), "inner", r.nextInt(10), 1 + r.nextInt(4), "memory-tiles-lanes", "packed-256");
+            Isca2016Profile p = randomProfile(r, 1, 64, 6, 4, 4);
             int lanes = 1 + r.nextInt(40);
             int real = 1 + r.nextInt(lanes);
             int chunks = 1 + r.nextInt(12);
@@ -163,5 +160,16 @@ class Isca2016WindowTest {
         assertTrue(Isca2016WindowsSimd.fits(p, 16, 18, 2));
         assertTrue(!Isca2016WindowsSimd.fits(p, 16, 40_000, 16));
         assertTrue(!Isca2016WindowsSimd.fits(p, 4096, 4096, 1));
+    }
+
+    /**
+     * A random profile: chunkValues from {@code cv0} (of {@code cvs}), overheads from 2 (of
+     * {@code overheads}), empty chunks 1 or more (of {@code empties}), latency 0 to 9, 1 or more
+     * ports (of {@code ports}).
+     */
+    private static Isca2016Profile randomProfile(Random r, int cv0, int cvs, int overheads, int empties, int ports) {
+        return new Isca2016Profile("channel-slices", "kx-ky-c", cv0 + r.nextInt(cvs), 2 + r.nextInt(overheads),
+                1 + r.nextInt(empties), "inner", r.nextInt(10), 1 + r.nextInt(ports), "memory-tiles-lanes",
+                "packed-256");
     }
 }
