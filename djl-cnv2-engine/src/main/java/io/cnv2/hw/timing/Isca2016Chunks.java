@@ -70,12 +70,10 @@ public final class Isca2016Chunks {
         long[] stream = new long[(s.length >>> 6) + 2];
         boolean oneWord = s.length <= 64;
         int[] lengths = new int[chunks];
-        for (int j = 0; j < chunks; j++) {
-            lengths[j] = s.chunkLength(j);
-        }
         long[] chunkMask = new long[chunks];
         for (int j = 0; j < chunks; j++) {
-            chunkMask[j] = s.chunkLength(j) == 64 ? -1L : (1L << s.chunkLength(j)) - 1;
+            lengths[j] = s.chunkLength(j);
+            chunkMask[j] = lengths[j] == 64 ? -1L : (1L << lengths[j]) - 1;
         }
         long cycles = 0;
         for (int group = 0; group < g.groups(); group++) {
@@ -99,17 +97,14 @@ public final class Isca2016Chunks {
             long[] phased = byBatch ? (g.strideX() == 1 ? planes.band
                     : new long[real * g.strideX() * phaseWidth + LanePlanes.BAND_PAD]) : null;
             int phasedRow = -1;
-            int slot = 0;
-            long latency = (long) p.pipelineLatency() * timedPasses;
+            int latency = p.pipelineLatency() * timedPasses;
             long idle = real < lanes ? (long) chunks * p.emptyChunkCycles() : 0;
             for (int oy = 0; oy < g.outY(); oy++) {
                 if (planes.banded) {
                     planes.band(oy * g.strideY());
                 }
                 for (int ox = 0; ox < g.outX(); ox++) {
-                    // the lanes holding an effectual value (bit l; beyond 64 lanes unused): known from their
-                    // streams, no scan of the chunks
-                    if (direct && slot == 0 && byBatch && 2 * (g.outX() - ox) >= Isca2016WindowsSimd.W) {
+                    if (byBatch && side.slot() == 0 && 2 * (g.outX() - ox) >= Isca2016WindowsSimd.W) {
                         // a batch of this row's windows from the band at once: a whole one, or the row's last
                         // if it fills at least half of one (the rest of its vector lanes time windows past the
                         // row, read from the band's padding, and are not counted)
@@ -120,7 +115,7 @@ public final class Isca2016Chunks {
                         int count = Math.min(Isca2016WindowsSimd.W, g.outX() - ox);
                         effectual += side.putBand(phased, phaseWidth, ox, g.strideX(), g.dilationX(), pieces, passes,
                                 count);
-                        cycles += side.cycles(count, (int) latency, idle);
+                        cycles += side.cycles(count, latency, idle);
                         ox += count - 1;
                         continue;
                     }
@@ -133,14 +128,13 @@ public final class Isca2016Chunks {
                             } else {
                                 planes.stream(l, oy * g.strideY(), ox * g.strideX(), stream);
                             }
-                            effectual += side.putStream(slot, l, stream, s.chunkValues, lengths, passes);
+                            effectual += side.putStream(l, stream, s.chunkValues, lengths, passes);
                         }
-                        if (++slot == Isca2016WindowsSimd.W) {
-                            cycles += side.cycles(slot, (int) latency, idle);
-                            slot = 0;
-                        }
+                        cycles += side.next(latency, idle);
                         continue;
                     }
+                    // the lanes holding an effectual value (bit l; beyond 64 lanes unused): known from their
+                    // streams, no scan of the chunks
                     long reading = 0;
                     for (int l = 0; l < real; l++) {
                         if (planes.banded) {
@@ -187,18 +181,12 @@ public final class Isca2016Chunks {
                                 if (side == null) {
                                     work[at] = sum;
                                 } else {
-                                    side.put(slot, l, j, sum, masks[at] != 0);
+                                    side.put(side.slot(), l, j, sum, masks[at] != 0);
                                 }
                             }
                         }
-                        if (side == null) {
-                            cycles += timer.cycles(work, masks, chunks, passes, real, reading);
-                        } else {
-                            if (++slot == Isca2016WindowsSimd.W) {
-                                cycles += side.cycles(slot, (int) latency, idle);
-                                slot = 0;
-                            }
-                        }
+                        cycles += side == null ? timer.cycles(work, masks, chunks, passes, real, reading)
+                                : side.next(latency, idle);
                     } else {
                         if (windowSums != null) {
                             for (int at = 0; at < real * chunks; at++) {
@@ -214,18 +202,15 @@ public final class Isca2016Chunks {
                             if (side == null) {
                                 cycles += timer.cycles(work, masks, chunks, 1, real, reading);
                             } else {
-                                put(side, slot, work, masks, real, chunks);
-                                if (++slot == Isca2016WindowsSimd.W) {
-                                    cycles += side.cycles(slot, (int) latency, idle);
-                                    slot = 0;
-                                }
+                                put(side, work, masks, real, chunks);
+                                cycles += side.next(latency, idle);
                             }
                         }
                     }
                 }
             }
-            if (slot > 0) {
-                cycles += side.cycles(slot, (int) latency, idle);
+            if (side != null) {
+                cycles += side.rest(latency, idle);
             }
             if (windowSums != null) {
                 windowSums[group] = effectual;
@@ -234,11 +219,11 @@ public final class Isca2016Chunks {
         return cycles;
     }
 
-    /** Hands one window's chunks to the side-by-side timer, at {@code slot}. */
-    private static void put(Isca2016WindowsSimd side, int slot, long[] work, long[] masks, int real, int chunks) {
+    /** Hands one window's chunks to the side-by-side timer, at its current slot. */
+    private static void put(Isca2016WindowsSimd side, long[] work, long[] masks, int real, int chunks) {
         for (int l = 0, at = 0; l < real; l++) {
             for (int j = 0; j < chunks; j++, at++) {
-                side.put(slot, l, j, work[at], masks[at] != 0);
+                side.put(side.slot(), l, j, work[at], masks[at] != 0);
             }
         }
     }

@@ -48,7 +48,8 @@ final class Isca2016WindowsSimd {
     private final int[] iota = new int[W];
     private final int[] ends = new int[W];
     private final long[] wide = new long[L.length()];
-
+    /** The slot the window being handed in goes to ({@link #next}). */
+    private int slot;
 
     /** Windows of {@code lanes} lanes (the real ones: the others only ever hold empty chunks) of {@code chunks} chunks. */
     Isca2016WindowsSimd(Isca2016Profile p, int lanes, int chunks) {
@@ -97,15 +98,17 @@ final class Isca2016WindowsSimd {
     }
 
     /**
-     * Window {@code w}'s chunks of lane {@code lane} from the lane's stream of effectual bits
+     * The current slot's chunks of lane {@code lane} from the lane's stream of effectual bits
      * (rule 2: chunk j is bits j * chunkValues onwards, {@code lengths[j]} of them; Cnvlutin's work,
      * its effectual count times {@code passes}, rule 3). Returns the stream's effectual count.
      */
-    int putStream(int w, int lane, long[] stream, int chunkValues, int[] lengths, int passes) {
+    int putStream(int lane, long[] stream, int chunkValues, int[] lengths, int passes) {
         int effectual = 0;
-        int at = lane * chunks * W + w;
+        int at = lane * chunks * W + slot;
+        // the whole stream in one word: chunk j is a shift and a mask
+        boolean oneWord = chunks * chunkValues <= 64;
         for (int j = 0; j < chunks; j++, at += W) {
-            long m = lengths.length == 1 || chunks * chunkValues <= 64
+            long m = oneWord
                     ? (stream[0] >>> (j * chunkValues)) & mask(lengths[j])
                     : io.cnv2.hw.brick.Bits.get(stream, 0, j * chunkValues, lengths[j]);
             int n = Long.bitCount(m);
@@ -229,6 +232,30 @@ final class Isca2016WindowsSimd {
     void put(int w, int lane, int chunk, long work, boolean nonEmpty) {
         int cost = nonEmpty ? (int) work + overhead : empty;
         codes[(lane * chunks + chunk) * W + w] = cost << 2 | (chunk == chunks - 1 ? 2 : 0) | (nonEmpty ? 1 : 0);
+    }
+
+    /** The slot the next window handed in goes to: 0 when no batch is under way. */
+    int slot() {
+        return slot;
+    }
+
+    /**
+     * The window at {@link #slot} is complete: the next one goes to the next slot, and when that
+     * fills the batch, the batch is timed and its cycles returned ({@link #cycles}); else 0.
+     */
+    long next(int latency, long idle) {
+        if (++slot < W) {
+            return 0;
+        }
+        slot = 0;
+        return cycles(W, latency, idle);
+    }
+
+    /** The cycles of a batch under way (its first {@link #slot} windows), 0 when there is none; the next starts empty. */
+    long rest(int latency, long idle) {
+        int count = slot;
+        slot = 0;
+        return count == 0 ? 0 : cycles(count, latency, idle);
     }
 
     /**
