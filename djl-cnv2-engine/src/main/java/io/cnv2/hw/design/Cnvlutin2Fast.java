@@ -65,9 +65,13 @@ public final class Cnvlutin2Fast extends SkippingAccelerator {
                 ? Isca2016Chunks.cycles(layer, input.data(), t, lanes, perPass, run.isca2016(), skipWeights, sums) : 0;
         for (int group = 0; group < g.groups(); group++) {
             BrickMasks masks = chunkSums ? null : new BrickMasks(input.data(), g, group, lanes, t);
-            long[][] counts = chunkSums && skipWeights ? BrickMasks.windowCounts(input.data(), g, group, lanes, t) : null;
+            java.util.List<PassMasks> passMasks = PassMasks.of(layer, group, passes, perPass, lanes, skipWeights);
+            // the windows' counts only where a pass skips a weight: an unpruned layer's reads are
+            // linear in the window sum (pm.dense), and counting would be a pass over the input for nothing
+            long[][] counts = chunkSums && passMasks.stream().anyMatch(pm -> !pm.dense)
+                    ? BrickMasks.windowCounts(input.data(), g, group, lanes, t) : null;
             int nb = g.kernelY() * g.kernelX() * ((g.channelsPerGroup() + lanes - 1) / lanes);
-            for (PassMasks pm : PassMasks.of(layer, group, passes, perPass, lanes, skipWeights)) {
+            for (PassMasks pm : passMasks) {
                 if (chunkSums) {
                     long sum = sums[group];
                     effectual += pm.repeat * sum;

@@ -90,10 +90,10 @@ public final class Isca2016Chunks {
                     ? new Isca2016WindowsSimd(p, real, chunks) : null;
             boolean direct = side != null && weights == null && p.passesInner();
             boolean byBatch = direct && planes.banded;
-            Isca2016WindowsSimd.Pieces pieces = byBatch ? Isca2016WindowsSimd.Pieces.of(g.kernelX(), planes.field,
-                    s.chunkValues) : null;
             // the band's columns by phase (column mod stride), a row at a time: LanePlanes.phase
             int phaseWidth = (planes.lines + g.strideX() - 1) / g.strideX();
+            Isca2016WindowsSimd.Pieces pieces = byBatch ? Isca2016WindowsSimd.Pieces.of(g.kernelX(), planes.field,
+                    s.chunkValues, g.strideX(), g.dilationX(), phaseWidth) : null;
             long[] phased = byBatch ? (g.strideX() == 1 ? planes.band
                     : new long[real * g.strideX() * phaseWidth + LanePlanes.BAND_PAD]) : null;
             int phasedRow = -1;
@@ -113,7 +113,7 @@ public final class Isca2016Chunks {
                             phasedRow = oy;
                         }
                         int count = Math.min(Isca2016WindowsSimd.W, g.outX() - ox);
-                        effectual += side.putBand(phased, phaseWidth, ox, g.strideX(), g.dilationX(), pieces, passes,
+                        effectual += side.putBand(phased, phaseWidth, ox, g.strideX(), pieces, passes,
                                 count);
                         cycles += side.cycles(count, latency, idle);
                         ox += count - 1;
@@ -406,9 +406,13 @@ public final class Isca2016Chunks {
             if (stride == 1) {
                 return;
             }
+            // phase by phase, no division per column (an integer division costs a dozen cycles or more)
             for (int l = 0; l < real; l++) {
-                for (int x = 0; x < lines; x++) {
-                    out[(l * stride + x % stride) * width + x / stride] = band[l * lines + x];
+                for (int ph = 0; ph < stride; ph++) {
+                    int to = (l * stride + ph) * width;
+                    for (int x = ph; x < lines; x += stride) {
+                        out[to++] = band[l * lines + x];
+                    }
                 }
             }
         }

@@ -3,7 +3,6 @@ package io.cnv2.hw.timing;
 import io.cnv2.config.Isca2016Profile;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -47,6 +46,11 @@ final class Isca2016WindowsSimd {
     private final int[] index = new int[W];
     private final int[] iota = new int[W];
     private final int[] ends = new int[W];
+    /** Per key's low bits q = lane * chunks + chunk: where the lane's keys begin, lane * W. */
+    private final int[] laneRow;
+    /** The taken lanes' q and their next keys in an event, one per window. */
+    private final int[] taken = new int[W];
+    private final int[] nexts = new int[W];
     private final long[] wide = new long[L.length()];
     /** The slot the window being handed in goes to ({@link #next}). */
     private int slot;
@@ -64,6 +68,10 @@ final class Isca2016WindowsSimd {
         this.served = new int[ports * W];
         for (int w = 0; w < W; w++) {
             iota[w] = w;
+        }
+        this.laneRow = new int[lanes * chunks];
+        for (int q = 0; q < laneRow.length; q++) {
+            laneRow[q] = q / chunks * W;
         }
         // every slot holds a well-formed window from the start: one left over from an earlier batch
         // is timed along with the others (and not counted), never read out of bounds
@@ -127,9 +135,15 @@ final class Isca2016WindowsSimd {
      * piece i taking {@code bits[i]} bits of field {@code field[i]} from bit {@code right[i]},
      * placed at bit {@code left[i]} of the chunk.
      */
-    record Pieces(int[] from, int[] field, int[] right, int[] bits, int[] left) {
-        /** The pieces of a stream of {@code columns} fields of {@code width} bits cut into chunks of {@code chunkValues}. */
-        static Pieces of(int columns, int width, int chunkValues) {
+    record Pieces(int[] from, int[] field, int[] right, int[] bits, int[] left, int[] offset) {
+        /**
+         * The pieces of a stream of {@code columns} fields of {@code width} bits cut into chunks of
+         * {@code chunkValues}, read from a band phased by {@code stride} in rows of {@code bandWidth}
+         * (Isca2016Chunks.LanePlanes.phase): piece i's field lies {@code offset[i]} longs after its
+         * window's first column, {@code (d % stride) * bandWidth + d / stride}, d = field * dilation,
+         * worked out here once per layer (two integer divisions a piece cost more than its vector work).
+         */
+        static Pieces of(int columns, int width, int chunkValues, int stride, int dilation, int bandWidth) {
             int length = columns * width;
             int chunks = (length + chunkValues - 1) / chunkValues;
             java.util.List<int[]> all = new java.util.ArrayList<>();
@@ -156,7 +170,12 @@ final class Isca2016WindowsSimd {
                 bits[i] = all.get(i)[2];
                 left[i] = all.get(i)[3];
             }
-            return new Pieces(from, field, right, bits, left);
+            int[] offset = new int[n];
+            for (int i = 0; i < n; i++) {
+                int d = field[i] * dilation;
+                offset[i] = (d % stride) * bandWidth + d / stride;
+            }
+            return new Pieces(from, field, right, bits, left, offset);
         }
     }
 
@@ -170,15 +189,15 @@ final class Isca2016WindowsSimd {
      * the windows' masks are a vector of longs, one window per long lane, counted and coded
      * together: what {@link #putStream} does window by window. Returns the batch's effectual count.
      */
-    long putBand(long[] phased, int width, int ox, int stride, int dilation, Pieces pc, int passes, int count) {
+    long putBand(long[] phased, int width, int ox, int stride, Pieces pc, int passes, int count) {
         long effectual = 0;
         int n = L.length();
         for (int l = 0; l < lanes; l++) {
             for (int j = 0; j < chunks; j++) {
                 int at = (l * chunks + j) * W;
                 for (int h = 0; h < W; h += n) {
-                    effectual += chunkCodes(phased, (l * stride) * width + ox + h, width, stride, dilation, pc, j,
-                            passes, at + h, count - h);
+                    effectual += chunkCodes(phased, (l * stride) * width + ox + h, pc, j, passes, at + h,
+                            count - h);
                 }
             }
         }
@@ -186,12 +205,10 @@ final class Isca2016WindowsSimd {
     }
 
     /** {@link #putBand}'s n windows of one lane's chunk j, from {@code first}: codes at {@code at}; returns their effectual count. */
-    private long chunkCodes(long[] phased, int first, int width, int stride, int dilation, Pieces pc, int j,
-                            int passes, int at, int counted) {
+    private long chunkCodes(long[] phased, int first, Pieces pc, int j, int passes, int at, int counted) {
         LongVector m = LongVector.zero(L);
         for (int i = pc.from()[j]; i < pc.from()[j + 1]; i++) {
-            int d = pc.field()[i] * dilation;
-            LongVector f = LongVector.fromArray(L, phased, first + (d % stride) * width + d / stride);
+            LongVector f = LongVector.fromArray(L, phased, first + pc.offset()[i]);
             m = m.or(f.lanewise(VectorOperators.LSHR, pc.right()[i]).and(mask(pc.bits()[i]))
                     .lanewise(VectorOperators.LSHL, pc.left()[i]));
         }
@@ -309,23 +326,32 @@ final class Isca2016WindowsSimd {
         IntVector q = m.and((1 << sh) - 1);
         q.lanewise(VectorOperators.LSHL, LOG_W).add(IntVector.fromArray(I, iota, 0)).intoArray(index, 0);
         IntVector code = IntVector.fromArray(I, codes, 0, index, 0);
+        // selections are lanewise bit arithmetic, a ^ ((a ^ b) & sel) with sel all ones or zero, not
+        // VectorMask blends (issue #23: with the mask blends, C2 compiled this method in one JVM in two
+        // such that its stores ran the Vector API's Java fallback, IntVector.stOp, a store per lane:
+        // four times slower)
         IntVector reads = code.and(1).neg(); // all ones when the chunk issues a read
-        VectorMask<Integer> issued = reads.compare(VectorOperators.NE, 0);
-        VectorMask<Integer> ends = code.and(2).compare(VectorOperators.NE, 0);
+        IntVector ends = code.and(2).lanewise(VectorOperators.LSHR, 1).neg(); // all ones after a last chunk
         IntVector s = now.max(IntVector.fromArray(I, served, 0)).add(1);
         IntVector ready = now.add(code.lanewise(VectorOperators.LSHR, 2)).add(s.sub(now).sub(1).and(reads));
         for (int p = 0; p < top; p += W) {
-            IntVector.fromArray(I, served, p).blend(IntVector.fromArray(I, served, p + W), issued)
-                    .intoArray(served, p);
+            IntVector a = IntVector.fromArray(I, served, p);
+            a.lanewise(VectorOperators.XOR, a.lanewise(VectorOperators.XOR, IntVector.fromArray(I, served, p + W))
+                    .and(reads)).intoArray(served, p);
         }
-        IntVector.fromArray(I, served, top).blend(s, issued).intoArray(served, top);
-        IntVector.fromArray(I, this.ends, 0).max(IntVector.zero(I).blend(ready.add(reads.and(latency)), ends))
-                .intoArray(this.ends, 0);
+        IntVector latest = IntVector.fromArray(I, served, top);
+        latest.lanewise(VectorOperators.XOR, latest.lanewise(VectorOperators.XOR, s).and(reads)).intoArray(served, top);
+        IntVector.fromArray(I, this.ends, 0).max(ready.add(reads.and(latency)).and(ends)).intoArray(this.ends, 0);
         // the lane's next key, or never again after its last chunk
-        IntVector next = ready.lanewise(VectorOperators.LSHL, sh).or(q.add(1)).blend(Integer.MAX_VALUE, ends);
-        for (k = 0; k < last; k += W) {
-            IntVector key = IntVector.fromArray(I, keys, k);
-            key.blend(next, key.compare(VectorOperators.EQ, m)).intoArray(keys, k);
+        IntVector after = ready.lanewise(VectorOperators.LSHL, sh).or(q.add(1));
+        IntVector next = after.lanewise(VectorOperators.XOR, after.lanewise(VectorOperators.XOR, Integer.MAX_VALUE)
+                .and(ends));
+        // only the taken lane of each window gets the new key: sixteen scalar stores, not a vector pass
+        // over every lane's keys (the same measurement: steadier, and never the slow mode)
+        q.intoArray(taken, 0);
+        next.intoArray(nexts, 0);
+        for (int w = 0; w < W; w++) {
+            keys[laneRow[taken[w]] + w] = nexts[w];
         }
     }
 }
