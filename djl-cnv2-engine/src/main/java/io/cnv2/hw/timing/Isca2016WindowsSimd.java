@@ -132,10 +132,10 @@ final class Isca2016WindowsSimd {
     /**
      * Where each chunk of a lane's stream lies in the kernel columns' fields of a banded lane plane
      * (Isca2016Chunks.LanePlanes): chunk j is the or of pieces {@code from[j] .. from[j + 1] - 1},
-     * piece i taking {@code bits[i]} bits of field {@code field[i]} from bit {@code right[i]},
-     * placed at bit {@code left[i]} of the chunk.
+     * piece i taking {@code bits[i]} bits of the field at {@code offset[i]} (below) from bit
+     * {@code right[i]}, placed at bit {@code left[i]} of the chunk.
      */
-    record Pieces(int[] from, int[] field, int[] right, int[] bits, int[] left, int[] offset) {
+    record Pieces(int[] from, int[] right, int[] bits, int[] left, int[] offset) {
         /**
          * The pieces of a stream of {@code columns} fields of {@code width} bits cut into chunks of
          * {@code chunkValues}, read from a band phased by {@code stride} in rows of {@code bandWidth}
@@ -160,22 +160,18 @@ final class Isca2016WindowsSimd {
             }
             from[chunks] = all.size();
             int n = all.size();
-            int[] field = new int[n];
             int[] right = new int[n];
             int[] bits = new int[n];
             int[] left = new int[n];
+            int[] offset = new int[n];
             for (int i = 0; i < n; i++) {
-                field[i] = all.get(i)[0];
+                int d = all.get(i)[0] * dilation; // the piece's kernel column, times the dilation
+                offset[i] = (d % stride) * bandWidth + d / stride;
                 right[i] = all.get(i)[1];
                 bits[i] = all.get(i)[2];
                 left[i] = all.get(i)[3];
             }
-            int[] offset = new int[n];
-            for (int i = 0; i < n; i++) {
-                int d = field[i] * dilation;
-                offset[i] = (d % stride) * bandWidth + d / stride;
-            }
-            return new Pieces(from, field, right, bits, left, offset);
+            return new Pieces(from, right, bits, left, offset);
         }
     }
 
@@ -347,7 +343,7 @@ final class Isca2016WindowsSimd {
         IntVector next = after.lanewise(VectorOperators.XOR, after.lanewise(VectorOperators.XOR, Integer.MAX_VALUE)
                 .and(ends));
         // only the taken lane of each window gets the new key: sixteen scalar stores, not a vector pass
-        // over every lane's keys (the same measurement: steadier, and never the slow mode)
+        // over every lane's keys (steadier across JVMs, and never in the slow mode described above)
         q.intoArray(taken, 0);
         next.intoArray(nexts, 0);
         for (int w = 0; w < W; w++) {
