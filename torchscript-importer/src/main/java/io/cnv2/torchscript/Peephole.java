@@ -64,6 +64,13 @@ final class Peephole {
             float[] vf = OnnxBuilder.floats(var);
             int ch = gf.length;
             float[] cb = b == null ? new float[ch] : OnnxBuilder.floats(b);
+            // fused only when every per-channel parameter has one value per output channel of the
+            // conv (libtorch's pass assumes it); otherwise the BatchNormalization stays as it is and
+            // the importer's shape checks name what does not fit (a fuzzed file read past an array)
+            if (ch == 0 || bf.length != ch || mf.length != ch || vf.length != ch || cb.length != ch
+                    || w.getDimsCount() == 0 || w.getDims(0) != ch || wf.length % ch != 0) {
+                continue;
+            }
             float[] nw = new float[wf.length];
             float[] nb = new float[ch];
             int per = wf.length / ch;
