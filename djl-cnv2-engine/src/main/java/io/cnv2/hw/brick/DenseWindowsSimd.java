@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The window sums of a conv layer whose input is mostly effectual (the first layer's image, or a
  * layer with few channels), as a register-blocked direct convolution: a tile of {@link #P}
- * output positions of one row times {@link #F} filters stays in vector accumulators (eight, or 24 with {@link #SIX}) while
+ * output positions of one row times {@link #F} filters stays in vector accumulators (eight, or 20 with {@link #WIDE}) while
  * every (channel, kernel row, kernel column) of the window passes, each weight vector loaded once
  * for the {@code P} positions and each activation broadcast once for the {@code F} filters. Zero
  * activations are multiplied like any other: a zero product leaves an integer sum unchanged
@@ -19,18 +19,21 @@ import jdk.incubator.vector.VectorSpecies;
 final class DenseWindowsSimd {
     private static final VectorSpecies<Double> V = DoubleVector.SPECIES_PREFERRED;
     /**
-     * Whether tiles are six positions of four vectors of filters: 24 accumulators, which only a
+     * Whether tiles are five positions of four vectors of filters: 20 accumulators, which only a
      * machine with 32 vector registers holds (AVX-512, eight doubles a vector). Per (channel,
-     * kernel row, kernel column) a tile then loads four weight vectors and six activations for 24
+     * kernel row, kernel column) a tile then loads four weight vectors and five activations for 20
      * multiply-adds, against two and four for eight: on ResNet's first layer (3 channels, 7x7,
-     * stride 2) 3.0 against 4.05 ms for the products (Zen 5). Elsewhere (sixteen registers) four
-     * positions of two vectors.
+     * stride 2) 2.5-2.7 against 4.05 ms for the products (Zen 5). Six positions (24 accumulators,
+     * 30 registers live with the weights and two broadcasts) left C2's register allocator no room:
+     * in about half of the JVMs it spilled accumulators to the stack inside the loop, and the layer's
+     * products took 5.0 ms instead of 3.0 (issue #23). Elsewhere (sixteen registers) four positions
+     * of two vectors.
      */
-    static final boolean SIX = V.length() >= 8;
+    static final boolean WIDE = V.length() >= 8;
     /** Output positions per tile. */
-    static final int P = SIX ? 6 : 4;
+    static final int P = WIDE ? 5 : 4;
     /** Filters per tile: four vectors, or two. */
-    static final int F = (SIX ? 4 : 2) * V.length();
+    static final int F = (WIDE ? 4 : 2) * V.length();
 
     private DenseWindowsSimd() {
     }
@@ -68,33 +71,53 @@ final class DenseWindowsSimd {
         return (g.outY() - 1) * g.strideY() + (g.kernelY() - 1) * g.dilationY() + 1;
     }
 
-    /** Columns of the grid: every tile of P positions reads inside it, the last tile included. */
+    /**
+     * Columns of each phase of the grid: grid column {@code gx} lies in phase {@code gx % sx} at
+     * {@code gx / sx}, so that the P positions of a tile, {@code sx} apart on the input, read P
+     * consecutive values of one phase. Every tile of P positions reads inside it, the last tile included.
+     */
     static int columns(ConvGeometry g) {
         int tiledX = (g.outX() + P - 1) / P * P;
-        return (tiledX - 1) * g.strideX() + (g.kernelX() - 1) * g.dilationX() + 1;
+        return tiledX + (g.kernelX() - 1) * g.dilationX() / g.strideX();
+    }
+
+    /** Doubles of the grid of one group: [c][rows][sx phases][{@link #columns}]. */
+    static int gridSize(ConvGeometry g) {
+        return g.channelsPerGroup() * rows(g) * g.strideX() * columns(g);
     }
 
     /**
-     * The group's input as doubles on the zero-bordered grid [c][rows][columns] the windows read
-     * (padding is zero, values outside every window are left out).
+     * The group's input as doubles on the zero-bordered grid [c][rows][phase][columns] the windows
+     * read, each row split by column into its {@code sx} phases (padding is zero, values outside
+     * every window are left out).
      */
     static void grid(ConvGeometry g, short[] in, int group, double[] xp) {
         int cg = g.channelsPerGroup();
         int rows = rows(g);
         int cols = columns(g);
-        java.util.Arrays.fill(xp, 0, cg * rows * cols, 0);
+        int sx = g.strideX();
+        java.util.Arrays.fill(xp, 0, gridSize(g), 0);
         int plane = g.height() * g.width();
         int y1 = Math.min(g.height(), rows - g.padTop());
         int x0 = Math.max(0, -g.padLeft());
         int y0 = Math.max(0, -g.padTop());
-        int x1 = Math.min(g.width(), cols - g.padLeft());
+        int x1 = Math.min(g.width(), cols * sx - g.padLeft());
         for (int c = 0; c < cg; c++) {
             int src = (group * cg + c) * plane;
             for (int y = y0; y < y1; y++) {
-                int to = (c * rows + y + g.padTop()) * cols + g.padLeft();
+                int to = (c * rows + y + g.padTop()) * sx * cols;
                 int from = src + y * g.width();
+                // grid column gx = x + padLeft: phase gx % sx, place gx / sx, kept without a division per value
+                int phase = (x0 + g.padLeft()) % sx;
+                int at = to + phase * cols + (x0 + g.padLeft()) / sx;
                 for (int x = x0; x < x1; x++) {
-                    xp[to + x] = in[from + x];
+                    xp[at] = in[from + x];
+                    if (++phase == sx) {
+                        phase = 0;
+                        at += 1 - (sx - 1) * cols;
+                    } else {
+                        at += cols;
+                    }
                 }
             }
         }
@@ -113,12 +136,14 @@ final class DenseWindowsSimd {
         int rows = rows(g);
         int cols = columns(g);
         int taps = cg * kh * kw;
-        // where each (channel, kernel row, kernel column) of a window sits on the grid, from the window's corner
+        // where each (channel, kernel row, kernel column) of a window sits on the grid, from the window's
+        // corner: its row, the phase of its column and its place in the phase (the corner is in phase 0)
         int[] offsets = new int[taps];
         for (int c = 0, i = 0; c < cg; c++) {
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++, i++) {
-                    offsets[i] = (c * rows + ky * g.dilationY()) * cols + kx * g.dilationX();
+                    int gx = kx * g.dilationX();
+                    offsets[i] = ((c * rows + ky * g.dilationY()) * sx + gx % sx) * cols + gx / sx;
                 }
             }
         }
@@ -129,13 +154,13 @@ final class DenseWindowsSimd {
             int k = tile * F;
             int a0 = (k / nb) * positions * nb + k % nb;
             for (int oy = 0; oy < g.outY(); oy++) {
-                int row = oy * g.strideY() * cols;
+                int row = oy * g.strideY() * sx * cols;
                 for (int ox0 = 0; ox0 < g.outX(); ox0 += P) {
-                    if (SIX) {
-                        tileSix(xp, row + ox0 * sx, sx, offsets, w, wt, acc, a0 + (oy * g.outX() + ox0) * nb, nb,
+                    if (WIDE) {
+                        tileFive(xp, row + ox0, offsets, w, wt, acc, a0 + (oy * g.outX() + ox0) * nb, nb,
                                 Math.min(P, g.outX() - ox0));
                     } else {
-                        tile(xp, row + ox0 * sx, sx, offsets, w, wt, acc, a0 + (oy * g.outX() + ox0) * nb, nb,
+                        tile(xp, row + ox0, offsets, w, wt, acc, a0 + (oy * g.outX() + ox0) * nb, nb,
                                 Math.min(P, g.outX() - ox0));
                     }
                 }
@@ -144,12 +169,13 @@ final class DenseWindowsSimd {
     }
 
     /**
-     * One tile: P positions (the first at grid index {@code corner}, the next {@code sx} apart) times
+     * One tile: P positions (the first at grid index {@code corner}, the next ones after it: their
+     * columns are {@code sx} apart on the input, adjacent in one phase of the grid) times
      * F filters, over every tap; the accumulators stay in registers over the loop (a method of its
      * own, one loop, so that the compiler keeps the vectors unboxed). Positions past {@code n} lie
      * on the grid's border and are dropped.
      */
-    private static void tile(double[] xp, int corner, int sx, int[] offsets, double[] w, int wt, double[] acc,
+    private static void tile(double[] xp, int corner, int[] offsets, double[] w, int wt, double[] acc,
                              int p, int nb, int n) {
         int v = V.length();
         DoubleVector s00 = DoubleVector.zero(V);
@@ -168,13 +194,13 @@ final class DenseWindowsSimd {
             DoubleVector x = DoubleVector.broadcast(V, xp[xi]);
             s00 = x.fma(w0, s00);
             s01 = x.fma(w1, s01);
-            x = DoubleVector.broadcast(V, xp[xi + sx]);
+            x = DoubleVector.broadcast(V, xp[xi + 1]);
             s10 = x.fma(w0, s10);
             s11 = x.fma(w1, s11);
-            x = DoubleVector.broadcast(V, xp[xi + 2 * sx]);
+            x = DoubleVector.broadcast(V, xp[xi + 2]);
             s20 = x.fma(w0, s20);
             s21 = x.fma(w1, s21);
-            x = DoubleVector.broadcast(V, xp[xi + 3 * sx]);
+            x = DoubleVector.broadcast(V, xp[xi + 3]);
             s30 = x.fma(w0, s30);
             s31 = x.fma(w1, s31);
         }
@@ -194,13 +220,13 @@ final class DenseWindowsSimd {
         }
     }
 
-    /** {@link #tile} for six positions of four vectors of filters ({@link #SIX}). */
-    private static void tileSix(double[] xp, int corner, int sx, int[] offsets, double[] w, int wt, double[] acc,
+    /** {@link #tile} for five positions of four vectors of filters ({@link #WIDE}). */
+    private static void tileFive(double[] xp, int corner, int[] offsets, double[] w, int wt, double[] acc,
                                 int p, int nb, int n) {
         int v = V.length();
         DoubleVector z = DoubleVector.zero(V);
         DoubleVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z, c0 = z, c1 = z, c2 = z, c3 = z;
-        DoubleVector d0 = z, d1 = z, d2 = z, d3 = z, e0 = z, e1 = z, e2 = z, e3 = z, f0 = z, f1 = z, f2 = z, f3 = z;
+        DoubleVector d0 = z, d1 = z, d2 = z, d3 = z, e0 = z, e1 = z, e2 = z, e3 = z;
         int wi = wt;
         for (int i = 0; i < offsets.length; i++, wi += F) {
             int xi = corner + offsets[i];
@@ -213,31 +239,26 @@ final class DenseWindowsSimd {
             a1 = x.fma(w1, a1);
             a2 = x.fma(w2, a2);
             a3 = x.fma(w3, a3);
-            x = DoubleVector.broadcast(V, xp[xi + sx]);
+            x = DoubleVector.broadcast(V, xp[xi + 1]);
             b0 = x.fma(w0, b0);
             b1 = x.fma(w1, b1);
             b2 = x.fma(w2, b2);
             b3 = x.fma(w3, b3);
-            x = DoubleVector.broadcast(V, xp[xi + 2 * sx]);
+            x = DoubleVector.broadcast(V, xp[xi + 2]);
             c0 = x.fma(w0, c0);
             c1 = x.fma(w1, c1);
             c2 = x.fma(w2, c2);
             c3 = x.fma(w3, c3);
-            x = DoubleVector.broadcast(V, xp[xi + 3 * sx]);
+            x = DoubleVector.broadcast(V, xp[xi + 3]);
             d0 = x.fma(w0, d0);
             d1 = x.fma(w1, d1);
             d2 = x.fma(w2, d2);
             d3 = x.fma(w3, d3);
-            x = DoubleVector.broadcast(V, xp[xi + 4 * sx]);
+            x = DoubleVector.broadcast(V, xp[xi + 4]);
             e0 = x.fma(w0, e0);
             e1 = x.fma(w1, e1);
             e2 = x.fma(w2, e2);
             e3 = x.fma(w3, e3);
-            x = DoubleVector.broadcast(V, xp[xi + 5 * sx]);
-            f0 = x.fma(w0, f0);
-            f1 = x.fma(w1, f1);
-            f2 = x.fma(w2, f2);
-            f3 = x.fma(w3, f3);
         }
         a0.intoArray(acc, p);
         a1.intoArray(acc, p + v);
@@ -266,12 +287,6 @@ final class DenseWindowsSimd {
             e1.intoArray(acc, p + 4 * nb + v);
             e2.intoArray(acc, p + 4 * nb + 2 * v);
             e3.intoArray(acc, p + 4 * nb + 3 * v);
-        }
-        if (n > 5) {
-            f0.intoArray(acc, p + 5 * nb);
-            f1.intoArray(acc, p + 5 * nb + v);
-            f2.intoArray(acc, p + 5 * nb + 2 * v);
-            f3.intoArray(acc, p + 5 * nb + 3 * v);
         }
     }
 }

@@ -209,7 +209,7 @@ public final class WindowSums {
             int a0 = 0;
             if (dense(g, input, group)) {
                 double[] wd = DENSE_WEIGHTS.computeIfAbsent(layer, DenseWindowsSimd::pack);
-                double[] grid = GRID.get().take(cg * DenseWindowsSimd.rows(g) * DenseWindowsSimd.columns(g));
+                double[] grid = GRID.get().take(DenseWindowsSimd.gridSize(g));
                 DenseWindowsSimd.grid(g, input, group, grid);
                 DenseWindowsSimd.sums(g, grid, wd, group * DenseWindowsSimd.tiles(g) * cg * g.kernelY() * g.kernelX()
                         * DenseWindowsSimd.F, acc, bw);
@@ -234,10 +234,10 @@ public final class WindowSums {
     }
 
     /**
-     * True when the group's sums take the dense kernel: a conv whose rows are at least a tile
-     * wide and whose kernel rows hold so few effectual activations that the sparse kernel's
-     * per-row bookkeeping costs more than multiplying the zeros (few channels, or few zeros in
-     * short rows: a first layer on an image).
+     * True when the group's sums take the dense kernel: where multiplying the zeros costs less than
+     * skipping them. Per product the dense kernel is the faster (its weights are loaded once for P
+     * positions), so it wins below a fraction of zeros that depends on how many effectual pairs a
+     * kernel row gives the sparse kernel per call: few (a first layer on an image) or many.
      */
     private static boolean dense(ConvGeometry g, short[] input, int group) {
         Kernel k = kernel;
@@ -251,18 +251,38 @@ public final class WindowSums {
             return false;
         }
         int row = g.kernelX() * Math.min(CC, g.channelsPerGroup());
-        return row < DENSE_BELOW || row < DENSE_IF_FULL_BELOW && zeros(g, input, group) < DENSE_ZEROS;
+        if (row < DENSE_BELOW) {
+            return true;
+        }
+        // a row's last tile computes positions past its end: at 7 positions a row, 3 of 10 are waste
+        int tiled = (g.outX() + DenseWindowsSimd.P - 1) / DenseWindowsSimd.P * DenseWindowsSimd.P;
+        if (row >= DENSE_IF_FULL_BELOW && g.outX() < DENSE_FILL * tiled) {
+            return false;
+        }
+        return zeros(g, input, group) < (row < DENSE_IF_FULL_BELOW ? DENSE_ZEROS_SHORT_ROWS : DENSE_ZEROS);
     }
 
     /**
-     * Activations per kernel row below which the dense kernel is faster on a mostly effectual
-     * input ({@link #DENSE_ZEROS}): ResNet's first layer (3 channels, 7x7: 21 a row) on an image
-     * takes 4.1-4.2 ms dense against 5.9-6.6 ms sparse (Zen 5, six-position tiles), the two even
-     * at 40-50 % zeros.
+     * Activations per kernel row below which the dense kernel is faster up to
+     * {@link #DENSE_ZEROS_SHORT_ROWS} zeros: ResNet's first layer (3 channels, 7x7: 21 a row) takes
+     * 2.5-2.7 ms dense at any fraction of zeros, sparse 3.3 ms at 50 %, 2.8-3.0 at 60 %, 2.4-2.7
+     * at 70 % (sums only, Zen 5, five-position tiles, issue #23).
      */
     private static final int DENSE_IF_FULL_BELOW = 32;
     /** Fraction of zero activations below which a layer of short kernel rows takes the dense kernel. */
-    private static final double DENSE_ZEROS = 0.4;
+    private static final double DENSE_ZEROS_SHORT_ROWS = 0.6;
+    /**
+     * Fraction of zero activations below which a layer of long kernel rows takes the dense kernel:
+     * ResNet-18's 3x3 layers at 30 % zeros, dense against sparse (ms, sums only, Zen 5): 56x56x64
+     * 3.2 / 3.15, 28x28x128 2.7 / 3.0, 14x14x256 2.6 / 2.8; at 40 % the sparse kernel wins on
+     * 56x56 (2.7 against 3.25).
+     */
+    private static final double DENSE_ZEROS = 0.3;
+    /**
+     * Least fraction of a row's tiled positions that are real for a layer of long rows to take the
+     * dense kernel (ResNet's 7x7 maps fill 7 of 10 with five-position tiles).
+     */
+    private static final double DENSE_FILL = 0.9;
 
     /**
      * The fraction of zeros among the group's activations, from every seventh (the choice of

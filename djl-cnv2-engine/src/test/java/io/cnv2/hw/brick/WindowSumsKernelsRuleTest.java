@@ -123,4 +123,44 @@ class WindowSumsKernelsRuleTest {
             assertArrayEquals(WindowSums.literalSums(layer, in), WindowSums.sums(layer, in), "layer " + i + " " + g);
         }
     }
+
+    /**
+     * The dense kernel reads a tile's positions, {@code sx} apart on the input, as consecutive
+     * values of one phase of its grid ({@link DenseWindowsSimd#grid}): on strides 1 to 4 along x
+     * and y apart, dilations 1 to 3, asymmetric padding and rows of fewer positions than a tile,
+     * every sum is the literal one. A value put in the wrong phase, or a tap read at the wrong place
+     * in it, changes a sum here.
+     */
+    @Test
+    void denseKernelReadsEveryStrideFromItsPhase() {
+        assumeTrue(io.cnv2.Simd.enabled(), "the dense kernel needs the Vector API");
+        Random r = new Random(2023);
+        int strided = 0;
+        for (int i = 0; i < 120; i++) {
+            int c = 1 + r.nextInt(5);
+            int k = 1 + r.nextInt(DenseWindowsSimd.F + 3);
+            int ky = 1 + r.nextInt(7);
+            int kx = 1 + r.nextInt(7);
+            int sy = 1 + r.nextInt(4);
+            int sx = 1 + r.nextInt(4);
+            int dy = 1 + r.nextInt(3);
+            int dx = 1 + r.nextInt(3);
+            int pt = r.nextInt(4);
+            int pl = r.nextInt(4);
+            int pb = r.nextInt(4);
+            int pr = r.nextInt(4);
+            int h = Math.max(1, (ky - 1) * dy + 1 - pt - pb) + r.nextInt(12);
+            int w = Math.max(1, (kx - 1) * dx + 1 - pl - pr) + r.nextInt(30);
+            ConvGeometry g = new ConvGeometry(c, h, w, k, ky, kx, sy, sx, pt, pl, pb, pr, dy, dx, 1);
+            strided += sx > 2 ? 1 : 0;
+            short[] weights = new short[k * c * ky * kx];
+            RandomLayers.fill(r, weights, 0.1);
+            QLayer layer = new QLayer("phases" + i, g, weights, 14, null, 0, 8, 8);
+            short[] in = new short[c * h * w];
+            RandomLayers.fill(r, in, r.nextDouble() * 0.5);
+            WindowSums.force(WindowSums.Kernel.DENSE);
+            assertArrayEquals(WindowSums.literalSums(layer, in), WindowSums.sums(layer, in), "layer " + i + " " + g);
+        }
+        assertTrue(strided > 30, "strides of 3 or 4 seen: " + strided);
+    }
 }
