@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The window sums of a conv layer whose input is mostly effectual (the first layer's image, or a
  * layer with few channels), as a register-blocked direct convolution: a tile of {@link #P}
- * output positions of one row times {@link #F} filters stays in vector accumulators (eight, or 20 with {@link #WIDE}) while
+ * output positions of one row times {@link #F} filters stays in vector accumulators (eight, or 20 with {@link #FIVE}) while
  * every (channel, kernel row, kernel column) of the window passes, each weight vector loaded once
  * for the {@code P} positions and each activation broadcast once for the {@code F} filters. Zero
  * activations are multiplied like any other: a zero product leaves an integer sum unchanged
@@ -29,11 +29,11 @@ final class DenseWindowsSimd {
      * products took 5.0 ms instead of 3.0 (issue #23). Elsewhere (sixteen registers) four positions
      * of two vectors.
      */
-    static final boolean WIDE = V.length() >= 8;
+    static final boolean FIVE = V.length() >= 8;
     /** Output positions per tile. */
-    static final int P = WIDE ? 5 : 4;
+    static final int P = FIVE ? 5 : 4;
     /** Filters per tile: four vectors, or two. */
-    static final int F = (WIDE ? 4 : 2) * V.length();
+    static final int F = (FIVE ? 4 : 2) * V.length();
 
     private DenseWindowsSimd() {
     }
@@ -77,8 +77,12 @@ final class DenseWindowsSimd {
      * consecutive values of one phase. Every tile of P positions reads inside it, the last tile included.
      */
     static int columns(ConvGeometry g) {
-        int tiledX = (g.outX() + P - 1) / P * P;
-        return tiledX + (g.kernelX() - 1) * g.dilationX() / g.strideX();
+        return tiledWidth(g) + (g.kernelX() - 1) * g.dilationX() / g.strideX();
+    }
+
+    /** Positions a row's tiles compute: the row's, rounded up to whole tiles (the last one's extra are dropped). */
+    static int tiledWidth(ConvGeometry g) {
+        return (g.outX() + P - 1) / P * P;
     }
 
     /** Doubles of the grid of one group: [c][rows][sx phases][{@link #columns}]. */
@@ -156,7 +160,7 @@ final class DenseWindowsSimd {
             for (int oy = 0; oy < g.outY(); oy++) {
                 int row = oy * g.strideY() * sx * cols;
                 for (int ox0 = 0; ox0 < g.outX(); ox0 += P) {
-                    if (WIDE) {
+                    if (FIVE) {
                         tileFive(xp, row + ox0, offsets, w, wt, acc, a0 + (oy * g.outX() + ox0) * nb, nb,
                                 Math.min(P, g.outX() - ox0));
                     } else {
@@ -220,7 +224,7 @@ final class DenseWindowsSimd {
         }
     }
 
-    /** {@link #tile} for five positions of four vectors of filters ({@link #WIDE}). */
+    /** {@link #tile} for five positions of four vectors of filters ({@link #FIVE}). */
     private static void tileFive(double[] xp, int corner, int[] offsets, double[] w, int wt, double[] acc,
                                 int p, int nb, int n) {
         int v = V.length();

@@ -255,8 +255,7 @@ public final class WindowSums {
             return true;
         }
         // a row's last tile computes positions past its end: at 7 positions a row, 3 of 10 are waste
-        int tiled = (g.outX() + DenseWindowsSimd.P - 1) / DenseWindowsSimd.P * DenseWindowsSimd.P;
-        if (row >= DENSE_IF_FULL_BELOW && g.outX() < DENSE_FILL * tiled) {
+        if (row >= DENSE_IF_FULL_BELOW && g.outX() < DENSE_FILL * DenseWindowsSimd.tiledWidth(g)) {
             return false;
         }
         return zeros(g, input, group) < (row < DENSE_IF_FULL_BELOW ? DENSE_ZEROS_SHORT_ROWS : DENSE_ZEROS);
