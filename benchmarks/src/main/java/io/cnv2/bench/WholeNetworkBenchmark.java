@@ -77,15 +77,10 @@ public class WholeNetworkBenchmark {
         }
         net = ModelLoader.load(file);
         var in = net.inputs().get(0);
-        Random r = new Random(7);
         env = OrtEnvironment.getEnvironment();
-        for (int k = 0; k < 8; k++) {
-            float[] v = new float[in.shape().size()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = r.nextFloat();
-            }
-            inputs.add(Map.of(in.name(), new Tensor(in.shape(), v)));
-            ortInputs.add(OnnxTensor.createTensor(env, FloatBuffer.wrap(v),
+        inputs.addAll(images(net));
+        for (Map<String, Tensor> x : inputs) {
+            ortInputs.add(OnnxTensor.createTensor(env, FloatBuffer.wrap(x.get(in.name()).data()),
                     Arrays.stream(in.shape().dims()).asLongStream().toArray()));
         }
         Calibration cal = Calibrator.profile(net, inputs.subList(0, 4), "benchmark inputs");
@@ -97,6 +92,21 @@ public class WholeNetworkBenchmark {
             o.setInterOpNumThreads(1);
             session = env.createSession(file.toString(), o);
         }
+    }
+
+    /** The benchmark's images: eight seeded uniform [0, 1) inputs of the network's first input (FloorSummary reads the same). */
+    static List<Map<String, Tensor>> images(Network net) {
+        var in = net.inputs().get(0);
+        Random r = new Random(7);
+        List<Map<String, Tensor>> images = new ArrayList<>();
+        for (int k = 0; k < 8; k++) {
+            float[] v = new float[in.shape().size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = r.nextFloat();
+            }
+            images.add(Map.of(in.name(), new Tensor(in.shape(), v)));
+        }
+        return images;
     }
 
     @TearDown(Level.Trial)
