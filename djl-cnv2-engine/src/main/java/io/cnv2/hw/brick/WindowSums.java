@@ -77,7 +77,7 @@ public final class WindowSums {
      * only. {@code AUTO} takes the dense one where multiplying the zeros costs less than skipping
      * them; tests and benchmarks force either to hold them equal and to time them.
      */
-    public enum Kernel { AUTO, SPARSE, DENSE }
+    public enum Kernel { AUTO, SPARSE, DENSE, WINOGRAD }
 
     private static volatile Kernel kernel = Kernel.AUTO;
 
@@ -207,7 +207,9 @@ public final class WindowSums {
         int wp = w != null ? PAD : 0;
         for (int group = 0; group < g.groups(); group++) {
             int a0 = 0;
-            if (dense(g, input, group)) {
+            if (!streamed && winograd(g, input, group)) {
+                WinogradSums.sums(layer, input, group, acc, bw);
+            } else if (dense(g, input, group)) {
                 double[] wd = DENSE_WEIGHTS.computeIfAbsent(layer, DenseWindowsSimd::pack);
                 double[] grid = GRID.get().take(DenseWindowsSimd.gridSize(g));
                 DenseWindowsSimd.grid(g, input, group, grid);
@@ -260,6 +262,43 @@ public final class WindowSums {
         }
         return zeros(g, input, group) < (row < DENSE_IF_FULL_BELOW ? DENSE_ZEROS_SHORT_ROWS : DENSE_ZEROS);
     }
+
+    /**
+     * True when the group's sums take Winograd's F(2x2, 3x3) ({@link WinogradSums}): a 3x3,
+     * stride-1 layer where its 16 products a tile cost less than the direct kernels' products, 9
+     * a position, all of them (dense) or the effectual ones (sparse) at {@link #WINOGRAD_SPARSE_COST}
+     * times the cost each (the sparse kernel loads a weight vector per FMA, the others one per five).
+     * Only on AVX-512 (eight doubles a vector), where its 20-accumulator block fits the registers.
+     */
+    private static boolean winograd(ConvGeometry g, short[] input, int group) {
+        Kernel k = kernel;
+        // WinogradSums holds vectors: a JVM without the Vector API module must never load it
+        if (!io.cnv2.Simd.enabled() || k == Kernel.SPARSE || k == Kernel.DENSE || !WinogradSums.suits(g)) {
+            return false;
+        }
+        if (k == Kernel.WINOGRAD) {
+            return true;
+        }
+        if (WindowSumsSimd.lanes() < 8 || WinogradSums.paddedTiles(g) < WINOGRAD_MIN_TILES) {
+            return false;
+        }
+        double winograd = 16.0 * WinogradSums.paddedTiles(g);
+        double direct = 9.0 * g.outY() * g.outX();
+        return winograd < direct * Math.min(1.0, WINOGRAD_SPARSE_COST * (1 - zeros(g, input, group)));
+    }
+
+    /**
+     * Cost of an effectual product on the sparse kernel against one on the dense or Winograd
+     * kernels' register blocks: 45 against 28 G products a second (Zen 5, issue #23).
+     */
+    private static final double WINOGRAD_SPARSE_COST = 1.6;
+    /**
+     * Least tiles for Winograd's kernel: its transformed weights (16/9 of the direct ones' bytes)
+     * are read once per group, so they need enough tiles to pay for. ResNet-18's 56x56, 28x28 and
+     * 14x14 maps (785, 200, 50 padded tiles) take 1.5-1.6 ms against the sparse kernel's 2.5-2.9 at
+     * 50 % zeros; its 7x7 maps (20) 4.7 ms against 2.2 (sums only, Zen 5, issue #23).
+     */
+    private static final int WINOGRAD_MIN_TILES = 40;
 
     /**
      * Activations per kernel row below which the dense kernel is faster up to

@@ -163,4 +163,59 @@ class WindowSumsKernelsRuleTest {
         }
         assertTrue(strided > 30, "strides of 3 or 4 seen: " + strided);
     }
+    /**
+     * Winograd's F(2x2, 3x3) ({@link WinogradSums}) gives the literal window sums too: on 3x3,
+     * stride-1 layers with asymmetric padding of 0 to 2, maps of odd and even sizes down to one
+     * output (a tile half outside the layer), tile rows that end mid-vector, filters past a register
+     * block and past a sum block, groups, and every fourth layer at the extremes of 16 bits, where
+     * the transformed values are largest (|U'| = 9 * 2^15, |V| = 2^17); a few maps large enough to
+     * take several bands of tiles. An output transform or a weight transform off by one entry, or
+     * a tile read at the wrong column phase, changes a sum here.
+     */
+    @Test
+    void winogradTilesGiveTheLiteralWindowSums() {
+        assumeTrue(io.cnv2.Simd.enabled(), "Winograd's kernel needs the Vector API");
+        Random r = new Random(1605);
+        int extremes = 0;
+        int banded = 0;
+        for (int i = 0; i < 160; i++) {
+            int groups = i % 7 == 0 ? 2 : 1;
+            int c = groups * (1 + r.nextInt(i % 3 == 0 ? 70 : 12));
+            int k = groups * (1 + r.nextInt(i % 2 == 0 ? 110 : 20));
+            int pt = r.nextInt(3);
+            int pl = r.nextInt(3);
+            int pb = r.nextInt(3);
+            int pr = r.nextInt(3);
+            boolean large = i % 40 == 5;
+            int h = Math.max(1, 3 - pt - pb) + r.nextInt(large ? 60 : 17);
+            int w = Math.max(1, 3 - pl - pr) + r.nextInt(large ? 60 : 23);
+            if (large) {
+                h += 40;
+                w += 40;
+                c = 3;
+                k = 1 + r.nextInt(30);
+            }
+            ConvGeometry g = new ConvGeometry(c, h, w, k, 3, 3, 1, 1, pt, pl, pb, pr, 1, 1, groups);
+            assertTrue(WinogradSums.suits(g), g.toString());
+            short[] weights = new short[k * (c / groups) * 9];
+            RandomLayers.fill(r, weights, 0.1);
+            short[] in = new short[c * h * w];
+            RandomLayers.fill(r, in, r.nextDouble());
+            if (i % 4 == 0) {
+                for (int j = 0; j < in.length; j++) {
+                    in[j] = r.nextBoolean() ? Short.MIN_VALUE : Short.MAX_VALUE;
+                }
+                for (int j = 0; j < weights.length; j++) {
+                    weights[j] = r.nextInt(4) == 0 ? Short.MAX_VALUE : Short.MIN_VALUE;
+                }
+                extremes++;
+            }
+            banded += WinogradSums.paddedTiles(g) * 16L * 32 * 8 > 512 * 1024 ? 1 : 0;
+            QLayer layer = new QLayer("winograd" + i, g, weights, 14, null, 0, 8, 8);
+            WindowSums.force(WindowSums.Kernel.WINOGRAD);
+            assertArrayEquals(WindowSums.literalSums(layer, in), WindowSums.sums(layer, in), "layer " + i + " " + g);
+        }
+        assertTrue(extremes >= 40, "extremes seen: " + extremes);
+        assertTrue(banded >= 2, "layers of several bands seen: " + banded);
+    }
 }
