@@ -26,8 +26,10 @@ import java.util.Map;
 
 /**
  * The least time an exact emulation of a network's products can take on this machine (issue 23):
- * per accelerator layer, the smaller of its effectual products at the sparse kernel shape's rate
- * and all its products (zeros included) at the FMA units' peak, from one JMH run of
+ * per accelerator layer, the smallest of its effectual products at the sparse kernel shape's rate,
+ * all its products (zeros included) at the FMA units' peak, and, for a 3x3 stride-1 layer,
+ * Winograd's F(2x2, 3x3) products (16 a 2x2 tile per channel and filter, exact in integers, see
+ * the engine's WinogradSums) at the FMA units' peak, from one JMH run of
  * {@link KernelFloorBenchmark} beside {@link WholeNetworkBenchmark}'s ONNX Runtime (and emulation)
  * on the same file. Effectual products are counted on the benchmark's own images under
  * {@code cnv2} with thresholds 0, each window's effectual activations (the engine's
@@ -78,31 +80,45 @@ public final class FloorSummary {
                     effectual += new BrickMasks(t.input().data(), g, group, 16, Threshold.zero(t.input().frac()))
                             .windowSum() * g.filtersPerGroup();
                 }
-                long[] sum = layers.computeIfAbsent(t.layer(), k -> new long[2]);
+                long[] sum = layers.computeIfAbsent(t.layer(), k -> new long[3]);
                 sum[0] += g.macs();
                 sum[1] += effectual;
+                boolean winograd = g.kernelY() == 3 && g.kernelX() == 3 && g.strideY() == 1 && g.strideX() == 1
+                        && g.dilationY() == 1 && g.dilationX() == 1;
+                // the tiles as they are, not rounded to a register block: a floor
+                sum[2] += winograd ? 16L * ((g.outY() + 1) / 2) * ((g.outX() + 1) / 2) * g.channelsPerGroup()
+                        * g.filters() : Long.MAX_VALUE / 16;
             }
         }
-        System.out.printf(Locale.ROOT, "%-28s %10s %12s %10s %10s %10s%n", "layer (mean of " + images.size() + " images)",
-                "M products", "M effectual", "sparse ms", "dense ms", "floor ms");
+        System.out.printf(Locale.ROOT, "%-28s %10s %12s %10s %10s %10s %10s %10s%n",
+                "layer (mean of " + images.size() + " images)", "M products", "M effectual", "M Winograd", "sparse ms",
+                "dense ms", "Winograd", "floor ms");
         double floor = 0;
+        double direct = 0;
         double macs = 0;
         double effectual = 0;
         for (var e : layers.entrySet()) {
             double d = e.getValue()[0] / (double) images.size();
             double s = e.getValue()[1] / (double) images.size();
+            boolean winograd = e.getValue()[2] < Long.MAX_VALUE / 16;
+            double wd = e.getValue()[2] / (double) images.size();
             double sparseMs = s / sparseRate / 1e6;
             double denseMs = d / peakRate / 1e6;
-            floor += Math.min(sparseMs, denseMs);
+            double winogradMs = winograd ? wd / peakRate / 1e6 : Double.POSITIVE_INFINITY;
+            double least = Math.min(Math.min(sparseMs, denseMs), winogradMs);
+            floor += least;
+            direct += Math.min(sparseMs, denseMs);
             macs += d;
             effectual += s;
-            System.out.printf(Locale.ROOT, "%-28s %10.1f %12.1f %10.3f %10.3f %10.3f%n", e.getKey(), d / 1e6, s / 1e6,
-                    sparseMs, denseMs, Math.min(sparseMs, denseMs));
+            System.out.printf(Locale.ROOT, "%-28s %10.1f %12.1f %10s %10.3f %10.3f %10s %10.3f%n", e.getKey(), d / 1e6,
+                    s / 1e6, winograd ? String.format(Locale.ROOT, "%.1f", wd / 1e6) : "-", sparseMs, denseMs,
+                    winograd ? String.format(Locale.ROOT, "%.3f", winogradMs) : "-", least);
         }
-        System.out.printf(Locale.ROOT, "%-28s %10.1f %12.1f %10s %10s %10.2f%n", "whole network", macs / 1e6,
-                effectual / 1e6, "", "", floor);
+        System.out.printf(Locale.ROOT, "%-28s %10.1f %12.1f %10s %10s %10s %10s %10.2f%n", "whole network", macs / 1e6,
+                effectual / 1e6, "", "", "", "", floor);
         System.out.printf(Locale.ROOT, "ONNX Runtime, same run: %.2f +- %.2f ms; the products' floor is %.2f x it"
-                + " (issue 23's emulation target 1.5x, ./cnv2 run's 2.5x)%n", ort[0], ort[1], floor / ort[0]);
+                + " (%.2f x with direct kernels only; issue 23's emulation target 1.5x, ./cnv2 run's 2.5x)%n",
+                ort[0], ort[1], floor / ort[0], direct / ort[0]);
         double[] emulation = scores.get("emulation");
         if (emulation != null) {
             System.out.printf(Locale.ROOT, "emulation, same run: %.2f +- %.2f ms, %.2f x ONNX Runtime; %.0f %% of it above"
