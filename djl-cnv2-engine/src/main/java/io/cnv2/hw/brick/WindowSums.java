@@ -279,7 +279,8 @@ public final class WindowSums {
         if (k == Kernel.WINOGRAD) {
             return true;
         }
-        if (WindowSumsSimd.lanes() < 8 || WinogradSums.paddedTiles(g) < WINOGRAD_MIN_TILES) {
+        if (WindowSumsSimd.lanes() < 8 || WinogradSums.paddedTiles(g) < WINOGRAD_MIN_TILES
+                || WinogradSums.scratchBytes(g) > WINOGRAD_MAX_SCRATCH) {
             return false;
         }
         double winograd = 16.0 * WinogradSums.paddedTiles(g);
@@ -299,6 +300,12 @@ public final class WindowSums {
      * 50 % zeros; its 7x7 maps (20) 4.7 ms against 2.2 (sums only, Zen 5, issue #23).
      */
     private static final int WINOGRAD_MIN_TILES = 40;
+    /**
+     * Most scratch a layer may take for Winograd's kernel (its transformed input is four times the
+     * input): a segmentation network's 1024 x 2048 maps stay on the direct kernels, whose scratch is
+     * the input's size, rather than taking gigabytes. ResNet-18's largest takes 8 MiB.
+     */
+    private static final long WINOGRAD_MAX_SCRATCH = 64L << 20;
 
     /**
      * Activations per kernel row below which the dense kernel is faster up to

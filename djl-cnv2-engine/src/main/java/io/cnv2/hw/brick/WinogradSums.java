@@ -73,6 +73,16 @@ final class WinogradSums {
         return (tiles + T - 1) / T * T;
     }
 
+    /**
+     * Bytes of scratch the layer takes per thread: the padded input and its transform (16 values a
+     * tile where the input has 4), each channel rounded to whole vectors.
+     */
+    static long scratchBytes(ConvGeometry g) {
+        long cp = (g.channelsPerGroup() + L - 1) / L * L;
+        long grid = (2L * tilesY(g) + 2) * (2L * tilesX(g) + 2) * cp;
+        return (grid + 16 * paddedTiles(g) * cp) * Double.BYTES;
+    }
+
     private static int filtersPadded(ConvGeometry g) {
         return (g.filtersPerGroup() + FB - 1) / FB * FB;
     }
