@@ -83,11 +83,8 @@ public final class FloorSummary {
                 long[] sum = layers.computeIfAbsent(t.layer(), k -> new long[3]);
                 sum[0] += g.macs();
                 sum[1] += effectual;
-                boolean winograd = g.kernelY() == 3 && g.kernelX() == 3 && g.strideY() == 1 && g.strideX() == 1
-                        && g.dilationY() == 1 && g.dilationX() == 1;
-                // the tiles as they are, not rounded to a register block: a floor
-                sum[2] += winograd ? 16L * ((g.outY() + 1) / 2) * ((g.outX() + 1) / 2) * g.channelsPerGroup()
-                        * g.filters() : Long.MAX_VALUE / 16;
+                long winograd = KernelFloorBenchmark.winogradProducts(g);
+                sum[2] += winograd >= 0 ? winograd : Long.MAX_VALUE / 16;
             }
         }
         System.out.printf(Locale.ROOT, "%-28s %10s %12s %10s %10s %10s %10s %10s%n",

@@ -56,6 +56,16 @@ public class KernelFloorBenchmark {
         return V.length();
     }
 
+    /**
+     * Products Winograd's F(2x2, 3x3) takes for the layer (16 a 2x2 tile per channel and filter,
+     * tiles not rounded to register blocks), by the engine's own rule of which layers it computes;
+     * -1 for a layer it does not.
+     */
+    public static long winogradProducts(io.cnv2.ir.ConvGeometry g) {
+        return WinogradSums.suits(g)
+                ? 16L * WinogradSums.tilesY(g) * WinogradSums.tilesX(g) * g.channelsPerGroup() * g.filters() : -1;
+    }
+
     /** The sparse shape's activations and weights: the weights over {@code weightsKiB}, runs of {@code pairs}. */
     @State(Scope.Thread)
     public static class Sparse {

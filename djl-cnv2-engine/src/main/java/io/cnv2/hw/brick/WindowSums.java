@@ -74,8 +74,9 @@ public final class WindowSums {
 
     /**
      * Which kernel computes the sums: both give the same exact integers, so the choice is speed
-     * only. {@code AUTO} takes the dense one where multiplying the zeros costs less than skipping
-     * them; tests and benchmarks force either to hold them equal and to time them.
+     * only. {@code AUTO} takes Winograd's where its fewer products cost least ({@link #winograd}),
+     * else the dense one where multiplying the zeros costs less than skipping them; tests and
+     * benchmarks force any of them to hold them equal and to time them.
      */
     public enum Kernel { AUTO, SPARSE, DENSE, WINOGRAD }
 
