@@ -304,7 +304,7 @@ public final class WindowSums {
     /**
      * Most scratch a layer may take for Winograd's kernel (its transformed input is four times the
      * input): a segmentation network's 1024 x 2048 maps stay on the direct kernels, whose scratch is
-     * the input's size, rather than taking gigabytes. ResNet-18's largest takes 8 MiB.
+     * the input's size, rather than taking gigabytes. ResNet-18's largest takes 8 MiB with its sums.
      */
     private static final long WINOGRAD_MAX_SCRATCH = 64L << 20;
 

@@ -28,8 +28,8 @@ import jdk.incubator.vector.VectorSpecies;
  * (tiles x channels) x (channels x filters), each a register block of five tiles by four vectors
  * of filters as the dense kernel's ({@link DenseWindowsSimd}), reading five sequential streams of
  * transformed inputs and one of transformed weights; then each tile's 16 sums per filter become
- * its four outputs. Tiles go in bands whose sums stay
- * in L2. Loaded only when {@link io.cnv2.Simd#enabled()}.
+ * its four outputs. Tiles go in bands whose sums stay in L2, or in one band where re-reading the
+ * transformed weights would cost more ({@link #band}). Loaded only when {@link io.cnv2.Simd#enabled()}.
  */
 final class WinogradSums {
     private static final VectorSpecies<Double> V = DoubleVector.SPECIES_PREFERRED;
@@ -74,13 +74,36 @@ final class WinogradSums {
     }
 
     /**
-     * Bytes of scratch the layer takes per thread: the padded input and its transform (16 values a
-     * tile where the input has 4), each channel rounded to whole vectors.
+     * Bytes of scratch the layer takes per thread: the padded input, its transform (16 values a
+     * tile where the input has 4), each channel rounded to whole vectors, and a band's sums.
      */
     static long scratchBytes(ConvGeometry g) {
         long cp = (g.channelsPerGroup() + L - 1) / L * L;
         long grid = (2L * tilesY(g) + 2) * (2L * tilesX(g) + 2) * cp;
-        return (grid + 16 * paddedTiles(g) * cp) * Double.BYTES;
+        long sums = (long) band(g) * 16 * filtersPadded(g);
+        return (grid + 16 * paddedTiles(g) * cp + sums) * Double.BYTES;
+    }
+
+    /**
+     * Tiles per band. A band's 16 sums per tile and filter stay in L2 ({@link #BAND_BYTES}) from
+     * the products to the outputs, but each band reads all the transformed weights again: where
+     * those outgrow L2 and the bands re-read more of them than the whole layer's sums weigh twice
+     * (written once, read once), one band of every tile moves fewer bytes. ResNet-18's 28x28 and
+     * 14x14 layers (2 and 8 MiB of transformed weights, 7 and 4 bands of L2) took 2.2-3.1 ms with
+     * cold caches in bands and 1.6-2.2 ms in one; its 56x56 layers (0.5 MiB, in L2) stay banded
+     * (sums only, Zen 5, issue #23).
+     */
+    static int band(ConvGeometry g) {
+        int kp = filtersPadded(g);
+        int tilesP = (int) paddedTiles(g);
+        int band = Math.max(T, BAND_BYTES / (16 * kp * Double.BYTES) / T * T);
+        if (band >= tilesP) {
+            return tilesP;
+        }
+        long weights = 16L * g.channelsPerGroup() * kp * Double.BYTES;
+        long bands = (tilesP + band - 1) / band;
+        long sums = (long) tilesP * 16 * kp * Double.BYTES;
+        return weights > BAND_BYTES && (bands - 1) * weights > 2 * sums ? tilesP : band;
     }
 
     private static int filtersPadded(ConvGeometry g) {
@@ -106,8 +129,8 @@ final class WinogradSums {
         double[][] scratch = SCRATCH.get();
         double[] grid = take(scratch, 0, rows * cols * cp);
         double[] v = take(scratch, 1, 16 * tilesP * cp);
-        int band = Math.max(T, BAND_BYTES / (16 * kp * Double.BYTES) / T * T);
-        double[] m = take(scratch, 2, Math.min(tilesP, band) * 16 * kp);
+        int band = band(g);
+        double[] m = take(scratch, 2, band * 16 * kp);
         grid(g, input, group, grid, rows, cols, cp);
         transformInputs(grid, cp, ty, tx, cols, v, tilesP);
         // the padded tiles' inputs: zeros (their sums are never read, but stay finite)

@@ -169,7 +169,7 @@ class WindowSumsKernelsRuleTest {
      * output (a tile half outside the layer), tile rows that end mid-vector, filters past a register
      * block and past a sum block, groups, and every fourth layer at the extremes of 16 bits, where
      * the transformed values are largest (|U'| = 9 * 2^15, |V| = 2^17); a few maps large enough to
-     * take several bands of tiles. An output transform or a weight transform off by one entry, or
+     * take several bands of tiles, and some whose sums outgrow L2 in the one band their weights ask for. An output transform or a weight transform off by one entry, or
      * a tile read at the wrong column phase, changes a sum here.
      */
     @Test
@@ -178,6 +178,7 @@ class WindowSumsKernelsRuleTest {
         Random r = new Random(1605);
         int extremes = 0;
         int banded = 0;
+        int oneBand = 0;
         for (int i = 0; i < 160; i++) {
             int groups = i % 7 == 0 ? 2 : 1;
             int c = groups * (1 + r.nextInt(i % 3 == 0 ? 70 : 12));
@@ -195,6 +196,14 @@ class WindowSumsKernelsRuleTest {
                 c = 3;
                 k = 1 + r.nextInt(30);
             }
+            if (i % 40 == 25) {
+                // many channels on a small map: weights past L2, one band
+                groups = 1;
+                c = 200 + r.nextInt(60);
+                k = 65 + r.nextInt(32);
+                h = 14 + r.nextInt(5);
+                w = 14 + r.nextInt(5);
+            }
             ConvGeometry g = new ConvGeometry(c, h, w, k, 3, 3, 1, 1, pt, pl, pb, pr, 1, 1, groups);
             assertTrue(WinogradSums.suits(g), g.toString());
             short[] weights = new short[k * (c / groups) * 9];
@@ -210,12 +219,15 @@ class WindowSumsKernelsRuleTest {
                 }
                 extremes++;
             }
-            banded += WinogradSums.paddedTiles(g) * 16L * 32 * 8 > 512 * 1024 ? 1 : 0;
+            banded += WinogradSums.band(g) < WinogradSums.paddedTiles(g) ? 1 : 0;
+            oneBand += WinogradSums.band(g) == WinogradSums.paddedTiles(g)
+                    && WinogradSums.paddedTiles(g) * 16L * ((k / groups + 31) / 32 * 32) * 8 > 512 * 1024 ? 1 : 0;
             QLayer layer = new QLayer("winograd" + i, g, weights, 14, null, 0, 8, 8);
             WindowSums.force(WindowSums.Kernel.WINOGRAD);
             assertArrayEquals(WindowSums.literalSums(layer, in), WindowSums.sums(layer, in), "layer " + i + " " + g);
         }
         assertTrue(extremes >= 40, "extremes seen: " + extremes);
         assertTrue(banded >= 2, "layers of several bands seen: " + banded);
+        assertTrue(oneBand >= 2, "layers in one band past L2 seen: " + oneBand);
     }
 }
