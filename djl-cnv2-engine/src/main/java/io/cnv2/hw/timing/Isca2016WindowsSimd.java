@@ -22,6 +22,11 @@ import jdk.incubator.vector.VectorSpecies;
  * its wait is {@code served - h - 1}. The same answer as the pending count of
  * {@link Isca2016Window#bucketed} and the request queue of {@link NmQueue}
  * ({@code Isca2016WindowTest}). Keys are ints: {@link #fits} says when a layer's windows fit.
+ *
+ * <p>Window w of a batch lives in vector lane {@link #lane}(w): the first half of the windows in
+ * the even lanes, the second in the odd ones, so that {@link #putBand} computes a chunk's codes as
+ * two vectors of longs (windows 0 .. W/2 - 1 and W/2 .. W - 1) and stores them as one vector of
+ * ints, each long lane's two halves. The events do not care which lane holds which window.
  */
 final class Isca2016WindowsSimd {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.vectorBitSize() <= 512
@@ -51,7 +56,10 @@ final class Isca2016WindowsSimd {
     /** The taken lanes' q and their next keys in an event, one per window. */
     private final int[] taken = new int[W];
     private final int[] nexts = new int[W];
-    private final long[] wide = new long[L.length()];
+    /** Per long lane of {@link #putBand}: all ones where the window it holds counts (low and high halves), and the counts. */
+    private final long[] countLow = new long[L.length()];
+    private final long[] countHigh = new long[L.length()];
+    private final long[] tally = new long[L.length()];
     /** The slot the window being handed in goes to ({@link #next}). */
     private int slot;
 
@@ -84,6 +92,12 @@ final class Isca2016WindowsSimd {
         }
     }
 
+    /** The vector lane of window {@code w}: 2 w in the first half of the batch, 2 (w - W/2) + 1 in the second. */
+    static int lane(int w) {
+        int half = W / 2;
+        return w < half ? 2 * w : 2 * (w - half) + 1;
+    }
+
     private static int shift(int lanes, int chunks) {
         return 32 - Integer.numberOfLeadingZeros(lanes * chunks);
     }
@@ -112,7 +126,7 @@ final class Isca2016WindowsSimd {
      */
     int putStream(int lane, long[] stream, int chunkValues, int[] lengths, int passes) {
         int effectual = 0;
-        int at = lane * chunks * W + slot;
+        int at = lane * chunks * W + lane(slot);
         // the whole stream in one word: chunk j is a shift and a mask
         boolean oneWord = chunks * chunkValues <= 64;
         for (int j = 0; j < chunks; j++, at += W) {
@@ -178,63 +192,81 @@ final class Isca2016WindowsSimd {
     /**
      * A whole batch at once: W consecutive windows of one output row, the first at output column
      * {@code ox}, of which the first {@code count} are the row's (the others read the band's
-     * padding or the next lane's columns, are timed and not counted). Lane l's kernel column o of the window at column x is the field at grid column
-     * {@code x * stride + o * dilation}, which {@code phased} holds per lane and phase (the column
-     * mod stride) at {@code (l * stride + phase) * width + column / stride}: then the W windows'
-     * fields of one (lane, o) are W adjacent longs whatever the stride. For every lane and chunk
-     * the windows' masks are a vector of longs, one window per long lane, counted and coded
-     * together: what {@link #putStream} does window by window. Returns the batch's effectual count.
+     * padding or the next lane's columns, are timed and not counted). Lane l's kernel column o of
+     * the window at column x is the field at grid column {@code x * stride + o * dilation}, which
+     * {@code phased} holds per lane and phase (the column mod stride) at
+     * {@code (l * stride + phase) * width + column / stride}: then the W windows' fields of one
+     * (lane, o) are W adjacent longs whatever the stride. For every lane and chunk the windows'
+     * masks are two vectors of longs, one window per long lane, counted and coded together: what
+     * {@link #putStream} does window by window. Returns the batch's effectual count.
      */
     long putBand(long[] phased, int width, int ox, int stride, Pieces pc, int passes, int count) {
-        long effectual = 0;
         int n = L.length();
+        for (int h = 0; h < n; h++) {
+            countLow[h] = h < count ? -1L : 0;
+            countHigh[h] = n + h < count ? -1L : 0;
+        }
+        java.util.Arrays.fill(tally, 0);
         for (int l = 0; l < lanes; l++) {
             for (int j = 0; j < chunks; j++) {
-                int at = (l * chunks + j) * W;
-                for (int h = 0; h < W; h += n) {
-                    effectual += chunkCodes(phased, (l * stride) * width + ox + h, pc, j, passes, at + h,
-                            count - h);
-                }
+                chunkCodes(phased, (l * stride) * width + ox, pc, j, passes, (l * chunks + j) * W);
             }
+        }
+        long effectual = 0;
+        for (long t : tally) {
+            effectual += t;
         }
         return effectual;
     }
 
-    /** {@link #putBand}'s n windows of one lane's chunk j, from {@code first}: codes at {@code at}; returns their effectual count. */
-    private long chunkCodes(long[] phased, int first, Pieces pc, int j, int passes, int at, int counted) {
-        LongVector m = LongVector.zero(L);
+    /**
+     * {@link #putBand}'s W windows of one lane's chunk j, from {@code first}: windows 0 .. n - 1 and
+     * n .. 2n - 1 as two vectors of masks, their codes stored as one vector of ints (window w in
+     * lane {@link #lane}(w)), the counted windows' effectual counts added to {@link #tally}.
+     */
+    private void chunkCodes(long[] phased, int first, Pieces pc, int j, int passes, int at) {
+        int n = L.length();
+        LongVector low = LongVector.zero(L);
+        LongVector high = low;
         for (int i = pc.from()[j]; i < pc.from()[j + 1]; i++) {
-            LongVector f = LongVector.fromArray(L, phased, first + pc.offset()[i]);
-            m = m.or(f.lanewise(VectorOperators.LSHR, pc.right()[i]).and(mask(pc.bits()[i]))
-                    .lanewise(VectorOperators.LSHL, pc.left()[i]));
+            int f = first + pc.offset()[i];
+            int right = pc.right()[i];
+            long bits = mask(pc.bits()[i]);
+            int left = pc.left()[i];
+            low = low.or(LongVector.fromArray(L, phased, f).lanewise(VectorOperators.LSHR, right).and(bits)
+                    .lanewise(VectorOperators.LSHL, left));
+            high = high.or(LongVector.fromArray(L, phased, f + n).lanewise(VectorOperators.LSHR, right).and(bits)
+                    .lanewise(VectorOperators.LSHL, left));
         }
-        // popcount by halves, quarters, ... (no vector bit count in JDK 17's API)
-        LongVector c = m.sub(m.lanewise(VectorOperators.LSHR, 1).and(0x5555555555555555L));
-        c = c.and(0x3333333333333333L).add(c.lanewise(VectorOperators.LSHR, 2).and(0x3333333333333333L));
-        c = c.add(c.lanewise(VectorOperators.LSHR, 4)).and(0x0f0f0f0f0f0f0f0fL);
-        // bytes summed by shifts, not a multiply (a 64-bit vector multiply needs AVX-512DQ)
-        c = c.add(c.lanewise(VectorOperators.LSHR, 8));
-        c = c.add(c.lanewise(VectorOperators.LSHR, 16));
-        c = c.add(c.lanewise(VectorOperators.LSHR, 32)).and(0x7fL);
-        LongVector reads = m.or(m.neg()).lanewise(VectorOperators.LSHR, 63);
-        LongVector work = passes == 1 ? c : c.mul(passes);
-        LongVector cost = work.add(overhead - empty).and(reads.neg()).add(empty);
-        LongVector code = cost.lanewise(VectorOperators.LSHL, 2).or(j == chunks - 1 ? 2 : 0).or(reads);
-        // to ints one by one: JDK 17 does not compile a long-to-int vector conversion
-        code.intoArray(wide, 0);
-        for (int w = 0; w < wide.length; w++) {
-            codes[at + w] = (int) wide[w];
-        }
-        if (counted >= wide.length) {
-            return c.reduceLanes(VectorOperators.ADD);
-        }
-        // a batch's last windows past the row's end: only the first ones count
-        c.intoArray(wide, 0);
-        long sum = 0;
-        for (int w = 0; w < counted; w++) {
-            sum += wide[w];
-        }
-        return sum;
+        // set bits per long lane by halves, quarters, ... (no vector bit count in JDK 17's API), the
+        // bytes summed by shifts, not a multiply (a 64-bit vector multiply needs AVX-512DQ); written
+        // out for both vectors (C2 keeps them in registers only when no helper returns a vector)
+        LongVector cl = low.sub(low.lanewise(VectorOperators.LSHR, 1).and(0x5555555555555555L));
+        LongVector ch = high.sub(high.lanewise(VectorOperators.LSHR, 1).and(0x5555555555555555L));
+        cl = cl.and(0x3333333333333333L).add(cl.lanewise(VectorOperators.LSHR, 2).and(0x3333333333333333L));
+        ch = ch.and(0x3333333333333333L).add(ch.lanewise(VectorOperators.LSHR, 2).and(0x3333333333333333L));
+        cl = cl.add(cl.lanewise(VectorOperators.LSHR, 4)).and(0x0f0f0f0f0f0f0f0fL);
+        ch = ch.add(ch.lanewise(VectorOperators.LSHR, 4)).and(0x0f0f0f0f0f0f0f0fL);
+        cl = cl.add(cl.lanewise(VectorOperators.LSHR, 8));
+        ch = ch.add(ch.lanewise(VectorOperators.LSHR, 8));
+        cl = cl.add(cl.lanewise(VectorOperators.LSHR, 16));
+        ch = ch.add(ch.lanewise(VectorOperators.LSHR, 16));
+        LongVector countLowV = cl.add(cl.lanewise(VectorOperators.LSHR, 32)).and(0x7fL);
+        LongVector countHighV = ch.add(ch.lanewise(VectorOperators.LSHR, 32)).and(0x7fL);
+        // rule 3 as putStream: cost = empty, or work + overhead when the chunk has a read
+        LongVector readsLow = low.or(low.neg()).lanewise(VectorOperators.LSHR, 63);
+        LongVector readsHigh = high.or(high.neg()).lanewise(VectorOperators.LSHR, 63);
+        LongVector workLow = passes == 1 ? countLowV : countLowV.mul(passes);
+        LongVector workHigh = passes == 1 ? countHighV : countHighV.mul(passes);
+        long last = j == chunks - 1 ? 2 : 0;
+        LongVector codeLow = workLow.add(overhead - empty).and(readsLow.neg()).add(empty)
+                .lanewise(VectorOperators.LSHL, 2).or(readsLow.or(last));
+        LongVector codeHigh = workHigh.add(overhead - empty).and(readsHigh.neg()).add(empty)
+                .lanewise(VectorOperators.LSHL, 2).or(readsHigh.or(last));
+        // codes are below 2^31: the two halves of a long lane hold window h (low) and n + h (high)
+        codeLow.or(codeHigh.lanewise(VectorOperators.LSHL, 32)).reinterpretAsInts().intoArray(codes, at);
+        LongVector.fromArray(L, tally, 0).add(countLowV.and(LongVector.fromArray(L, countLow, 0)))
+                .add(countHighV.and(LongVector.fromArray(L, countHigh, 0))).intoArray(tally, 0);
     }
 
     private static long mask(int bits) {
@@ -244,7 +276,7 @@ final class Isca2016WindowsSimd {
     /** Window {@code w}'s chunk {@code chunk} of lane {@code lane}: {@code work} cycles of multiplying, whether it holds an effectual value. */
     void put(int w, int lane, int chunk, long work, boolean nonEmpty) {
         int cost = nonEmpty ? (int) work + overhead : empty;
-        codes[(lane * chunks + chunk) * W + w] = cost << 2 | (chunk == chunks - 1 ? 2 : 0) | (nonEmpty ? 1 : 0);
+        codes[(lane * chunks + chunk) * W + lane(w)] = cost << 2 | (chunk == chunks - 1 ? 2 : 0) | (nonEmpty ? 1 : 0);
     }
 
     /** The slot the next window handed in goes to: 0 when no batch is under way. */
@@ -288,7 +320,7 @@ final class Isca2016WindowsSimd {
         }
         long sum = 0;
         for (int w = 0; w < count; w++) {
-            sum += Math.max(idle, ends[w]);
+            sum += Math.max(idle, ends[lane(w)]);
         }
         return sum;
     }
