@@ -105,6 +105,15 @@ public final class HostOps {
             fx1[xx] = Math.min(p.kernelX(), w - ix0);
             inX[xx] = Math.max(0, Math.min(p.kernelX(), w + p.padRight() - ix0));
         }
+        // the outputs whose window lies wholly inside a row: a run, since windows move right with xx
+        int fullFrom = 0;
+        while (fullFrom < ox && !(fx0[fullFrom] == 0 && fx1[fullFrom] == p.kernelX())) {
+            fullFrom++;
+        }
+        int fullTo = fullFrom;
+        while (fullTo < ox && fx0[fullTo] == 0 && fx1[fullTo] == p.kernelX()) {
+            fullTo++;
+        }
         short[] rows = max ? new short[w] : null;
         short[] spans = max ? new short[w] : null;
         for (int pl = 0; pl < planes; pl++) {
@@ -115,7 +124,7 @@ public final class HostOps {
                 int inY = Math.max(0, Math.min(p.kernelY(), h + p.padBottom() - iy0));
                 int at = (pl * oy + y) * ox;
                 if (max) {
-                    // rows first, then columns, each an element-wise pass the JIT vectorises: a
+                    // rows first, then columns, each an element-wise pass of vector maxima (maxInto): a
                     // window of a few taps per output would leave loops of trip count 2
                     if (fy1 <= fy0) {
                         continue; // no row inside: every output of the row is 0, as allocated
@@ -123,27 +132,27 @@ public final class HostOps {
                     int base = (pl * h + iy0) * w;
                     System.arraycopy(d, base + fy0 * w, rows, 0, w);
                     for (int fy = fy0 + 1; fy < fy1; fy++) {
-                        int row = base + fy * w;
-                        for (int i = 0; i < w; i++) {
-                            rows[i] = (short) Math.max(rows[i], d[row + i]);
-                        }
+                        maxInto(rows, 0, d, base + fy * w, w);
                     }
                     // spans[i] = the maximum of rows[i .. i + Kx): a window wholly inside reads one
                     int full = w - p.kernelX() + 1;
                     if (full > 0) {
                         System.arraycopy(rows, 0, spans, 0, full);
                         for (int fx = 1; fx < p.kernelX(); fx++) {
-                            for (int i = 0; i < full; i++) {
-                                spans[i] = (short) Math.max(spans[i], rows[i + fx]);
-                            }
+                            maxInto(spans, 0, rows, fx, full);
                         }
                     }
+                    // the windows wholly inside the row, a run [fullFrom, fullTo): one read each
+                    int sx = p.strideX();
+                    for (int xx = fullFrom, ix0 = xx * sx - p.padLeft(); xx < fullTo; xx++, ix0 += sx) {
+                        r[at + xx] = spans[ix0];
+                    }
                     for (int xx = 0; xx < ox; xx++) {
-                        int ix0 = xx * p.strideX() - p.padLeft();
-                        if (fx0[xx] == 0 && fx1[xx] == p.kernelX()) {
-                            r[at + xx] = spans[ix0];
+                        if (xx == fullFrom) {
+                            xx = fullTo - 1;
                             continue;
                         }
+                        int ix0 = xx * p.strideX() - p.padLeft();
                         int best = Integer.MIN_VALUE; // no column inside: (short) MIN_VALUE = 0
                         for (int fx = fx0[xx]; fx < fx1[xx]; fx++) {
                             best = Math.max(best, rows[ix0 + fx]);
@@ -176,6 +185,17 @@ public final class HostOps {
      * output and nothing else, the last maximum taken without a branch (after ReLU the
      * comparisons are coin flips; |a - b| < 2^16, so the difference cannot overflow).
      */
+    /** a[ao + i] = max(a[ao + i], b[bo + i]) for i in 0 .. n - 1: with the Vector API where it runs. */
+    private static void maxInto(short[] a, int ao, short[] b, int bo, int n) {
+        if (io.cnv2.Simd.enabled()) {
+            ShortMaxSimd.maxInto(a, ao, b, bo, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            a[ao + i] = (short) Math.max(a[ao + i], b[bo + i]);
+        }
+    }
+
     private static void maxPool2x2(short[] d, int planes, int h, int w, int oy, int ox, short[] r) {
         for (int pl = 0; pl < planes; pl++) {
             for (int y = 0; y < oy; y++) {

@@ -192,7 +192,8 @@ class HostOpsRulesTest {
                     : new PoolWindow(ky, kx, 1 + r.nextInt(3), 1 + r.nextInt(3), r.nextInt(ky), r.nextInt(kx),
                     r.nextInt(ky), r.nextInt(kx), r.nextBoolean());
             int h = p.kernelY() + r.nextInt(9);
-            int w = p.kernelX() + r.nextInt(9);
+            // every eighth a row past a vector of 16-bit lanes (the vector maxima's loop and its tail)
+            int w = p.kernelX() + r.nextInt(9) + (i % 8 == 3 ? 60 + r.nextInt(80) : 0);
             Shape in = Shape.of(1 + r.nextInt(2), 1 + r.nextInt(5), h, w);
             short[] d = new short[in.size()];
             for (int j = 0; j < d.length; j++) {
