@@ -289,11 +289,23 @@ final class Isca2016WindowsSimd {
      * fills the batch, the batch is timed and its cycles returned ({@link #cycles}); else 0.
      */
     long next(int latency, long idle) {
+        return advance() ? cycles(W, latency, idle) : 0;
+    }
+
+    /** The window at {@link #slot} is complete: true when that fills the batch (the next window starts a new one). */
+    boolean advance() {
         if (++slot < W) {
-            return 0;
+            return false;
         }
         slot = 0;
-        return cycles(W, latency, idle);
+        return true;
+    }
+
+    /** Forgets a batch under way: the next window goes to slot 0. Returns the windows it held. */
+    int drop() {
+        int count = slot;
+        slot = 0;
+        return count;
     }
 
     /** The cycles of a batch under way (its first {@link #slot} windows), 0 when there is none; the next starts empty. */
@@ -309,15 +321,42 @@ final class Isca2016WindowsSimd {
      * holds an effectual value (rule 4).
      */
     long cycles(int count, int latency, long idle) {
+        start();
+        for (int e = lanes * chunks; e > 0; e--) {
+            event(latency);
+        }
+        return sum(count, idle);
+    }
+
+    /**
+     * {@link #cycles} of two batches of timers of the same lanes and chunks, their events taken in
+     * turn: each event waits on the one before it in its batch (a chain of loads, minima, a gather
+     * and stores), and the other batch's event fills that wait. Layer 1 of ResNet-18: 0.45 -> 0.33 ms
+     * of events (issue #23).
+     */
+    static long cycles(Isca2016WindowsSimd a, int countA, Isca2016WindowsSimd b, int countB, int latency,
+                       long idle) {
+        a.start();
+        b.start();
+        for (int e = a.lanes * a.chunks; e > 0; e--) {
+            a.event(latency);
+            b.event(latency);
+        }
+        return a.sum(countA, idle) + b.sum(countB, idle);
+    }
+
+    /** Every lane at its first chunk, the memory idle. */
+    private void start() {
         for (int l = 0; l < lanes; l++) {
             java.util.Arrays.fill(keys, l * W, (l + 1) * W, l * chunks);
         }
         // no request before the window: serve cycles far in the past
         java.util.Arrays.fill(served, Integer.MIN_VALUE / 2);
         java.util.Arrays.fill(ends, 0);
-        for (int e = lanes * chunks; e > 0; e--) {
-            event(latency);
-        }
+    }
+
+    /** The cycles of windows 0 .. count - 1 once the events are done, at least {@code idle} each. */
+    private long sum(int count, long idle) {
         long sum = 0;
         for (int w = 0; w < count; w++) {
             sum += Math.max(idle, ends[lane(w)]);
