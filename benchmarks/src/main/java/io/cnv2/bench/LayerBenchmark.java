@@ -44,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 // the serial collector, as the cnv2 command runs (see WholeNetworkBenchmark)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g", "-XX:ObjectAlignmentInBytes=64",
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g", "-XX:ObjectAlignmentInBytes=64", "-XX:PerMethodTrapLimit=100000",
         "-XX:+UseSerialGC",
         "-Dai.djl.offline=true",
         "-DOPT_OUT_TRACKING=true", "-Dai.djl.pytorch.graph_optimizer=false", "-Dai.djl.pytorch.num_threads=1",

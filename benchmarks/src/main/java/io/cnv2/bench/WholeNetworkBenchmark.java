@@ -51,8 +51,9 @@ import org.openjdk.jmh.annotations.TearDown;
 // objects on 64-byte boundaries, as the cnv2 command runs (its script: the kernel's weights start a cache line);
 // the serial collector, as the cnv2 command runs: under G1 the emulation ran in two modes on Z5, about 96 and
 // 74 ms an image, switching within a fork; under the serial collector 68-78 ms (issue 23)
+// -XX:PerMethodTrapLimit, as the cnv2 command runs (its script says why: the timing's vector stores kept intrinsified)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g", "-Xss64m",
-        "-XX:ObjectAlignmentInBytes=64", "-XX:+UseSerialGC"})
+        "-XX:ObjectAlignmentInBytes=64", "-XX:PerMethodTrapLimit=100000", "-XX:+UseSerialGC"})
 public class WholeNetworkBenchmark {
     @Param("models/exports/.cache/resnet18.onnx")
     public String model;
