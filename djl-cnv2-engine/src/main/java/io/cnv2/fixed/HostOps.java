@@ -180,11 +180,6 @@ public final class HostOps {
         return new QTensor(outShape, r, x.frac());
     }
 
-    /**
-     * The commonest pool, 2x2 with stride 2 and every window inside the input: four values per
-     * output and nothing else, the last maximum taken without a branch (after ReLU the
-     * comparisons are coin flips; |a - b| < 2^16, so the difference cannot overflow).
-     */
     /** a[ao + i] = max(a[ao + i], b[bo + i]) for i in 0 .. n - 1: with the Vector API where it runs. */
     private static void maxInto(short[] a, int ao, short[] b, int bo, int n) {
         if (io.cnv2.Simd.enabled()) {
@@ -196,6 +191,11 @@ public final class HostOps {
         }
     }
 
+    /**
+     * The commonest pool, 2x2 with stride 2 and every window inside the input: four values per
+     * output and nothing else, the last maximum taken without a branch (after ReLU the
+     * comparisons are coin flips; |a - b| < 2^16, so the difference cannot overflow).
+     */
     private static void maxPool2x2(short[] d, int planes, int h, int w, int oy, int ox, short[] r) {
         for (int pl = 0; pl < planes; pl++) {
             for (int y = 0; y < oy; y++) {

@@ -388,12 +388,7 @@ public final class Isca2016Chunks {
                             int line = columnMajor ? px : py;
                             int pos = columnMajor ? py : px;
                             int bit = pos * slice + k0;
-                            int word = (lane * lines + line) * words + (bit >>> 6);
-                            int shift = bit & 63;
-                            bits[word] |= v << shift;
-                            if (shift != 0 && shift + n > 64) {
-                                bits[word + 1] |= v >>> (64 - shift);
-                            }
+                            or((lane * lines + line) * words, bit, v, n);
                         }
                     }
                 }
@@ -425,16 +420,20 @@ public final class Isca2016Chunks {
                     }
                 }
                 int bit = (y0 + g.padTop()) * slice + k0;
-                int shift = bit & 63;
                 int span = (y1 - y0 - 1) * slice + n;
                 for (int x = 0; x < inWidth; x++) {
-                    long v = acc[x] & 0xffffffffL;
-                    int word = (lane * lines + x + g.padLeft()) * words + (bit >>> 6);
-                    bits[word] |= v << shift;
-                    if (shift != 0 && shift + span > 64) {
-                        bits[word + 1] |= v >>> (64 - shift);
-                    }
+                    or((lane * lines + x + g.padLeft()) * words, bit, acc[x] & 0xffffffffL, span);
                 }
+            }
+        }
+
+        /** Ors the {@code n} bits of {@code v} (at most 64) into the line from {@code line} at bit {@code bit}: one word, or two. */
+        private void or(int line, int bit, long v, int n) {
+            int word = line + (bit >>> 6);
+            int shift = bit & 63;
+            bits[word] |= v << shift;
+            if (shift != 0 && shift + n > 64) {
+                bits[word + 1] |= v >>> (64 - shift);
             }
         }
 

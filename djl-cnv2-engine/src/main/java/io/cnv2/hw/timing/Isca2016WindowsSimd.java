@@ -60,7 +60,7 @@ final class Isca2016WindowsSimd {
     private final long[] countLow = new long[L.length()];
     private final long[] countHigh = new long[L.length()];
     private final long[] tally = new long[L.length()];
-    /** The slot the window being handed in goes to ({@link #next}). */
+    /** The slot the window being handed in goes to ({@link #advance}). */
     private int slot;
 
     /** Windows of {@code lanes} lanes (the real ones: the others only ever hold empty chunks) of {@code chunks} chunks. */
@@ -284,14 +284,6 @@ final class Isca2016WindowsSimd {
         return slot;
     }
 
-    /**
-     * The window at {@link #slot} is complete: the next one goes to the next slot, and when that
-     * fills the batch, the batch is timed and its cycles returned ({@link #cycles}); else 0.
-     */
-    long next(int latency, long idle) {
-        return advance() ? cycles(W, latency, idle) : 0;
-    }
-
     /** The window at {@link #slot} is complete: true when that fills the batch (the next window starts a new one). */
     boolean advance() {
         if (++slot < W) {
@@ -306,13 +298,6 @@ final class Isca2016WindowsSimd {
         int count = slot;
         slot = 0;
         return count;
-    }
-
-    /** The cycles of a batch under way (its first {@link #slot} windows), 0 when there is none; the next starts empty. */
-    long rest(int latency, long idle) {
-        int count = slot;
-        slot = 0;
-        return count == 0 ? 0 : cycles(count, latency, idle);
     }
 
     /**
