@@ -74,11 +74,12 @@ public final class WindowSums {
 
     /**
      * Which kernel computes the sums: both give the same exact integers, so the choice is speed
-     * only. {@code AUTO} takes Winograd's where its fewer products cost least ({@link #winograd}),
+     * only. {@code AUTO} takes Winograd's F(2x2, 3x3) or F(4x4, 3x3) where their fewer products cost
+     * least ({@link #winograd}),
      * else the dense one where multiplying the zeros costs less than skipping them; tests and
      * benchmarks force any of them to hold them equal and to time them.
      */
-    public enum Kernel { AUTO, SPARSE, DENSE, WINOGRAD }
+    public enum Kernel { AUTO, SPARSE, DENSE, WINOGRAD, WINOGRAD4 }
 
     private static volatile Kernel kernel = Kernel.AUTO;
 
@@ -208,7 +209,10 @@ public final class WindowSums {
         int wp = w != null ? PAD : 0;
         for (int group = 0; group < g.groups(); group++) {
             int a0 = 0;
-            if (!streamed && winograd(g, input, group)) {
+            int form = streamed ? 0 : winograd(g, input, group);
+            if (form == 4) {
+                Winograd4Sums.sums(layer, input, group, acc, bw);
+            } else if (form == 2) {
                 WinogradSums.sums(layer, input, group, acc, bw);
             } else if (dense(g, input, group)) {
                 double[] wd = DENSE_WEIGHTS.computeIfAbsent(layer, DenseWindowsSimd::pack);
@@ -265,29 +269,66 @@ public final class WindowSums {
     }
 
     /**
-     * True when the group's sums take Winograd's F(2x2, 3x3) ({@link WinogradSums}): a 3x3,
-     * stride-1 layer where its 16 products a tile cost less than the direct kernels' products, 9
-     * a position, all of them (dense) or the effectual ones (sparse) at {@link #WINOGRAD_SPARSE_COST}
-     * times the cost each (the sparse kernel loads a weight vector per FMA, the others one per five).
-     * Only on AVX-512 (eight doubles a vector), where its 20-accumulator block fits the registers.
+     * Which Winograd kernel takes the group's sums: 4 for F(4x4, 3x3) ({@link Winograd4Sums}), 2 for
+     * F(2x2, 3x3) ({@link WinogradSums}), 0 for neither. A 3x3, stride-1 layer takes the one whose
+     * cost is least, if it is below the direct kernels': 9 products a position, all of them (dense)
+     * or the effectual ones (sparse) at {@link #WINOGRAD_SPARSE_COST} times the cost each (the sparse
+     * kernel loads a weight vector per FMA, the others one per five). A Winograd kernel's cost per
+     * tile, channel and filter is its products (16 or 36) plus its output transform's vector
+     * operations spread over the channels ({@link #F2_OUTPUT_OPS}, {@link #F4_OUTPUT_OPS}). Only on
+     * AVX-512 (eight doubles a vector), where the 20-accumulator block fits the registers.
      */
-    private static boolean winograd(ConvGeometry g, short[] input, int group) {
+    private static int winograd(ConvGeometry g, short[] input, int group) {
         Kernel k = kernel;
-        // WinogradSums holds vectors: a JVM without the Vector API module must never load it
+        // the Winograd classes hold vectors: a JVM without the Vector API module must never load them
         if (!io.cnv2.Simd.enabled() || k == Kernel.SPARSE || k == Kernel.DENSE || !WinogradSums.suits(g)) {
-            return false;
+            return 0;
         }
         if (k == Kernel.WINOGRAD) {
-            return true;
+            return 2;
         }
-        if (WindowSumsSimd.lanes() < 8 || WinogradSums.paddedTiles(g) < WINOGRAD_MIN_TILES
-                || WinogradSums.scratchBytes(g) > WINOGRAD_MAX_SCRATCH) {
-            return false;
+        if (k == Kernel.WINOGRAD4) {
+            return Winograd4Sums.suits(g) ? 4 : 2;
         }
-        double winograd = 16.0 * WinogradSums.paddedTiles(g);
-        double direct = 9.0 * g.outY() * g.outX();
-        return winograd < direct * Math.min(1.0, WINOGRAD_SPARSE_COST * (1 - zeros(g, input, group)));
+        if (WindowSumsSimd.lanes() < 8) {
+            return 0;
+        }
+        int cg = g.channelsPerGroup();
+        double f2 = WinogradSums.paddedTiles(g) < WINOGRAD_MIN_TILES || WinogradSums.scratchBytes(g) > WINOGRAD_MAX_SCRATCH
+                ? Double.MAX_VALUE : WinogradSums.paddedTiles(g) * (16.0 + F2_OUTPUT_OPS / cg);
+        double f4 = !Winograd4Sums.suits(g) || Winograd4Sums.paddedTiles(g) < WINOGRAD4_MIN_TILES
+                || Winograd4Sums.scratchBytes(g) > WINOGRAD_MAX_SCRATCH
+                || Winograd4Sums.weightBytes(g) > WINOGRAD4_MAX_WEIGHT_BYTES
+                ? Double.MAX_VALUE : Winograd4Sums.paddedTiles(g) * (36.0 + F4_OUTPUT_OPS / cg);
+        double direct = 9.0 * g.outY() * g.outX() * Math.min(1.0, WINOGRAD_SPARSE_COST * (1 - zeros(g, input, group)));
+        if (Math.min(f2, f4) >= direct) {
+            return 0;
+        }
+        return f4 < f2 ? 4 : 2;
     }
+
+    /**
+     * F(2x2, 3x3)'s output transform per tile and filter vector, in vector operations (16 loads, 16
+     * adds, 4 scalings and 4 stores): on a layer of C channels it adds 50 / C to the 16 products
+     * per tile, channel and filter.
+     */
+    private static final double F2_OUTPUT_OPS = 50;
+    /**
+     * F(4x4, 3x3)'s output transform per tile and filter vector (36 loads, 108 for the exact split,
+     * about 180 through A'^T and A' twice, 16 joins, divisions and stores): about 370.
+     */
+    private static final double F4_OUTPUT_OPS = 370;
+    /**
+     * Least tiles for F(4x4, 3x3): its transformed weights (four times the direct ones' bytes) are
+     * read once per group, so they need enough tiles to pay for (ResNet-18's 28x28 maps have 49).
+     */
+    private static final int WINOGRAD4_MIN_TILES = 20;
+    /**
+     * Most bytes of F(4x4, 3x3)'s transformed weights: past this they stream from memory once per
+     * image at more cost than the products they save (ResNet-18's 14x14 layers: 256 x 256 filters
+     * take 18.9 MB against F(2x2, 3x3)'s 8.4 MB, for 28 % fewer products).
+     */
+    private static final long WINOGRAD4_MAX_WEIGHT_BYTES = 8L << 20;
 
     /**
      * Cost of an effectual product on the sparse kernel against one on the dense or Winograd

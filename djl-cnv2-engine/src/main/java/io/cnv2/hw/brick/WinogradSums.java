@@ -145,7 +145,7 @@ final class WinogradSums {
                 for (int kb = 0; kb < kp; kb += FB) {
                     for (int t = t0; t < t1; t += T) {
                         block(v, (xi * tilesP + t) * cp, cp, cg, u, uBase + (xi * kp + kb) * cg,
-                                m, ((t - t0) * 16 + xi) * kp + kb, kp);
+                                m, ((t - t0) * 16 + xi) * kp + kb, 16 * kp);
                     }
                 }
             }
@@ -164,7 +164,7 @@ final class WinogradSums {
      * The group's input padded by the layer's padding to (2 tiles + 2) rows and columns, channels
      * innermost (rounded up to whole vectors, the extra ones zero): grid[(y * cols + x) * cp + c].
      */
-    private static void grid(ConvGeometry g, short[] in, int group, double[] grid, int rows, int cols, int cp) {
+    static void grid(ConvGeometry g, short[] in, int group, double[] grid, int rows, int cols, int cp) {
         int cg = g.channelsPerGroup();
         int h = g.height();
         int w = g.width();
@@ -229,12 +229,12 @@ final class WinogradSums {
     }
 
     /**
-     * m[mAt + p * 16 * kp + f * L ..] = sum over channels of v[vAt + p * cp + c] times
+     * m[mAt + p * tile + f * L ..] = sum over channels of v[vAt + p * cp + c] times
      * u[uAt + c * FB + f * L ..], for the T tiles p and FV filter vectors f of a register block:
-     * five sequential streams of inputs and one of weights.
+     * five sequential streams of inputs and one of weights ({@code tile}: the sums' stride from
+     * one tile to the next, 16 or 36 transformed positions of kp filters).
      */
-    private static void block(double[] v, int vAt, int cp, int cg, double[] u, int uAt, double[] m, int mAt,
-                              int kp) {
+    static void block(double[] v, int vAt, int cp, int cg, double[] u, int uAt, double[] m, int mAt, int tile) {
         DoubleVector a00 = DoubleVector.zero(V);
         DoubleVector a01 = a00;
         DoubleVector a02 = a00;
@@ -288,7 +288,6 @@ final class WinogradSums {
             a42 = b.fma(w2, a42);
             a43 = b.fma(w3, a43);
         }
-        int tile = 16 * kp;
         a00.intoArray(m, mAt);
         a01.intoArray(m, mAt + L);
         a02.intoArray(m, mAt + 2 * L);

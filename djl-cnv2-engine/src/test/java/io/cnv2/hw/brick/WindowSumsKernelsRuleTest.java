@@ -230,4 +230,97 @@ class WindowSumsKernelsRuleTest {
         assertTrue(banded >= 2, "layers of several bands seen: " + banded);
         assertTrue(oneBand >= 2, "layers in one band past L2 seen: " + oneBand);
     }
+    /**
+     * Winograd's F(4x4, 3x3) ({@link Winograd4Sums}) gives the literal window sums: the same kinds
+     * of layers as above (asymmetric padding, maps down to one output, so tiles three quarters
+     * outside the layer, groups, filters past a register block), every fourth at the extremes of 16
+     * bits, where the products and sums are largest, and some with 1024 channels, the most it takes,
+     * there too at the extremes (M'' near 2^51, the exact split of the output transform needed); a
+     * few maps large enough for several bands. A transform entry off by one, a split that drops a
+     * bit or an output read from the wrong tile changes a sum here.
+     */
+    @Test
+    void winograd4TilesGiveTheLiteralWindowSums() {
+        assumeTrue(io.cnv2.Simd.enabled(), "Winograd's kernel needs the Vector API");
+        Random r = new Random(4343);
+        int extremes = 0;
+        int banded = 0;
+        int widest = 0;
+        for (int i = 0; i < 120; i++) {
+            int groups = i % 7 == 0 ? 2 : 1;
+            int c = groups * (1 + r.nextInt(i % 3 == 0 ? 70 : 12));
+            int k = groups * (1 + r.nextInt(i % 2 == 0 ? 110 : 20));
+            int pt = r.nextInt(3);
+            int pl = r.nextInt(3);
+            int pb = r.nextInt(3);
+            int pr = r.nextInt(3);
+            boolean large = i % 30 == 5;
+            int h = Math.max(1, 3 - pt - pb) + r.nextInt(large ? 60 : 21);
+            int w = Math.max(1, 3 - pl - pr) + r.nextInt(large ? 60 : 27);
+            if (large) {
+                h += 40;
+                w += 40;
+                c = groups * (3 + r.nextInt(8));
+                k = groups * (20 + r.nextInt(50));
+            }
+            if (i % 30 == 20) {
+                groups = 1;
+                c = Winograd4Sums.MAX_CHANNELS;
+                k = 1 + r.nextInt(40);
+                h = 3 + r.nextInt(6);
+                w = 3 + r.nextInt(6);
+                widest++;
+            }
+            ConvGeometry g = new ConvGeometry(c, h, w, k, 3, 3, 1, 1, pt, pl, pb, pr, 1, 1, groups);
+            assertTrue(Winograd4Sums.suits(g), g.toString());
+            short[] weights = new short[k * (c / groups) * 9];
+            RandomLayers.fill(r, weights, 0.1);
+            short[] in = new short[c * h * w];
+            RandomLayers.fill(r, in, r.nextDouble());
+            if (i % 4 == 0 || i % 30 == 20) {
+                // all of one sign where it matters most: every product of a tile's corner adds up
+                boolean same = r.nextBoolean();
+                for (int j = 0; j < in.length; j++) {
+                    in[j] = same || r.nextBoolean() ? Short.MIN_VALUE : Short.MAX_VALUE;
+                }
+                for (int j = 0; j < weights.length; j++) {
+                    weights[j] = same || r.nextInt(4) != 0 ? Short.MIN_VALUE : Short.MAX_VALUE;
+                }
+                extremes++;
+            }
+            banded += Winograd4Sums.band(g) < Winograd4Sums.paddedTiles(g) ? 1 : 0;
+            QLayer layer = new QLayer("winograd4-" + i, g, weights, 14, null, 0, 8, 8);
+            WindowSums.force(WindowSums.Kernel.WINOGRAD4);
+            assertArrayEquals(WindowSums.literalSums(layer, in), WindowSums.sums(layer, in), "layer " + i + " " + g);
+        }
+        assertTrue(extremes >= 30, "extremes seen: " + extremes);
+        assertTrue(banded >= 2, "layers of several bands seen: " + banded);
+        assertTrue(widest >= 4, "layers of the most channels seen: " + widest);
+        // the largest tiles: 1024 channels of one 6x6 tile whose values near 2^15 take the signs of rows
+        // i and j of B^T, against positive weights near 2^15, so that M''(i, j) sums 1024 products of
+        // one sign near 2^40 (up to 2^50.8 in all) and the output transform works on the largest values
+        // it can meet
+        int[][] signs = {{1, -1, -1, 1, 1, 1}, {1, 1, -1, -1, 1, 1}, {1, -1, -1, 1, 1, 1}, {1, 1, -1, -1, 1, 1}};
+        int[][] rowsOfB = {{1, 1}, {2, 2}, {3, 3}, {4, 4}, {3, 4}, {1, 3}, {3, 3}, {4, 4}, {3, 4}, {4, 3}};
+        for (int[] ij : rowsOfB) {
+            int c = Winograd4Sums.MAX_CHANNELS;
+            int k = 3;
+            ConvGeometry g = new ConvGeometry(c, 6, 6, k, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1);
+            short[] in = new short[c * 36];
+            for (int ch = 0; ch < c; ch++) {
+                for (int y = 0; y < 6; y++) {
+                    for (int x = 0; x < 6; x++) {
+                        in[ch * 36 + y * 6 + x] = (short) (signs[ij[0] - 1][y] * signs[ij[1] - 1][x] * (32767 - r.nextInt(256)));
+                    }
+                }
+            }
+            short[] weights = new short[k * c * 9];
+            for (int j = 0; j < weights.length; j++) {
+                weights[j] = (short) (32767 - r.nextInt(256));
+            }
+            QLayer layer = new QLayer("worst-tile", g, weights, 14, null, 0, 8, 8);
+            WindowSums.force(WindowSums.Kernel.WINOGRAD4);
+            assertArrayEquals(WindowSums.literalSums(layer, in), WindowSums.sums(layer, in), "rows " + ij[0] + ", " + ij[1]);
+        }
+    }
 }
