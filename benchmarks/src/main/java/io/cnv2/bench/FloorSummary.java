@@ -28,8 +28,9 @@ import java.util.Map;
  * The least time an exact emulation of a network's products can take on this machine (issue 23):
  * per accelerator layer, the smallest of its effectual products at the sparse kernel shape's rate,
  * all its products (zeros included) at the FMA units' peak, and, for a 3x3 stride-1 layer,
- * Winograd's F(2x2, 3x3) products (16 a 2x2 tile per channel and filter, exact in integers, see
- * the engine's WinogradSums) at the FMA units' peak, from one JMH run of
+ * Winograd's products (the fewer of F(2x2, 3x3)'s, 16 a 2x2 tile per channel and filter, and
+ * F(4x4, 3x3)'s, 36 a 4x4 tile, both exact in integers, see the engine's WinogradSums and
+ * Winograd4Sums) at the FMA units' peak, from one JMH run of
  * {@link KernelFloorBenchmark} beside {@link WholeNetworkBenchmark}'s ONNX Runtime (and emulation)
  * on the same file. Effectual products are counted on the benchmark's own images under
  * {@code cnv2} with thresholds 0, each window's effectual activations (the engine's

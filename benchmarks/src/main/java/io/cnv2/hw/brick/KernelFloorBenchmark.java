@@ -57,13 +57,17 @@ public class KernelFloorBenchmark {
     }
 
     /**
-     * Products Winograd's F(2x2, 3x3) takes for the layer (16 a 2x2 tile per channel and filter,
-     * tiles not rounded to register blocks), by the engine's own rule of which layers it computes;
-     * -1 for a layer it does not.
+     * Products Winograd's kernels take for the layer, the fewer of F(2x2, 3x3)'s (16 a 2x2 tile per
+     * channel and filter) and F(4x4, 3x3)'s (36 a 4x4 tile), tiles not rounded to register blocks,
+     * by the engine's own rules of which layers they compute; -1 for a layer they do not.
      */
     public static long winogradProducts(io.cnv2.ir.ConvGeometry g) {
-        return WinogradSums.suits(g)
-                ? 16L * WinogradSums.tilesY(g) * WinogradSums.tilesX(g) * g.channelsPerGroup() * g.filters() : -1;
+        if (!WinogradSums.suits(g)) {
+            return -1;
+        }
+        long f2 = 16L * WinogradSums.tilesY(g) * WinogradSums.tilesX(g) * g.channelsPerGroup() * g.filters();
+        long f4 = 36L * Winograd4Sums.tilesY(g) * Winograd4Sums.tilesX(g) * g.channelsPerGroup() * g.filters();
+        return Winograd4Sums.suits(g) ? Math.min(f2, f4) : f2;
     }
 
     /** The sparse shape's activations and weights: the weights over {@code weightsKiB}, runs of {@code pairs}. */

@@ -6,6 +6,8 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -40,6 +42,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Winograd4Sums {
     private static final VectorSpecies<Double> V = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Long> LV = V.withLanes(long.class);
     private static final int L = V.length();
     private static final int T = WinogradSums.T;
     private static final int FB = WinogradSums.FB;
@@ -231,12 +234,26 @@ final class Winograd4Sums {
             int rows = Math.min(4, outY - oy);
             int cols = Math.min(4, outX - ox);
             for (int k = 0; k < fpg; k += L) {
+                int b = (k / bw) * positions * bw + k % bw;
+                if (small(m, base + k, kp)) {
+                    // every |M''| below 2^41: the transform's values stay below 48 * 48 * 2^41 < 2^53, no split
+                    for (int j = 0; j < 6; j++) {
+                        stage(m, base + j * kp + k, 6 * kp, s, j * L, 6 * L);
+                    }
+                    for (int r = 0; r < rows; r++) {
+                        stage(s, r * 6 * L, L, s, ROW, L);
+                        int p = b + ((oy + r) * outX + ox) * bw;
+                        for (int c = 0; c < cols; c++) {
+                            divide(s, ROW + c * L, acc, p + c * bw);
+                        }
+                    }
+                    continue;
+                }
                 for (int j = 0; j < 6; j++) {
                     split(m, base + j * kp + k, 6 * kp, s, HL);
                     stage(s, HL, L, s, j * L, 6 * L);
                     stage(s, HL + 6 * L, L, s, 24 * L + j * L, 6 * L);
                 }
-                int b = (k / bw) * positions * bw + k % bw;
                 for (int r = 0; r < rows; r++) {
                     stage(s, r * 6 * L, L, s, ROW, L);
                     stage(s, 24 * L + r * 6 * L, L, s, ROW + 4 * L, L);
@@ -247,6 +264,28 @@ final class Winograd4Sums {
                 }
             }
         }
+    }
+
+    /** Bits of 2^41: below it a tile's M'' need no split (positive doubles order as their bits). */
+    private static final long SMALL_BITS = Double.doubleToRawLongBits(0x1p41);
+
+    /**
+     * Whether every |M''| of the tile's 36 vectors ({@code kp} apart from {@code at}) is below 2^41:
+     * the largest magnitude as the largest of the bits with the sign cleared (a long max, one
+     * instruction), compared once.
+     */
+    private static boolean small(double[] m, int at, int kp) {
+        LongVector most = LongVector.zero(LV);
+        for (int xi = 0; xi < N2; xi++) {
+            most = most.max(DoubleVector.fromArray(V, m, at + xi * kp).reinterpretAsLongs().and(Long.MAX_VALUE));
+        }
+        return !most.compare(VectorOperators.GE, SMALL_BITS).anyTrue();
+    }
+
+    /** y = Y / 576 for Y = 576 y below 2^53: Y * fl(1/576) rounded to an integer (see {@link #join}). */
+    private static void divide(double[] s, int at, double[] acc, int p) {
+        DoubleVector magic = DoubleVector.broadcast(V, RINT_MAGIC);
+        DoubleVector.fromArray(V, s, at).fma(DoubleVector.broadcast(V, 1.0 / 576), magic).sub(magic).intoArray(acc, p);
     }
 
     /** Where the output transform keeps a column's split parts in its scratch (12 vectors). */
