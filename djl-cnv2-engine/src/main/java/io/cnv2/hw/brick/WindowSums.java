@@ -274,8 +274,8 @@ public final class WindowSums {
      * cost is least, if it is below the direct kernels': 9 products a position, all of them (dense)
      * or the effectual ones (sparse) at {@link #WINOGRAD_SPARSE_COST} times the cost each (the sparse
      * kernel loads a weight vector per FMA, the others one per five). A Winograd kernel's cost per
-     * tile, channel and filter is its products (16 or 36) plus its output transform's vector
-     * operations spread over the channels ({@link #F2_OUTPUT_OPS}, {@link #F4_OUTPUT_OPS}). Only on
+     * tile, channel and filter is its products (16 or 36) plus its other work spread over the
+     * channels ({@link #F2_OUTPUT_OPS}, {@link #F4_OUTPUT_OPS}). Only on
      * AVX-512 (eight doubles a vector), where the 20-accumulator block fits the registers.
      */
     private static int winograd(ConvGeometry g, short[] input, int group) {
@@ -314,10 +314,15 @@ public final class WindowSums {
      */
     private static final double F2_OUTPUT_OPS = 50;
     /**
-     * F(4x4, 3x3)'s output transform per tile and filter vector (36 loads, 108 for the exact split,
-     * about 180 through A'^T and A' twice, 16 joins, divisions and stores): about 370.
+     * F(4x4, 3x3)'s work besides its products per tile and filter vector, in products of one
+     * channel: its input and output transforms and the padded grid, measured, not counted (a count
+     * of the output transform's vector operations gave 370, and had it take ResNet-18's layer1 at
+     * 80 % zeros in 2.1-2.3 ms against the sparse kernel's 1.8). With 1200, layer1's shape (200
+     * tiles, 64 channels) goes to F(4x4, 3x3) below about 75 % zeros (2.3-2.6 ms against 3.4-3.7
+     * sparse at 50 %), layer2's (50 tiles, 128 channels) below about 80 % (1.6-1.8 against 1.57 at
+     * 80 %, against 3.4 at 50 %; Z4, layer harness, issue #23).
      */
-    private static final double F4_OUTPUT_OPS = 370;
+    private static final double F4_OUTPUT_OPS = 1200;
     /**
      * Least tiles for F(4x4, 3x3): its transformed weights (four times the direct ones' bytes) are
      * read once per group, so they need enough tiles to pay for (ResNet-18's 28x28 maps have 49).
