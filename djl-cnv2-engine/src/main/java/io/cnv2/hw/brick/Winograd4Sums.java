@@ -50,8 +50,6 @@ final class Winograd4Sums {
     private static final int N2 = 36;
     /** Channels a group may have for every value above to stay exact (576 * 9 * 2^30 * channels < 2^53). */
     static final int MAX_CHANNELS = 1024;
-    /** Bytes of a band's 36 sums per tile and filter: kept in L2 between the products and the outputs. */
-    private static final int BAND_BYTES = 512 * 1024;
     private static final double SPLIT = 0x1p32;
     private static final double UNSPLIT = 0x1p-32;
     /** 1.5 * 2^52: adding and subtracting it rounds a double below 2^51 in magnitude to an integer. */
@@ -83,35 +81,22 @@ final class Winograd4Sums {
         return (tiles + T - 1) / T * T;
     }
 
-    private static int filtersPadded(ConvGeometry g) {
-        return (g.filtersPerGroup() + FB - 1) / FB * FB;
-    }
-
     /** Bytes of the layer's transformed weights (every group). */
     static long weightBytes(ConvGeometry g) {
-        return (long) g.groups() * N2 * g.channelsPerGroup() * filtersPadded(g) * Double.BYTES;
+        return (long) g.groups() * N2 * g.channelsPerGroup() * WinogradSums.filtersPadded(g) * Double.BYTES;
     }
 
     /** Bytes of scratch the layer takes per thread: the padded input, its transform and a band's sums. */
     static long scratchBytes(ConvGeometry g) {
         long cp = (g.channelsPerGroup() + L - 1) / L * L;
         long grid = (4L * tilesY(g) + 2) * (4L * tilesX(g) + 2) * cp;
-        long sums = (long) band(g) * N2 * filtersPadded(g);
+        long sums = (long) band(g) * N2 * WinogradSums.filtersPadded(g);
         return (grid + N2 * paddedTiles(g) * cp + sums) * Double.BYTES;
     }
 
     /** Tiles per band, by {@link WinogradSums#band}'s rule for 36 sums a tile. */
     static int band(ConvGeometry g) {
-        int kp = filtersPadded(g);
-        int tilesP = (int) paddedTiles(g);
-        int band = Math.max(T, BAND_BYTES / (N2 * kp * Double.BYTES) / T * T);
-        if (band >= tilesP) {
-            return tilesP;
-        }
-        long weights = (long) N2 * g.channelsPerGroup() * kp * Double.BYTES;
-        long bands = (tilesP + band - 1) / band;
-        long sums = (long) tilesP * N2 * kp * Double.BYTES;
-        return weights > BAND_BYTES && (bands - 1) * weights > 2 * sums ? tilesP : band;
+        return WinogradSums.band((int) paddedTiles(g), N2, g.channelsPerGroup(), WinogradSums.filtersPadded(g));
     }
 
     /**
@@ -123,7 +108,7 @@ final class Winograd4Sums {
         double[] u = WEIGHTS.computeIfAbsent(layer, Winograd4Sums::transformWeights);
         int cg = g.channelsPerGroup();
         int cp = (cg + L - 1) / L * L;
-        int kp = filtersPadded(g);
+        int kp = WinogradSums.filtersPadded(g);
         int ty = tilesY(g);
         int tx = tilesX(g);
         int tiles = ty * tx;
@@ -131,38 +116,21 @@ final class Winograd4Sums {
         int rows = 4 * ty + 2;
         int cols = 4 * tx + 2;
         double[][] scratch = SCRATCH.get();
-        double[] grid = take(scratch, 0, rows * cols * cp);
-        double[] v = take(scratch, 1, N2 * tilesP * cp);
+        double[] grid = WinogradSums.take(scratch, 0, rows * cols * cp);
+        double[] v = WinogradSums.take(scratch, 1, N2 * tilesP * cp);
         int band = band(g);
-        double[] m = take(scratch, 2, band * N2 * kp);
-        double[] t = take(scratch, 3, 68 * L);
+        double[] m = WinogradSums.take(scratch, 2, band * N2 * kp);
+        double[] t = WinogradSums.take(scratch, 3, 68 * L);
         WinogradSums.grid(g, input, group, grid, rows, cols, cp);
         transformInputs(grid, cp, ty, tx, cols, v, tilesP, t);
-        // the padded tiles' inputs: zeros (their sums are never read, but stay finite)
-        for (int xi = 0; xi < N2; xi++) {
-            java.util.Arrays.fill(v, (xi * tilesP + tiles) * cp, (xi + 1) * tilesP * cp, 0);
-        }
+        WinogradSums.zeroPadded(v, N2, tiles, tilesP, cp);
         int uBase = group * N2 * cg * kp;
         int positions = g.outY() * g.outX();
         for (int t0 = 0; t0 < tilesP; t0 += band) {
             int t1 = Math.min(tilesP, t0 + band);
-            for (int xi = 0; xi < N2; xi++) {
-                for (int kb = 0; kb < kp; kb += FB) {
-                    for (int tile = t0; tile < t1; tile += T) {
-                        WinogradSums.block(v, (xi * tilesP + tile) * cp, cp, cg, u, uBase + (xi * kp + kb) * cg,
-                                m, ((tile - t0) * N2 + xi) * kp + kb, N2 * kp);
-                    }
-                }
-            }
+            WinogradSums.products(v, tilesP, cp, cg, u, uBase, m, kp, N2, t0, t1);
             outputs(m, t0, Math.min(t1, tiles), tx, kp, g, acc, bw, positions, t);
         }
-    }
-
-    private static double[] take(double[][] scratch, int i, int n) {
-        if (scratch[i].length < n) {
-            scratch[i] = new double[n];
-        }
-        return scratch[i];
     }
 
     /**
@@ -354,7 +322,7 @@ final class Winograd4Sums {
         ConvGeometry g = layer.geometry();
         int cg = g.channelsPerGroup();
         int fpg = g.filtersPerGroup();
-        int kp = filtersPadded(g);
+        int kp = WinogradSums.filtersPadded(g);
         short[] q = layer.weights();
         double[] u = new double[g.groups() * N2 * cg * kp];
         int[][] rr = {{1, 0, 0}, {-1, -1, -1}, {-1, 1, -1}, {1, 2, 4}, {1, -2, 4}, {0, 0, 1}};

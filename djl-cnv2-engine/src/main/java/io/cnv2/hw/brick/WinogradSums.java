@@ -94,19 +94,23 @@ final class WinogradSums {
      * (sums only, Zen 5, issue #23).
      */
     static int band(ConvGeometry g) {
-        int kp = filtersPadded(g);
-        int tilesP = (int) paddedTiles(g);
-        int band = Math.max(T, BAND_BYTES / (16 * kp * Double.BYTES) / T * T);
+        return band((int) paddedTiles(g), 16, g.channelsPerGroup(), filtersPadded(g));
+    }
+
+    /** {@link #band}'s rule for {@code tilesP} padded tiles of {@code n2} transformed positions (16 or 36). */
+    static int band(int tilesP, int n2, int cg, int kp) {
+        int band = Math.max(T, BAND_BYTES / (n2 * kp * Double.BYTES) / T * T);
         if (band >= tilesP) {
             return tilesP;
         }
-        long weights = 16L * g.channelsPerGroup() * kp * Double.BYTES;
+        long weights = (long) n2 * cg * kp * Double.BYTES;
         long bands = (tilesP + band - 1) / band;
-        long sums = (long) tilesP * 16 * kp * Double.BYTES;
+        long sums = (long) tilesP * n2 * kp * Double.BYTES;
         return weights > BAND_BYTES && (bands - 1) * weights > 2 * sums ? tilesP : band;
     }
 
-    private static int filtersPadded(ConvGeometry g) {
+    /** Filters of a group rounded up to whole register blocks ({@link #FB}). */
+    static int filtersPadded(ConvGeometry g) {
         return (g.filtersPerGroup() + FB - 1) / FB * FB;
     }
 
@@ -133,27 +137,41 @@ final class WinogradSums {
         double[] m = take(scratch, 2, band * 16 * kp);
         grid(g, input, group, grid, rows, cols, cp);
         transformInputs(grid, cp, ty, tx, cols, v, tilesP);
-        // the padded tiles' inputs: zeros (their sums are never read, but stay finite)
-        for (int xi = 0; xi < 16; xi++) {
-            java.util.Arrays.fill(v, (xi * tilesP + tiles) * cp, (xi + 1) * tilesP * cp, 0);
-        }
+        zeroPadded(v, 16, tiles, tilesP, cp);
         int uBase = group * 16 * cg * kp;
         int positions = g.outY() * g.outX();
         for (int t0 = 0; t0 < tilesP; t0 += band) {
             int t1 = Math.min(tilesP, t0 + band);
-            for (int xi = 0; xi < 16; xi++) {
-                for (int kb = 0; kb < kp; kb += FB) {
-                    for (int t = t0; t < t1; t += T) {
-                        block(v, (xi * tilesP + t) * cp, cp, cg, u, uBase + (xi * kp + kb) * cg,
-                                m, ((t - t0) * 16 + xi) * kp + kb, 16 * kp);
-                    }
-                }
-            }
+            products(v, tilesP, cp, cg, u, uBase, m, kp, 16, t0, t1);
             outputs(m, t0, Math.min(t1, tiles), tx, kp, g, acc, bw, positions);
         }
     }
 
-    private static double[] take(double[][] scratch, int i, int n) {
+    /** The padded tiles' inputs, tiles .. tilesP - 1 of each of the n2 positions: zeros (their sums are never read, but stay finite). */
+    static void zeroPadded(double[] v, int n2, int tiles, int tilesP, int cp) {
+        for (int xi = 0; xi < n2; xi++) {
+            java.util.Arrays.fill(v, (xi * tilesP + tiles) * cp, (xi + 1) * tilesP * cp, 0);
+        }
+    }
+
+    /**
+     * The band t0 .. t1 - 1's n2 matrix products, transformed position by position and block by
+     * block of filters: m[((t - t0) * n2 + xi) * kp + k] = sum over channels of
+     * v[(xi * tilesP + t) * cp + c] times u[uBase + (xi * kp + block) * cg + c * FB + k % FB].
+     */
+    static void products(double[] v, int tilesP, int cp, int cg, double[] u, int uBase, double[] m, int kp, int n2,
+                         int t0, int t1) {
+        for (int xi = 0; xi < n2; xi++) {
+            for (int kb = 0; kb < kp; kb += FB) {
+                for (int t = t0; t < t1; t += T) {
+                    block(v, (xi * tilesP + t) * cp, cp, cg, u, uBase + (xi * kp + kb) * cg,
+                            m, ((t - t0) * n2 + xi) * kp + kb, n2 * kp);
+                }
+            }
+        }
+    }
+
+    static double[] take(double[][] scratch, int i, int n) {
         if (scratch[i].length < n) {
             scratch[i] = new double[n];
         }

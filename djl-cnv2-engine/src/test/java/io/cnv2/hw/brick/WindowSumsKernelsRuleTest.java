@@ -180,51 +180,28 @@ class WindowSumsKernelsRuleTest {
         int banded = 0;
         int oneBand = 0;
         for (int i = 0; i < 160; i++) {
-            int groups = i % 7 == 0 ? 2 : 1;
-            int c = groups * (1 + r.nextInt(i % 3 == 0 ? 70 : 12));
-            int k = groups * (1 + r.nextInt(i % 2 == 0 ? 110 : 20));
-            int pt = r.nextInt(3);
-            int pl = r.nextInt(3);
-            int pb = r.nextInt(3);
-            int pr = r.nextInt(3);
             boolean large = i % 40 == 5;
-            int h = Math.max(1, 3 - pt - pb) + r.nextInt(large ? 60 : 17);
-            int w = Math.max(1, 3 - pl - pr) + r.nextInt(large ? 60 : 23);
+            int[] d = winogradDraws(r, i, large ? 60 : 17, large ? 60 : 23);
             if (large) {
-                h += 40;
-                w += 40;
-                c = 3;
-                k = 1 + r.nextInt(30);
+                d[H] += 40;
+                d[W] += 40;
+                d[C] = 3;
+                d[K] = 1 + r.nextInt(30);
             }
             if (i % 40 == 25) {
                 // many channels on a small map: weights past L2, one band
-                groups = 1;
-                c = 200 + r.nextInt(60);
-                k = 65 + r.nextInt(32);
-                h = 14 + r.nextInt(5);
-                w = 14 + r.nextInt(5);
+                d[GROUPS] = 1;
+                d[C] = 200 + r.nextInt(60);
+                d[K] = 65 + r.nextInt(32);
+                d[H] = 14 + r.nextInt(5);
+                d[W] = 14 + r.nextInt(5);
             }
-            ConvGeometry g = new ConvGeometry(c, h, w, k, 3, 3, 1, 1, pt, pl, pb, pr, 1, 1, groups);
+            ConvGeometry g = winogradGeometry(d);
             assertTrue(WinogradSums.suits(g), g.toString());
-            short[] weights = new short[k * (c / groups) * 9];
-            RandomLayers.fill(r, weights, 0.1);
-            short[] in = new short[c * h * w];
-            RandomLayers.fill(r, in, r.nextDouble());
-            if (i % 4 == 0) {
-                for (int j = 0; j < in.length; j++) {
-                    in[j] = r.nextBoolean() ? Short.MIN_VALUE : Short.MAX_VALUE;
-                }
-                for (int j = 0; j < weights.length; j++) {
-                    weights[j] = r.nextInt(4) == 0 ? Short.MAX_VALUE : Short.MIN_VALUE;
-                }
-                extremes++;
-            }
             banded += WinogradSums.band(g) < WinogradSums.paddedTiles(g) ? 1 : 0;
             oneBand += WinogradSums.band(g) == WinogradSums.paddedTiles(g)
-                    && WinogradSums.paddedTiles(g) * 16L * ((k / groups + 31) / 32 * 32) * 8 > 512 * 1024 ? 1 : 0;
-            QLayer layer = new QLayer("winograd" + i, g, weights, 14, null, 0, 8, 8);
-            WindowSums.force(WindowSums.Kernel.WINOGRAD);
-            assertArrayEquals(WindowSums.literalSums(layer, in), WindowSums.sums(layer, in), "layer " + i + " " + g);
+                    && WinogradSums.paddedTiles(g) * 16L * ((d[K] / d[GROUPS] + 31) / 32 * 32) * 8 > 512 * 1024 ? 1 : 0;
+            extremes += winogradLayerGivesTheLiteralSums(r, g, i % 4 == 0, false, WindowSums.Kernel.WINOGRAD, "winograd" + i);
         }
         assertTrue(extremes >= 40, "extremes seen: " + extremes);
         assertTrue(banded >= 2, "layers of several bands seen: " + banded);
@@ -247,51 +224,29 @@ class WindowSumsKernelsRuleTest {
         int banded = 0;
         int widest = 0;
         for (int i = 0; i < 120; i++) {
-            int groups = i % 7 == 0 ? 2 : 1;
-            int c = groups * (1 + r.nextInt(i % 3 == 0 ? 70 : 12));
-            int k = groups * (1 + r.nextInt(i % 2 == 0 ? 110 : 20));
-            int pt = r.nextInt(3);
-            int pl = r.nextInt(3);
-            int pb = r.nextInt(3);
-            int pr = r.nextInt(3);
             boolean large = i % 30 == 5;
-            int h = Math.max(1, 3 - pt - pb) + r.nextInt(large ? 60 : 21);
-            int w = Math.max(1, 3 - pl - pr) + r.nextInt(large ? 60 : 27);
+            int[] d = winogradDraws(r, i, large ? 60 : 21, large ? 60 : 27);
             if (large) {
-                h += 40;
-                w += 40;
-                c = groups * (3 + r.nextInt(8));
-                k = groups * (20 + r.nextInt(50));
+                d[H] += 40;
+                d[W] += 40;
+                d[C] = d[GROUPS] * (3 + r.nextInt(8));
+                d[K] = d[GROUPS] * (20 + r.nextInt(50));
             }
             if (i % 30 == 20) {
-                groups = 1;
-                c = Winograd4Sums.MAX_CHANNELS;
-                k = 1 + r.nextInt(40);
-                h = 3 + r.nextInt(6);
-                w = 3 + r.nextInt(6);
+                d[GROUPS] = 1;
+                d[C] = Winograd4Sums.MAX_CHANNELS;
+                d[K] = 1 + r.nextInt(40);
+                d[H] = 3 + r.nextInt(6);
+                d[W] = 3 + r.nextInt(6);
                 widest++;
             }
-            ConvGeometry g = new ConvGeometry(c, h, w, k, 3, 3, 1, 1, pt, pl, pb, pr, 1, 1, groups);
+            ConvGeometry g = winogradGeometry(d);
             assertTrue(Winograd4Sums.suits(g), g.toString());
-            short[] weights = new short[k * (c / groups) * 9];
-            RandomLayers.fill(r, weights, 0.1);
-            short[] in = new short[c * h * w];
-            RandomLayers.fill(r, in, r.nextDouble());
-            if (i % 4 == 0 || i % 30 == 20) {
-                // all of one sign where it matters most: every product of a tile's corner adds up
-                boolean same = r.nextBoolean();
-                for (int j = 0; j < in.length; j++) {
-                    in[j] = same || r.nextBoolean() ? Short.MIN_VALUE : Short.MAX_VALUE;
-                }
-                for (int j = 0; j < weights.length; j++) {
-                    weights[j] = same || r.nextInt(4) != 0 ? Short.MIN_VALUE : Short.MAX_VALUE;
-                }
-                extremes++;
-            }
             banded += Winograd4Sums.band(g) < Winograd4Sums.paddedTiles(g) ? 1 : 0;
-            QLayer layer = new QLayer("winograd4-" + i, g, weights, 14, null, 0, 8, 8);
-            WindowSums.force(WindowSums.Kernel.WINOGRAD4);
-            assertArrayEquals(WindowSums.literalSums(layer, in), WindowSums.sums(layer, in), "layer " + i + " " + g);
+            boolean extreme = i % 4 == 0 || i % 30 == 20;
+            // all of one sign where it matters most: every product of a tile's corner adds up
+            boolean same = extreme && r.nextBoolean();
+            extremes += winogradLayerGivesTheLiteralSums(r, g, extreme, same, WindowSums.Kernel.WINOGRAD4, "winograd4-" + i);
         }
         assertTrue(extremes >= 30, "extremes seen: " + extremes);
         assertTrue(banded >= 2, "layers of several bands seen: " + banded);
@@ -322,5 +277,57 @@ class WindowSumsKernelsRuleTest {
             WindowSums.force(WindowSums.Kernel.WINOGRAD4);
             assertArrayEquals(WindowSums.literalSums(layer, in), WindowSums.sums(layer, in), "rows " + ij[0] + ", " + ij[1]);
         }
+    }
+    private static final int GROUPS = 0;
+    private static final int C = 1;
+    private static final int K = 2;
+    private static final int H = 7;
+    private static final int W = 8;
+
+    /**
+     * The Winograd tests' draws for layer i: groups (two every seventh), channels, filters,
+     * padding 0-2 on each side and a map of {@code hSpan} x {@code wSpan} sizes from one output up,
+     * as {groups, c, k, top, left, bottom, right, h, w} for the caller to change.
+     */
+    private static int[] winogradDraws(Random r, int i, int hSpan, int wSpan) {
+        int groups = i % 7 == 0 ? 2 : 1;
+        int c = groups * (1 + r.nextInt(i % 3 == 0 ? 70 : 12));
+        int k = groups * (1 + r.nextInt(i % 2 == 0 ? 110 : 20));
+        int pt = r.nextInt(3);
+        int pl = r.nextInt(3);
+        int pb = r.nextInt(3);
+        int pr = r.nextInt(3);
+        int h = Math.max(1, 3 - pt - pb) + r.nextInt(hSpan);
+        int w = Math.max(1, 3 - pl - pr) + r.nextInt(wSpan);
+        return new int[] {groups, c, k, pt, pl, pb, pr, h, w};
+    }
+
+    private static ConvGeometry winogradGeometry(int[] d) {
+        return new ConvGeometry(d[C], d[H], d[W], d[K], 3, 3, 1, 1, d[3], d[4], d[5], d[6], 1, 1, d[GROUPS]);
+    }
+
+    /**
+     * Random weights and activations for {@code g} (or, {@code extreme}, every value at the 16-bit
+     * extremes, of one sign if {@code same}), the kernel forced: its sums must be the literal ones.
+     * Returns 1 for an extreme layer.
+     */
+    private static int winogradLayerGivesTheLiteralSums(Random r, ConvGeometry g, boolean extreme, boolean same,
+                                                        WindowSums.Kernel kernel, String name) {
+        short[] weights = new short[g.filters() * g.channelsPerGroup() * 9];
+        RandomLayers.fill(r, weights, 0.1);
+        short[] in = new short[g.channels() * g.height() * g.width()];
+        RandomLayers.fill(r, in, r.nextDouble());
+        if (extreme) {
+            for (int j = 0; j < in.length; j++) {
+                in[j] = same || r.nextBoolean() ? Short.MIN_VALUE : Short.MAX_VALUE;
+            }
+            for (int j = 0; j < weights.length; j++) {
+                weights[j] = same || r.nextInt(4) != 0 ? Short.MIN_VALUE : Short.MAX_VALUE;
+            }
+        }
+        QLayer layer = new QLayer(name, g, weights, 14, null, 0, 8, 8);
+        WindowSums.force(kernel);
+        assertArrayEquals(WindowSums.literalSums(layer, in), WindowSums.sums(layer, in), name + " " + g);
+        return extreme ? 1 : 0;
     }
 }
