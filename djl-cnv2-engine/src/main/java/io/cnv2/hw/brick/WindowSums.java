@@ -275,7 +275,7 @@ public final class WindowSums {
      * or the effectual ones (sparse) at {@link #WINOGRAD_SPARSE_COST} times the cost each (the sparse
      * kernel loads a weight vector per FMA, the others one per five). A Winograd kernel's cost per
      * tile, channel and filter is its products (16 or 36) plus its other work spread over the
-     * channels ({@link #F2_OUTPUT_OPS}, {@link #F4_OUTPUT_OPS}). Only on
+     * channels ({@link #F2_OTHER_WORK}, {@link #F4_OTHER_WORK}). Only on
      * AVX-512 (eight doubles a vector), where the 20-accumulator block fits the registers.
      */
     private static int winograd(ConvGeometry g, short[] input, int group) {
@@ -295,11 +295,11 @@ public final class WindowSums {
         }
         int cg = g.channelsPerGroup();
         double f2 = WinogradSums.paddedTiles(g) < WINOGRAD_MIN_TILES || WinogradSums.scratchBytes(g) > WINOGRAD_MAX_SCRATCH
-                ? Double.MAX_VALUE : WinogradSums.paddedTiles(g) * (16.0 + F2_OUTPUT_OPS / cg);
+                ? Double.MAX_VALUE : WinogradSums.paddedTiles(g) * (16.0 + F2_OTHER_WORK / cg);
         double f4 = !Winograd4Sums.suits(g) || Winograd4Sums.paddedTiles(g) < WINOGRAD4_MIN_TILES
                 || Winograd4Sums.scratchBytes(g) > WINOGRAD_MAX_SCRATCH
                 || Winograd4Sums.weightBytes(g) > WINOGRAD4_MAX_WEIGHT_BYTES
-                ? Double.MAX_VALUE : Winograd4Sums.paddedTiles(g) * (36.0 + F4_OUTPUT_OPS / cg);
+                ? Double.MAX_VALUE : Winograd4Sums.paddedTiles(g) * (36.0 + F4_OTHER_WORK / cg);
         double direct = 9.0 * g.outY() * g.outX() * Math.min(1.0, WINOGRAD_SPARSE_COST * (1 - zeros(g, input, group)));
         if (Math.min(f2, f4) >= direct) {
             return 0;
@@ -312,7 +312,7 @@ public final class WindowSums {
      * adds, 4 scalings and 4 stores): on a layer of C channels it adds 50 / C to the 16 products
      * per tile, channel and filter.
      */
-    private static final double F2_OUTPUT_OPS = 50;
+    private static final double F2_OTHER_WORK = 50;
     /**
      * F(4x4, 3x3)'s work besides its products per tile and filter vector, in products of one
      * channel: its input and output transforms and the padded grid, measured, not counted (a count
@@ -323,7 +323,7 @@ public final class WindowSums {
      * 79 % (at 80 % 1.6-1.7 against the sparse 1.57, at 70 % 1.70 against 2.16; Z4, layer
      * harness, issue #23).
      */
-    private static final double F4_OUTPUT_OPS = 1500;
+    private static final double F4_OTHER_WORK = 1500;
     /**
      * Least tiles for F(4x4, 3x3): its transformed weights (four times the direct ones' bytes) are
      * read once per group, so they need enough tiles to pay for (ResNet-18's 28x28 maps have 49).
