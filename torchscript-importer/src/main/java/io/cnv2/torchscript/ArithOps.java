@@ -331,7 +331,7 @@ final class ArithOps {
                     a.type());
         }
         TVal t = c.tensor(0, "self");
-        int axis = t.axis(c.integer(1, "dim"));
+        int axis = t.shapeAxis(c.integer(1, "dim"));
         boolean keep = c.bool(2, "keepdim", false);
         int[] shape = keep ? t.shape().clone() : new int[t.rank() - 1];
         if (keep) {

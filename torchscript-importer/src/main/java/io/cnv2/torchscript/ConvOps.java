@@ -96,6 +96,9 @@ final class ConvOps {
 
     /** PyTorch accepts one value for every spatial axis. */
     static long[] expand(long[] v, int n) {
+        if (n < 1) {
+            throw new TranslationException("expected values for " + n + " spatial dimensions");
+        }
         if (v.length == n) {
             return v;
         }

@@ -86,6 +86,9 @@ final class PoolOps {
     private static TVal adaptive(OpCall c, String global, String windowed) {
         TVal x = c.tensor(0, "self");
         int spatial = x.rank() - 2;
+        if (spatial < 1) {
+            throw new TranslationException(c.op() + " of a tensor of shape " + x.shapeString() + " (a batch dimension is needed)");
+        }
         long[] size = ConvOps.expand(c.ints(1, "output_size"), spatial);
         int[] out = x.shape().clone();
         boolean allOne = true;

@@ -26,7 +26,7 @@ final class ShapeOps {
             long[] p = c.ints(1, "dims");
             int[] perm = new int[p.length];
             for (int i = 0; i < p.length; i++) {
-                perm[i] = t.axis(p[i]);
+                perm[i] = t.shapeAxis(p[i]);
             }
             return permute(c, t, perm);
         }, "permute");
@@ -43,7 +43,7 @@ final class ShapeOps {
         r.add(ShapeOps::slice, "slice");
         r.add(c -> {
             TVal t = c.tensor(0, "self");
-            int dim = t.axis(c.integer(1, "dim"));
+            int dim = t.shapeAxis(c.integer(1, "dim"));
             long start = c.integer(2, "start");
             long len = c.integer(3, "length");
             return slice(c, t, dim, start, start + len, 1);
@@ -62,7 +62,7 @@ final class ShapeOps {
         r.add(ShapeOps::repeat, "repeat");
         r.add(c -> {
             TVal t = c.tensor(0, "self");
-            int dim = t.axis(c.integer(1, "dim"));
+            int dim = t.shapeAxis(c.integer(1, "dim"));
             TVal idx = c.tensor(2, "index");
             int[] out = t.shape().clone();
             out[dim] = idx.size();
@@ -120,6 +120,10 @@ final class ShapeOps {
     }
 
     static TVal permute(OpCall c, TVal t, int[] perm) {
+        if (perm.length != t.rank() || java.util.Arrays.stream(perm).distinct().count() != perm.length) {
+            throw new TranslationException("permute of a tensor of shape " + t.shapeString() + " by "
+                    + java.util.Arrays.toString(perm) + " (one of each dimension is needed)");
+        }
         int[] out = new int[perm.length];
         for (int i = 0; i < perm.length; i++) {
             out[i] = t.shape()[perm[i]];
@@ -168,6 +172,9 @@ final class ShapeOps {
 
     private static TVal squeeze(OpCall c) {
         TVal t = c.tensor(0, "self");
+        if (t.rank() == 0) {
+            return t; // PyTorch: squeezing a 0-d tensor leaves it
+        }
         List<Integer> axes = new ArrayList<>();
         if (c.isNone(1, "dim")) {
             for (int i = 0; i < t.rank(); i++) {
@@ -177,7 +184,10 @@ final class ShapeOps {
             }
         } else {
             for (long d : c.ints(1, "dim")) {
-                int a = t.axis(d);
+                int a = t.shapeAxis(d);
+                if (axes.contains(a)) {
+                    throw new TranslationException("squeeze: dimension " + d + " appears twice in the list of dimensions");
+                }
                 if (t.shape()[a] == 1) {
                     axes.add(a); // squeezing a dimension that is not 1 leaves it, as PyTorch does
                 }
@@ -219,7 +229,7 @@ final class ShapeOps {
 
     private static TVal slice(OpCall c) {
         TVal t = c.tensor(0, "self");
-        int dim = t.axis(c.integer(1, "dim", 0));
+        int dim = t.shapeAxis(c.integer(1, "dim", 0));
         long start = c.integer(2, "start", 0);
         long end = c.integer(3, "end", INT64_MAX);
         long step = c.integer(4, "step", 1);
@@ -269,7 +279,7 @@ final class ShapeOps {
 
     private static TVal select(OpCall c) {
         TVal t = c.tensor(0, "self");
-        int dim = t.axis(c.integer(1, "dim"));
+        int dim = t.shapeAxis(c.integer(1, "dim"));
         long index = c.integer(2, "index");
         int n = t.shape()[dim];
         long i = index < 0 ? index + n : index;
@@ -292,7 +302,10 @@ final class ShapeOps {
     private static Object chunk(OpCall c) {
         TVal t = c.tensor(0, "self");
         long chunks = c.integer(1, "chunks");
-        int dim = t.axis(c.integer(2, "dim", 0));
+        if (chunks < 1) {
+            throw new TranslationException("chunk into " + chunks + " parts (PyTorch needs at least one)");
+        }
+        int dim = t.shapeAxis(c.integer(2, "dim", 0));
         int n = t.shape()[dim];
         long size = (n + chunks - 1) / chunks;
         List<Long> sizes = new ArrayList<>();
@@ -312,12 +325,15 @@ final class ShapeOps {
 
     private static Object split(OpCall c) {
         TVal t = c.tensor(0, "self");
-        int dim = t.axis(c.integer(2, "dim", 0));
+        int dim = t.shapeAxis(c.integer(2, "dim", 0));
         int n = t.shape()[dim];
         Object s = c.arg(1, "split_size");
         List<Long> sizes = new ArrayList<>();
         if (s instanceof Long || s instanceof TVal) {
             long size = Builtins.toLong(s);
+            if (size < 1 && n > 0) {
+                throw new TranslationException("split of a dimension of " + n + " into parts of " + size);
+            }
             for (long done = 0; done < n; done += size) {
                 sizes.add(Math.min(size, n - done));
             }
@@ -356,7 +372,7 @@ final class ShapeOps {
 
     private static Object unbind(OpCall c) {
         TVal t = c.tensor(0, "self");
-        int dim = t.axis(c.integer(1, "dim", 0));
+        int dim = t.shapeAxis(c.integer(1, "dim", 0));
         List<Long> ones = new ArrayList<>();
         for (int i = 0; i < t.shape()[dim]; i++) {
             ones.add(1L);
@@ -386,7 +402,7 @@ final class ShapeOps {
             throw new TranslationException("cat of no tensors");
         }
         TVal first = nonEmpty.get(0);
-        int dim = first.axis(d);
+        int dim = first.shapeAxis(d);
         int[] out = first.shape().clone();
         out[dim] = 0;
         for (TVal p : nonEmpty) {

@@ -62,7 +62,18 @@ public record TVal(String name, int[] shape, Type type, float[] floats, long[] l
 
     /** Dimension {@code d}, negative counting from the end as PyTorch does. */
     public int dim(long d) {
-        return shape[axis(d)];
+        return shape[shapeAxis(d)];
+    }
+
+    /**
+     * {@link #axis} for ops that index the shape along the dimension (select, narrow, chunk, cat, ...):
+     * PyTorch accepts dim 0 of a 0-d tensor only where no size is read, and these read one.
+     */
+    public int shapeAxis(long d) {
+        if (shape.length == 0) {
+            throw new TranslationException("dimension " + d + " of a 0-d tensor (the op needs a tensor with dimensions)");
+        }
+        return axis(d);
     }
 
     /** A PyTorch dimension index (negative from the end) as a non-negative one, or an error naming it. */
