@@ -408,7 +408,7 @@ final class Interpreter {
         try {
             return translator.apply(new OpCall(op, args, kwargs, this));
         } catch (ArithmeticException | IndexOutOfBoundsException | NegativeArraySizeException | ClassCastException
-                 | IllegalArgumentException e) {
+                 | IllegalArgumentException | IllegalStateException | NullPointerException e) {
             // arguments a translator's own checks did not foresee (the fuzzer finds such files): the
             // file is refused naming the operation and, through exec, the line, never with a stack
             // trace (issue 10); TorchScriptFuzzTest's strict mode still reports each as a finding
