@@ -32,7 +32,9 @@ final class ShapeOps {
         }, "permute");
         r.add(c -> {
             TVal t = c.tensor(0, "self");
-            return transposeKnownOrNode(c, t, t.axis(c.integer(1, "dim0")), t.axis(c.integer(2, "dim1")));
+            int d0 = t.axis(c.integer(1, "dim0"));
+            int d1 = t.axis(c.integer(2, "dim1"));
+            return t.rank() == 0 ? t : transposeKnownOrNode(c, t, d0, d1); // PyTorch: a 0-d tensor transposes to itself
         }, "transpose", "swapaxes");
         r.add(c -> {
             TVal t = c.tensor(0, "self");
@@ -46,7 +48,13 @@ final class ShapeOps {
             int dim = t.shapeAxis(c.integer(1, "dim"));
             long start = c.integer(2, "start");
             long len = c.integer(3, "length");
-            return slice(c, t, dim, start, start + len, 1);
+            int n = t.shape()[dim];
+            long s0 = start < 0 ? start + n : start; // PyTorch wraps a negative start once
+            if (s0 < 0 || s0 > n || len < 0 || s0 + len > n) {
+                throw new TranslationException("narrow of dimension " + dim + " (size " + n + ") from " + start
+                        + " for " + len);
+            }
+            return slice(c, t, dim, s0, s0 + len, 1);
         }, "narrow");
         r.add(ShapeOps::select, "select");
         r.add(ShapeOps::chunk, "chunk");
@@ -64,6 +72,9 @@ final class ShapeOps {
             TVal t = c.tensor(0, "self");
             int dim = t.shapeAxis(c.integer(1, "dim"));
             TVal idx = c.tensor(2, "index");
+            if (idx.rank() > 1) {
+                throw new TranslationException("index_select with an index of shape " + idx.shapeString() + " (PyTorch takes a vector)");
+            }
             int[] out = t.shape().clone();
             out[dim] = idx.size();
             return c.node("Gather", List.of(t, idx), out, t.type(), OnnxBuilder.i("axis", dim));
@@ -434,13 +445,19 @@ final class ShapeOps {
         int[] out = new int[sizes.length];
         for (int i = 0; i < sizes.length; i++) {
             int j = i - (sizes.length - t.rank());
+            if (j < 0 ? sizes[i] < 0 : sizes[i] < -1) {
+                throw new TranslationException("expand of a tensor of shape " + t.shapeString() + " to " + Arrays.toString(sizes));
+            }
             out[i] = sizes[i] == -1 ? t.shape()[j] : (int) sizes[i];
         }
         return expandTo(c, t, out);
     }
 
     private static TVal expandTo(OpCall c, TVal t, int[] out) {
-        Shapes.broadcast(t.shape(), out);
+        // PyTorch expands dimensions of size 1 and adds leading ones; it never drops or shrinks one
+        if (out.length < t.rank() || !Arrays.equals(Shapes.broadcast(t.shape(), out), out)) {
+            throw new TranslationException("expand of a tensor of shape " + t.shapeString() + " to " + Arrays.toString(out));
+        }
         if (Arrays.equals(out, t.shape())) {
             return t;
         }

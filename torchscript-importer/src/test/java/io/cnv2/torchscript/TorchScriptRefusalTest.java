@@ -73,6 +73,41 @@ class TorchScriptRefusalTest {
         assertTrue(msg.indexOf("fractional_max_pool2d") != msg.lastIndexOf("fractional_max_pool2d"), "both pooling calls listed: " + msg);
     }
 
+    /**
+     * Shape arguments PyTorch itself refuses are refused at their line, never translated to a
+     * different shape: a narrow of negative length (read as a slice to the end's -3 before), an
+     * index_select with a 2-D index (declared one shape, ONNX's Gather makes another), an expand
+     * to fewer dimensions, a chunk into no parts, a split into parts of 0; a 0-d tensor transposes
+     * to itself, as in PyTorch (an index error before).
+     */
+    @Test
+    void shapeArgumentsPyTorchRefusesAreRefusedAtTheirLine() throws Exception {
+        Map<String, String> refused = Map.of(
+                "    y = torch.narrow(x, 1, 0, -3)", "narrow of dimension 1",
+                "    y = torch.index_select(x, 1, torch.ones([2, 2], dtype=4))", "index_select with an index of shape (2, 2)",
+                "    y = torch.expand(x, [1])", "expand of a tensor of shape (1, 8, 64)",
+                "    y = torch.chunk(x, 0, 1)", "chunk into 0 parts",
+                "    y = torch.split(x, 0, 1)", "split of a dimension of 8");
+        int i = 0;
+        for (Map.Entry<String, String> c : refused.entrySet()) {
+            Path f = forward(dir.resolve("refused" + i++ + ".pt"), c.getKey(), "y");
+            BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(f, Zoo.named("conv1d_small").options()),
+                    c.getKey());
+            assertTrue(e.getMessage().contains("code/__torch__.py:5") && e.getMessage().contains(c.getValue())
+                    && !e.getMessage().contains(Interpreter.UNFORESEEN), e.getMessage());
+        }
+        Path scalar = forward(dir.resolve("scalar.pt"), "    y = torch.transpose(torch.mean(x), 0, 0)", "torch.add(x, y)");
+        ModelLoader.load(scalar, Zoo.named("conv1d_small").options());
+    }
+
+    /** conv1d_small with a forward of {@code body} (one line, line 5 of its file) returning {@code result}. */
+    private static Path forward(Path to, String body, String result) throws java.io.IOException {
+        return rewriteEntry(Zoo.named("conv1d_small").pt(), to, "code/__torch__.py",
+                "class Conv1dSmall(Module):\n  fc : __torch__.torch.nn.modules.linear.___torch_mangle_382.Linear\n"
+                        + "  def forward(self: __torch__.Conv1dSmall,\n    x: Tensor) -> Tensor:\n" + body + "\n    return "
+                        + result + "\n");
+    }
+
     /** A copy of a TorchScript archive with the code file ending in {@code entry} replaced by {@code code}. */
     static Path rewriteEntry(Path from, Path to, String entry, String code) throws java.io.IOException {
         return ArchiveCopies.copy(from, to, (name, data) -> name.endsWith("/" + entry)
