@@ -303,6 +303,11 @@ final class ArithOps {
         int[] axes = new int[dims.length];
         for (int i = 0; i < dims.length; i++) {
             axes[i] = t.axis(dims[i]);
+            for (int j = 0; j < i; j++) {
+                if (axes[j] == axes[i]) {
+                    throw new TranslationException("dimension " + dims[i] + " appears twice in the dimensions " + java.util.Arrays.toString(dims));
+                }
+            }
         }
         List<Integer> out = new ArrayList<>();
         for (int i = 0; i < t.rank(); i++) {

@@ -65,6 +65,10 @@ final class CreationOps {
                 step = Builtins.toDouble(nums.get(2));
             }
         }
+        if (step == 0 || (end - start) * step < 0) {
+            // PyTorch: "upper bound and larger bound inconsistent with step sign"
+            throw new TranslationException("arange from " + start + " to " + end + " in steps of " + step);
+        }
         double count = Math.ceil((end - start) / step);
         if (!(count <= Shapes.MAX_KNOWN)) {
             throw new TranslationException("arange of " + count + " values");

@@ -50,6 +50,11 @@ final class PoolOps {
                 throw new TranslationException(c.op() + ": window " + k[i] + ", stride " + s[i] + ", dilation " + d[i]
                         + ", padding " + p[i]);
             }
+            if (p[i] > ((k[i] - 1) * d[i] + 1) / 2) {
+                // PyTorch: "pad should be at most half of effective kernel size" (a window of padding alone)
+                throw new TranslationException(c.op() + ": padding " + p[i] + " is more than half the window of " + k[i]
+                        + (d[i] > 1 ? " at dilation " + d[i] : ""));
+            }
             long span = in + 2 * p[i] - d[i] * (k[i] - 1) - 1;
             long o = (ceil ? Math.floorDiv(span + s[i] - 1, s[i]) : Math.floorDiv(span, s[i])) + 1;
             if (ceil && (o - 1) * s[i] >= in + p[i]) {

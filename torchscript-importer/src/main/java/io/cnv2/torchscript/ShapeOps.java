@@ -38,6 +38,16 @@ final class ShapeOps {
         }, "transpose", "swapaxes");
         r.add(c -> {
             TVal t = c.tensor(0, "self");
+            if (t.rank() > 2 && c.op().equals("t")) {
+                throw new TranslationException("t of a tensor of shape " + t.shapeString() + " (PyTorch takes at most 2 dimensions)");
+            }
+            if (t.rank() > 2) { // Tensor.T: every dimension reversed
+                int[] perm = new int[t.rank()];
+                for (int i = 0; i < perm.length; i++) {
+                    perm[i] = perm.length - 1 - i;
+                }
+                return permute(c, t, perm);
+            }
             return t.rank() < 2 ? t : transposeKnownOrNode(c, t, 0, 1);
         }, "t", "numpy_T");
         r.add(ShapeOps::squeeze, "squeeze");
@@ -89,6 +99,9 @@ final class ShapeOps {
         }
         int start = t.axis(c.integer(1, "start_dim", 0));
         int end = t.axis(c.integer(2, "end_dim", -1));
+        if (start > end) {
+            throw new TranslationException("flatten from dimension " + start + " to " + end + " (start_dim cannot come after end_dim)");
+        }
         List<Long> shape = new ArrayList<>();
         for (int i = 0; i < start; i++) {
             shape.add((long) t.shape()[i]);

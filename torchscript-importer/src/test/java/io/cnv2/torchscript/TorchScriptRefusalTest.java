@@ -77,8 +77,10 @@ class TorchScriptRefusalTest {
      * Shape arguments PyTorch itself refuses are refused at their line, never translated to a
      * different shape: a narrow of negative length (read as a slice to the end's -3 before), an
      * index_select with a 2-D index (declared one shape, ONNX's Gather makes another), an expand
-     * to fewer dimensions, a chunk into no parts, a split into parts of 0; a 0-d tensor transposes
-     * to itself, as in PyTorch (an index error before).
+     * to fewer dimensions, a chunk into no parts, a split into parts of 0, a pooling padding past
+     * half its window, a flatten whose start is after its end, a sum over one dimension twice, t of
+     * a 3-D tensor, an arange whose step points away from its end; a 0-d tensor transposes to
+     * itself, as in PyTorch (an index error before).
      */
     @Test
     void shapeArgumentsPyTorchRefusesAreRefusedAtTheirLine() throws Exception {
@@ -87,7 +89,12 @@ class TorchScriptRefusalTest {
                 "    y = torch.index_select(x, 1, torch.ones([2, 2], dtype=4))", "index_select with an index of shape (2, 2)",
                 "    y = torch.expand(x, [1])", "expand of a tensor of shape (1, 8, 64)",
                 "    y = torch.chunk(x, 0, 1)", "chunk into 0 parts",
-                "    y = torch.split(x, 0, 1)", "split of a dimension of 8");
+                "    y = torch.split(x, 0, 1)", "split of a dimension of 8",
+                "    y = torch.max_pool1d(x, [3], [1], [2])", "padding 2 is more than half the window of 3",
+                "    y = torch.flatten(x, 2, 1)", "start_dim cannot come after end_dim",
+                "    y = torch.sum(x, [1, -2])", "appears twice",
+                "    y = torch.t(x)", "at most 2 dimensions",
+                "    y = torch.arange(10, 0, 1)", "arange from 10");
         int i = 0;
         for (Map.Entry<String, String> c : refused.entrySet()) {
             Path f = forward(dir.resolve("refused" + i++ + ".pt"), c.getKey(), "y");
