@@ -35,6 +35,9 @@ public final class SparkContexts {
                 + conf.get("spark.executor.extraJavaOptions", "")).strip());
         // a task's result is one part's per-image classes and integer sums: small, but many at once
         conf.setIfMissing("spark.driver.maxResultSize", "2g");
+        // executors' ONNX Runtime sends no telemetry (its opt-out is an environment variable, read
+        // when its environment is created: OrtHost)
+        conf.setExecutorEnv("ORT_DISABLE_TELEMETRY", "1");
         settings.forEach(conf::set);
         return new JavaSparkContext(conf);
     }
