@@ -63,27 +63,27 @@ final class OrtHost implements HostFunction {
      * in third-party files, say) are not the user's business, and cnv2 reports failures itself.
      */
     static OrtEnvironment env() {
-        OrtEnvironment env = OrtEnvironment.getEnvironment(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "cnv2");
-        if (!telemetryOff) {
-            synchronized (OrtHost.class) {
-                if (!telemetryOff) {
-                    try {
-                        // ONNX Runtime 1.29's telemetry on Linux: its runtime switch stops the events
-                        // of sessions and runs; only ORT_DISABLE_TELEMETRY=1 in the environment, which
-                        // ./cnv2, the tests and Spark's executors set, also stops the one sent when the
-                        // environment is created (README, "No network")
-                        env.setTelemetry(false);
-                    } catch (ai.onnxruntime.OrtException e) {
-                        throw new IllegalStateException("ONNX Runtime refused to turn its telemetry off", e);
-                    }
-                    telemetryOff = true;
-                }
-            }
-        }
-        return env;
+        return Env.ENV;
     }
 
-    private static volatile boolean telemetryOff;
+    /** Made on first use, once per process (the JVM's class initialisation). */
+    private static final class Env {
+        static final OrtEnvironment ENV = create();
+
+        private static OrtEnvironment create() {
+            OrtEnvironment env = OrtEnvironment.getEnvironment(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "cnv2");
+            try {
+                // ONNX Runtime 1.29's telemetry on Linux: its runtime switch stops the events of
+                // sessions and runs; only ORT_DISABLE_TELEMETRY=1 in the environment, which ./cnv2,
+                // the tests and Spark's executors set, also stops the one sent when the environment
+                // is created (README, "No network")
+                env.setTelemetry(false);
+            } catch (ai.onnxruntime.OrtException e) {
+                throw new IllegalStateException("ONNX Runtime refused to turn its telemetry off", e);
+            }
+            return env;
+        }
+    }
 
     static OrtSession session(byte[] model, String what, boolean noOpt) {
         return session(model, what, noOpt, 1);

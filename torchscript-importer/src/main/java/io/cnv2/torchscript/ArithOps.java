@@ -300,15 +300,7 @@ final class ArithOps {
             dims = c.ints(1, "dim");
             keep = c.bool(2, "keepdim", false);
         }
-        int[] axes = new int[dims.length];
-        for (int i = 0; i < dims.length; i++) {
-            axes[i] = t.axis(dims[i]);
-            for (int j = 0; j < i; j++) {
-                if (axes[j] == axes[i]) {
-                    throw new TranslationException("dimension " + dims[i] + " appears twice in the dimensions " + java.util.Arrays.toString(dims));
-                }
-            }
-        }
+        int[] axes = t.axes(dims);
         List<Integer> out = new ArrayList<>();
         for (int i = 0; i < t.rank(); i++) {
             final int d = i;

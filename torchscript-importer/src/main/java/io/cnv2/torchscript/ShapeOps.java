@@ -38,11 +38,11 @@ final class ShapeOps {
         }, "transpose", "swapaxes");
         r.add(c -> {
             TVal t = c.tensor(0, "self");
-            if (t.rank() > 2 && c.op().equals("t")) {
-                throw new TranslationException("t of a tensor of shape " + t.shapeString() + " (PyTorch takes at most 2 dimensions)");
-            }
-            if (t.rank() > 2) { // Tensor.T: every dimension reversed
-                int[] perm = new int[t.rank()];
+            if (t.rank() > 2) {
+                if (c.op().equals("t")) {
+                    throw new TranslationException("t of a tensor of shape " + t.shapeString() + " (PyTorch takes at most 2 dimensions)");
+                }
+                int[] perm = new int[t.rank()]; // Tensor.T: every dimension reversed
                 for (int i = 0; i < perm.length; i++) {
                     perm[i] = perm.length - 1 - i;
                 }
@@ -144,9 +144,9 @@ final class ShapeOps {
     }
 
     static TVal permute(OpCall c, TVal t, int[] perm) {
-        if (perm.length != t.rank() || java.util.Arrays.stream(perm).distinct().count() != perm.length) {
+        if (perm.length != t.rank() || Arrays.stream(perm).distinct().count() != perm.length) {
             throw new TranslationException("permute of a tensor of shape " + t.shapeString() + " by "
-                    + java.util.Arrays.toString(perm) + " (one of each dimension is needed)");
+                    + Arrays.toString(perm) + " (one of each dimension is needed)");
         }
         int[] out = new int[perm.length];
         for (int i = 0; i < perm.length; i++) {
@@ -207,11 +207,7 @@ final class ShapeOps {
                 }
             }
         } else {
-            for (long d : c.ints(1, "dim")) {
-                int a = t.shapeAxis(d);
-                if (axes.contains(a)) {
-                    throw new TranslationException("squeeze: dimension " + d + " appears twice in the list of dimensions");
-                }
+            for (int a : t.axes(c.ints(1, "dim"))) {
                 if (t.shape()[a] == 1) {
                     axes.add(a); // squeezing a dimension that is not 1 leaves it, as PyTorch does
                 }

@@ -76,6 +76,24 @@ public record TVal(String name, int[] shape, Type type, float[] floats, long[] l
         return axis(d);
     }
 
+    /**
+     * {@link #axis} of each of {@code dims}, which PyTorch takes only when no dimension is named
+     * twice (squeeze, the reductions).
+     */
+    public int[] axes(long[] dims) {
+        int[] axes = new int[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            axes[i] = axis(dims[i]);
+            for (int j = 0; j < i; j++) {
+                if (axes[j] == axes[i]) {
+                    throw new TranslationException("dimension " + dims[i] + " appears twice in the dimensions "
+                            + java.util.Arrays.toString(dims));
+                }
+            }
+        }
+        return axes;
+    }
+
     /** A PyTorch dimension index (negative from the end) as a non-negative one, or an error naming it. */
     public int axis(long d) {
         long a = d < 0 ? d + shape.length : d;
