@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Make the TorchScript zoo: small traced (and two scripted) models for cnv2's TorchScript importer.
+"""Make the TorchScript zoo: small traced (and three scripted) models for cnv2's TorchScript importer.
 
 Run with Debian's PyTorch 1.13 (python3-torch, python3-torchvision, python3-onnx; no network):
 
@@ -450,6 +450,27 @@ class ScriptedStatic(nn.Module):
         return self.fc(x)
 
 
+class ScriptedUpsample(nn.Module):
+    """A scripted decoder: scripting keeps F.interpolate's own TorchScript body (annotated
+    assignments such as `align_corners0 : Optional[bool] = ...`, its checks of the arguments and
+    their ValueError raises) where tracing records only the aten call, and prints F.conv2d(y, w, b)
+    as torch.conv2d(y, w, b), stride and padding left to the schema's defaults."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.up_nearest = nn.Upsample(scale_factor=2, mode="nearest")
+        self.w = nn.Parameter(torch.randn(4, 8, 3, 3) * 0.2)
+        self.b = nn.Parameter(torch.randn(4) * 0.1)
+
+    def forward(self, x):
+        y = F.relu(self.conv(x))                                            # [1, 8, 16, 16]
+        y = self.up_nearest(y)                                              # [1, 8, 32, 32]
+        y = F.conv2d(y, self.w, self.b)                                     # [1, 4, 30, 30]
+        y = F.interpolate(y, size=[16, 16], mode="bilinear", align_corners=False)  # [1, 4, 16, 16]
+        return torch.flatten(F.adaptive_avg_pool2d(F.relu(y), 2), 1)       # [1, 16]
+
+
 # ---------------------------------------------------------------------------------------------
 # the zoo
 # ---------------------------------------------------------------------------------------------
@@ -494,6 +515,10 @@ ZOO = OrderedDict([
     ("scripted_static", (ScriptedStatic, [("x", lambda: torch.randn(1, 3, 8, 8))], ["output"],
                          "torch.jit.script, control flow only on attributes (use_relu bool attribute, "
                          "self.training, BatchNorm's own training branches): static evaluation", "script")),
+    ("scripted_upsample", (ScriptedUpsample, [("x", lambda: torch.randn(1, 3, 16, 16))], ["output"],
+                           "torch.jit.script: nn.Upsample and F.interpolate run as their scripted bodies "
+                           "(annotated assignments, argument checks), F.conv2d with default stride and "
+                           "padding, bilinear resize to a given size", "script")),
 ])
 
 

@@ -213,7 +213,13 @@ public final class CodeParser {
             return new Ast.Unsupported("'" + what + "' statement", loc);
         } else {
             Expr first = exprList();
-            if (accept("=")) {
+            if (accept(":")) {
+                // an annotated assignment, "x : Optional[bool] = v" (PyTorch's printer writes one where a
+                // branch's value has a narrower type than the variable's): the annotation checks nothing
+                // here, since the interpreter carries each value's own type; a bare annotation binds nothing
+                expression();
+                s = accept("=") ? new Ast.Assign(first, exprList(), loc) : new Ast.Pass(loc);
+            } else if (accept("=")) {
                 s = new Ast.Assign(first, exprList(), loc);
             } else if (at(CodeLexer.Kind.OP) && peek(0).text().length() >= 2 && peek(0).text().endsWith("=")
                     && !List.of("==", "!=", "<=", ">=").contains(peek(0).text())) {

@@ -50,7 +50,8 @@ final class ConvOps {
                 throw new TranslationException(c.op() + ": padding '" + mode + "'");
             }
         } else {
-            long[] p1 = expand(c.ints(iPad, "padding"), spatial);
+            // absent: the schema's default, 0 (torch.conv2d(x, w, b), as torch.jit.script prints F.conv2d(x, w, b))
+            long[] p1 = expand(c.has(iPad, "padding") ? c.ints(iPad, "padding") : new long[] {0}, spatial);
             for (int i = 0; i < spatial; i++) {
                 pads[i] = p1[i];
                 pads[i + spatial] = p1[i];

@@ -56,6 +56,18 @@ class CodeParserTest {
     }
 
     @Test
+    void annotatedAssignmentsAssignAndBareAnnotationsBindNothing() {
+        // as PyTorch prints F.interpolate's scripted body: "align_corners1 : Optional[bool] = _22"
+        Ast.FunctionDef f = parse("def f(x: Tensor) -> Tensor:\n  y : Optional[List[int]] = x\n  z : int\n  return y\n")
+                .functions().get("f");
+        Ast.Assign a = assertInstanceOf(Ast.Assign.class, f.body().get(0));
+        assertEquals("y", assertInstanceOf(Ast.Name.class, a.target()).id());
+        assertEquals("x", assertInstanceOf(Ast.Name.class, a.value()).id());
+        assertInstanceOf(Ast.Pass.class, f.body().get(1));
+        assertInstanceOf(Ast.Return.class, f.body().get(2));
+    }
+
+    @Test
     void keywordArgumentsAreKeptByName() {
         Ast.Return r = (Ast.Return) parse(MODULE).classes().get("Net").methods().get("forward").body().get(3);
         Ast.Call call = (Ast.Call) r.value();

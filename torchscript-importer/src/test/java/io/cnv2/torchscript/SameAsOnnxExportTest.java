@@ -31,7 +31,7 @@ class SameAsOnnxExportTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"resnet18_small", "mobilenet_small", "fashion_cnn_traced", "fashion_lstm_traced",
-        "transformer_small", "embedding_bag_small", "gru_small", "conv1d_small", "upsample_small", "scripted_static"})
+        "transformer_small", "embedding_bag_small", "gru_small", "conv1d_small", "upsample_small", "scripted_static", "scripted_upsample"})
     void theTorchScriptFileAndItsExportGiveTheSameBitsAndStatistics(String name) {
         Zoo.Model m = Zoo.named(name);
         Network pt = ModelLoader.load(m.pt(), m.options());
