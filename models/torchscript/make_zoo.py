@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Make the TorchScript zoo: small traced (and three scripted) models for cnv2's TorchScript importer.
+"""Make the TorchScript zoo: small traced (and four scripted) models for cnv2's TorchScript importer.
 
 Run with Debian's PyTorch 1.13 (python3-torch, python3-torchvision, python3-onnx; no network):
 
@@ -33,11 +33,13 @@ import linecache
 import os
 import sys
 import types
+from typing import NamedTuple, Optional
 from collections import OrderedDict
 
 import numpy as np
 import onnx
 import torch
+import torchvision
 import torch.nn as nn
 import torch.nn.functional as F
 from onnx import numpy_helper
@@ -109,7 +111,8 @@ def graph_op_kinds(graph):
 
 
 def as_tuple(out):
-    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+    # the tensors a model returns, in order; a None in a returned tuple (a NamedTuple's empty field) is none
+    return tuple(o for o in out if o is not None) if isinstance(out, (tuple, list)) else (out,)
 
 
 def shape_str(t):
@@ -471,6 +474,31 @@ class ScriptedUpsample(nn.Module):
         return torch.flatten(F.adaptive_avg_pool2d(F.relu(y), 2), 1)       # [1, 16]
 
 
+class HeadOutputs(NamedTuple):
+    out: torch.Tensor
+    aux: Optional[torch.Tensor]
+
+
+class ScriptedHeads(nn.Module):
+    """A scripted segmentation head as torchvision writes them (FCN, LRASPP, GoogLeNet, EfficientNet):
+    the input's size as a list slice (`x.shape[-2:]`, printed torch.slice(torch.size(x), -2)), a
+    StochasticDepth whose eval check reads `if not training` (torch.__not__), the result gathered in
+    an OrderedDict (torch.dict()) and returned as a NamedTuple with a None field."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.drop = torchvision.ops.StochasticDepth(0.2, "row")
+        self.head = nn.Conv2d(8, 4, 1)
+
+    def forward(self, x) -> HeadOutputs:
+        size = x.shape[-2:]
+        y = self.drop(F.relu(self.conv(x))) + F.relu(self.conv(x))          # [1, 8, 8, 8]
+        result = OrderedDict()
+        result["out"] = F.interpolate(self.head(y), size=size, mode="bilinear", align_corners=False)
+        return HeadOutputs(result["out"], None)                            # out [1, 4, 16, 16]
+
+
 # ---------------------------------------------------------------------------------------------
 # the zoo
 # ---------------------------------------------------------------------------------------------
@@ -519,6 +547,10 @@ ZOO = OrderedDict([
                            "torch.jit.script: nn.Upsample and F.interpolate run as their scripted bodies "
                            "(annotated assignments, argument checks), F.conv2d with default stride and "
                            "padding, bilinear resize to a given size", "script")),
+    ("scripted_heads", (ScriptedHeads, [("x", lambda: torch.randn(1, 3, 16, 16))], ["output"],
+                        "torch.jit.script, torchvision's head idioms: x.shape[-2:] (a list slice), "
+                        "StochasticDepth's `if not training`, an OrderedDict result, a NamedTuple return "
+                        "with a None field; no ONNX (PyTorch 1.13 cannot export aten::dict)", "script-no-onnx")),
 ])
 
 

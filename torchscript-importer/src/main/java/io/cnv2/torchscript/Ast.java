@@ -99,11 +99,15 @@ public final class Ast {
     }
 
     /**
-     * {@code class Name(Base):}: the attributes declared with a value ({@code stride : Final[Tuple[int, int]] = (1, 1)})
-     * and the methods.
+     * {@code class Name(Base):}: the attributes declared with a value ({@code stride : Final[Tuple[int, int]] = (1, 1)}),
+     * the methods, and the attributes declared without one, in order ({@code fields}: a NamedTuple's).
      */
     public record ClassDef(String name, String base, Map<String, Expr> constants, Map<String, FunctionDef> methods,
-                           Loc loc) {
+                           List<String> fields, Loc loc) {
+        /** A {@code class Name(NamedTuple):}, whose call builds a tuple of its {@link #fields} in order. */
+        public boolean namedTuple() {
+            return base.equals("NamedTuple");
+        }
     }
 
     /** One code file: its classes and module-level functions. */

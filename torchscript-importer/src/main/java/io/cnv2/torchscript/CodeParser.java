@@ -77,6 +77,7 @@ public final class CodeParser {
         expect(CodeLexer.Kind.INDENT);
         Map<String, Expr> constants = new LinkedHashMap<>();
         Map<String, Ast.FunctionDef> methods = new LinkedHashMap<>();
+        List<String> fields = new ArrayList<>();
         while (!accept(CodeLexer.Kind.DEDENT)) {
             if (at(CodeLexer.Kind.END)) {
                 throw error("the file ends inside class " + name);
@@ -94,6 +95,8 @@ public final class CodeParser {
                 expression(); // the type
                 if (accept("=")) {
                     constants.put(attr, expression());
+                } else {
+                    fields.add(attr);
                 }
                 expect(CodeLexer.Kind.NEWLINE);
             } else {
@@ -101,7 +104,7 @@ public final class CodeParser {
                 skipLine();
             }
         }
-        return new Ast.ClassDef(name, base, constants, methods, loc);
+        return new Ast.ClassDef(name, base, constants, methods, List.copyOf(fields), loc);
     }
 
     private Ast.FunctionDef functionDef() {

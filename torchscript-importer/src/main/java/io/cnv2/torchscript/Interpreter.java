@@ -368,6 +368,31 @@ final class Interpreter {
         throw new TranslationException(describe(fn) + " is not callable");
     }
 
+    /**
+     * A NamedTuple's constructor ({@code GoogLeNetOutputs(x, aux2, aux1)}, scripted GoogLeNet's
+     * result): a tuple of its fields in declaration order, by position or by name; a field given
+     * neither way is refused, as Python refuses it.
+     */
+    private static Values.Tuple namedTuple(Ast.ClassDef cls, List<Object> args, Map<String, Object> kwargs) {
+        List<String> fields = cls.fields();
+        if (args.size() > fields.size()) {
+            throw new TranslationException(cls.name() + " takes " + fields.size() + " fields, given " + args.size());
+        }
+        List<Object> items = new ArrayList<>(args);
+        for (int i = args.size(); i < fields.size(); i++) {
+            if (!kwargs.containsKey(fields.get(i))) {
+                throw new TranslationException(cls.name() + ": field '" + fields.get(i) + "' missing");
+            }
+            items.add(kwargs.get(fields.get(i)));
+        }
+        for (String k : kwargs.keySet()) {
+            if (!fields.contains(k)) {
+                throw new TranslationException(cls.name() + " has no field '" + k + "'");
+            }
+        }
+        return new Values.Tuple(items);
+    }
+
     private Object namespaceCall(String path, List<Object> args, Map<String, Object> kwargs, Loc loc) {
         String op;
         if (path.startsWith("torch.")) {
@@ -384,6 +409,9 @@ final class Interpreter {
             String name = path.substring(dot + 1);
             if (f != null && f.functions().containsKey(name)) {
                 return call(f.functions().get(name), null, args, kwargs, loc);
+            }
+            if (f != null && f.classes().containsKey(name) && f.classes().get(name).namedTuple()) {
+                return namedTuple(f.classes().get(name), args, kwargs);
             }
             throw new TranslationException("the archive holds no code for function " + path);
         } else {

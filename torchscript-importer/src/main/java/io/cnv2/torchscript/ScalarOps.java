@@ -31,6 +31,7 @@ final class ScalarOps {
         r.add(c -> (long) c.tensor(0, "self").rank(), "dim");
         r.add(c -> (long) c.tensor(0, "self").size(), "numel");
         r.add(c -> (long) Builtins.length(c.arg(0, "a")), "len");
+        r.add(c -> !c.in().truth(c.arg(0, "self"), "not"), "__not__");
         r.add(c -> same(c.arg(0, "self"), c.arg(1, "obj")), "__is__");
         r.add(c -> !same(c.arg(0, "self"), c.arg(1, "obj")), "__isnot__");
         r.add(c -> c.in().iterate(c.arg(1, "container")).stream().anyMatch(x -> equal(x, c.arg(0, "key"))),
@@ -67,6 +68,10 @@ final class ScalarOps {
             }
             return container;
         }, "_set_item");
+        // torch.dict(): an empty dict, in insertion order as TorchScript's (a segmentation model's
+        // result = OrderedDict(); result["out"] = ...); torch.dict(d): a copy
+        r.add(c -> c.args().isEmpty() ? new java.util.LinkedHashMap<Object, Object>()
+                : new java.util.LinkedHashMap<Object, Object>((Map<?, ?>) c.arg(0, "self")), "dict");
         r.add(c -> c.in().subscript(c.arg(0, "self"), c.arg(1, "idx")), "__getitem__");
         r.add(c -> Builtins.toLong(c.arg(0, "a")), "Int", "IntImplicit", "prim::Int");
         r.add(c -> Builtins.toDouble(c.arg(0, "a")), "Float", "FloatImplicit", "prim::Float");

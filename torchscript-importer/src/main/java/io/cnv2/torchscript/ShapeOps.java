@@ -52,7 +52,7 @@ final class ShapeOps {
         }, "t", "numpy_T");
         r.add(ShapeOps::squeeze, "squeeze");
         r.add(ShapeOps::unsqueeze, "unsqueeze");
-        r.add(ShapeOps::slice, "slice");
+        r.add(ShapeOps::sliceTensorOrList, "slice");
         r.add(c -> {
             TVal t = c.tensor(0, "self");
             int dim = t.shapeAxis(c.integer(1, "dim"));
@@ -245,6 +245,33 @@ final class ShapeOps {
         }
         TVal ax = TVal.known(new long[] {a}, new int[] {1}, TVal.Type.INT64, null);
         return c.node("Unsqueeze", List.of(t, ax), out, t.type());
+    }
+
+    /**
+     * aten::slice of a tensor, or aten::slice.t of a list ({@code x.shape[-2:]}, as torch.jit.script
+     * prints it: {@code torch.slice(torch.size(x), -2)}), whose arguments are start, end, step with
+     * Python's clamping of each end.
+     */
+    private static Object sliceTensorOrList(OpCall c) {
+        Object self = c.arg(0, "self");
+        List<Object> items = self instanceof Values.Tuple t ? t.items()
+                : self instanceof List<?> l ? new ArrayList<>(l) : null;
+        if (items == null) {
+            return slice(c);
+        }
+        int n = items.size();
+        long step = c.integer(3, "step", 1);
+        if (step <= 0) {
+            throw new TranslationException("slice of a list with step " + step);
+        }
+        int start = (int) clamp(c.integer(1, "start", 0), n);
+        int end = (int) clamp(c.integer(2, "end", INT64_MAX), n);
+        List<Object> out = new ArrayList<>();
+        for (int i = start; i < end; i += (int) Math.min(step, n)) {
+            out.add(items.get(i));
+        }
+        c.in().charge(out.size());
+        return out;
     }
 
     private static TVal slice(OpCall c) {

@@ -157,7 +157,8 @@ public final class TorchScriptImporter implements ModelImporter {
         if (r instanceof TVal t) {
             out.add(t);
         } else if (r instanceof Values.Tuple t) {
-            t.items().forEach(x -> flatten(x, out, file));
+            // a None among a tuple's items is no output (scripted GoogLeNet's (logits, None, None) in eval mode)
+            t.items().stream().filter(x -> !Values.isNone(x)).forEach(x -> flatten(x, out, file));
         } else if (r instanceof List<?> l) {
             l.forEach(x -> flatten(x, out, file));
         } else if (r instanceof Map<?, ?> m) {
