@@ -79,9 +79,71 @@ public final class QuantisedLayers {
                 warnings.add("layer " + n.name() + ": fan-in " + q.fanIn() + " x 2^30 may overflow the "
                         + accumulatorBits + "-bit accumulator");
             }
+            String wraps = wraps(q, accumulatorBits);
+            if (wraps != null) {
+                warnings.add(wraps);
+            }
+            String limit = atFracLimit(q);
+            if (limit != null) {
+                warnings.add(limit);
+            }
             layers.put(n.name(), q);
         }
         return new QuantisedLayers(layers, warnings, sat[0]);
+    }
+
+    /**
+     * Rules 3 and 4 said at load time, as rule 3 says the fan-in: a layer whose accumulator, at fa + fw
+     * fraction bits, cannot hold its own aligned bias or the largest output its format fo can hold
+     * (2^(15 - fo)) wraps those sums, and its outputs are then wrong with no saturation counted. It
+     * happens where rule 1 gives an input format many fraction bits (activations near 1e-8, as deep in
+     * a network of random weights): 48 bits at 59 fraction bits reach only 2^-12. Null when neither can
+     * happen.
+     */
+    static String wraps(QLayer q, int accumulatorBits) {
+        if (q.integer() != null) {
+            return null;
+        }
+        int faw = q.accumulatorFrac();
+        // the accumulator holds |a| < 2^(accumulatorBits - 1), a real value below 2^(accumulatorBits - 1 - faw)
+        int room = accumulatorBits - 1 - faw;
+        boolean bias = false;
+        if (q.bias() != null) {
+            for (short b : q.bias()) {
+                // past a shift of 46 a non-zero 16-bit bias leaves a long: it fits no accumulator of 48 bits or more
+                bias |= b != 0 && (faw - q.biasFrac() > 46
+                        || Math.abs(io.cnv2.fixed.Fixed.alignBias(b, q.biasFrac(), faw)) >= 1L << (accumulatorBits - 1));
+            }
+        }
+        boolean outputs = 15 - q.outputFrac() > room;
+        if (!bias && !outputs) {
+            return null;
+        }
+        return "layer " + q.name() + ": its " + (bias ? "bias" : "output format's range (2^" + (15 - q.outputFrac()) + ")")
+                + " does not fit the " + accumulatorBits + "-bit accumulator at fa + fw = " + faw
+                + " fraction bits (it holds up to 2^" + room + "), so its sums wrap (rules 3 and 4): the input format "
+                + "fa = " + q.inputFrac() + " comes from tiny activations; pin a smaller one in a calibration file";
+    }
+
+    /**
+     * Rule 1 at its bound: a format of {@link io.cnv2.fixed.Fixed#MAX_FRAC} fraction bits is what a
+     * tensor gets whose largest |x| is below 2^-25 (an all-zero one gets 15), and values below half
+     * its step, 2^-41, round to zero: an output of such a layer can come out all zeros. Null when
+     * neither the layer's input nor its output format is at the bound.
+     */
+    static String atFracLimit(QLayer q) {
+        if (q.integer() != null) {
+            return null;
+        }
+        int max = io.cnv2.fixed.Fixed.MAX_FRAC;
+        boolean in = q.inputFrac() >= max;
+        boolean out = q.outputFrac() >= max;
+        if (!in && !out) {
+            return null;
+        }
+        return "layer " + q.name() + ": its " + (in && out ? "input and output formats are" : in ? "input format is"
+                : "output format is") + " at the " + max + "-fraction-bit limit (activations below 2^-25 in magnitude): "
+                + "values below 2^-" + (max + 1) + " round to zero";
     }
 
     static int fracOf(Tensor t) {

@@ -87,6 +87,9 @@ final class CheckCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "outputs: cnv2's float execution within %s of %s, the 16-bit emulation within %s; "
                 + "%d intermediate tensor(s) compared%n", sci(f), r.authority(), sci(q), r.tensors().size());
+        for (String w : s.emulator().fixedExecutor().layers().warnings()) {
+            out.println("warning: " + w);
+        }
         if (json != null) {
             AtomicFiles.write(json, Json.write(r));
             out.println("wrote " + json);
