@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Make the TorchScript zoo: small traced (and four scripted) models for cnv2's TorchScript importer.
+"""Make the TorchScript zoo: small traced (and five scripted) models for cnv2's TorchScript importer.
 
 Run with Debian's PyTorch 1.13 (python3-torch, python3-torchvision, python3-onnx; no network):
 
@@ -499,6 +499,22 @@ class ScriptedHeads(nn.Module):
         return HeadOutputs(result["out"], None)                            # out [1, 4, 16, 16]
 
 
+class ScriptedAttention(nn.Module):
+    """Scripted self-attention in eval mode, batch first, as torchvision's ViT calls it: scripting
+    keeps nn.MultiheadAttention's own forward, whose checks (prim::is_nested, is_autocast_enabled,
+    is_grad_enabled, str(device).find("cpu"), all/any of bool lists) pick the fused
+    aten::_native_multi_head_attention in inference."""
+
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(32, 4, batch_first=True)
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        y, _ = self.attn(x, x, x, need_weights=False)                     # [1, 8, 32]
+        return self.fc((x + y).mean(dim=1))                                # [1, 10]
+
+
 # ---------------------------------------------------------------------------------------------
 # the zoo
 # ---------------------------------------------------------------------------------------------
@@ -551,6 +567,10 @@ ZOO = OrderedDict([
                         "torch.jit.script, torchvision's head idioms: x.shape[-2:] (a list slice), "
                         "StochasticDepth's `if not training`, an OrderedDict result, a NamedTuple return "
                         "with a None field; no ONNX (PyTorch 1.13 cannot export aten::dict)", "script-no-onnx")),
+    ("scripted_attention", (ScriptedAttention, [("x", lambda: torch.randn(1, 8, 32))], ["output"],
+                            "torch.jit.script, nn.MultiheadAttention(32, 4, batch_first=True) in eval mode: its "
+                            "fast-path checks and aten::_native_multi_head_attention; residual, mean, Linear; "
+                            "no ONNX (PyTorch 1.13 cannot export the fused op)", "script-no-onnx")),
 ])
 
 

@@ -20,9 +20,11 @@ final class LinearOps {
     }
 
     private static TVal linear(OpCall c) {
-        TVal x = c.tensor(0, "input");
-        TVal w = c.tensor(1, "weight");
-        Object bias = c.arg(2, "bias", Values.NONE);
+        return linear(c, c.tensor(0, "input"), c.tensor(1, "weight"), c.arg(2, "bias", Values.NONE));
+    }
+
+    /** y = x w^T + bias (bias a tensor or None). */
+    static TVal linear(OpCall c, TVal x, TVal w, Object bias) {
         if (w.rank() != 2 || x.rank() < 1 || x.shape()[x.rank() - 1] != w.shape()[1]) {
             throw new TranslationException("linear: input of shape " + x.shapeString() + " and weight of shape "
                     + w.shapeString() + " do not match");

@@ -32,6 +32,7 @@ final class Ops {
         ShapeOps.register(this);
         RecurrentOps.register(this);
         ResizeOps.register(this);
+        AttentionOps.register(this);
         CreationOps.register(this);
     }
 

@@ -21,7 +21,8 @@ final class ScalarOps {
         }, "prim::RaiseException");
         r.add(c -> "cpu", "prim::device", "device");
         r.add(c -> c.in().subscriptAttribute(c.arg(0, "a"), "dtype"), "prim::dtype");
-        r.add(c -> false, "prim::is_cuda", "prim::requires_grad", "is_floating_point_never");
+        r.add(c -> false, "prim::is_cuda", "prim::requires_grad", "prim::is_nested", "is_autocast_enabled", "is_grad_enabled",
+                "is_floating_point_never");
         r.add(c -> c.arg(c.args().size() - 1, "x"), "prim::unchecked_cast");
         r.add(c -> c.arg(0, "self"), "detach", "contiguous", "clone", "alias", "prim::data", "requires_grad_",
                 "lift_fresh", "_shape_as_tensor_never");
@@ -41,6 +42,26 @@ final class ScalarOps {
         r.add(c -> c.args().get(1) instanceof Map<?, ?> m ? m.containsKey(c.args().get(0))
                 : c.in().iterate(c.args().get(0)).stream().anyMatch(x -> equal(x, c.args().get(1))), "__contains__");
         r.add(ScalarOps::format, "format");
+        // aten::all.bool / any.bool (bool[] self), as MultiheadAttention's scripted checks call them;
+        // of a tensor they are not translated
+        r.add(c -> {
+            if (!(c.arg(0, "self") instanceof List<?>)) {
+                throw new TranslationException(c.op() + " of a tensor");
+            }
+            return Builtins.call(c.in(), c.op(), List.of(c.arg(0, "self")), Map.of());
+        }, "all", "any");
+        // aten::find(str self, str substr, int start=0, int end=-1): Python's str.find over [start, end)
+        r.add(c -> {
+            String self = (String) c.arg(0, "self");
+            String sub = (String) c.arg(1, "substr");
+            int n = self.length();
+            long start = c.integer(2, "start", 0);
+            long end = c.integer(3, "end", -1);
+            int s0 = (int) Math.max(0, Math.min(n, start < 0 ? start + n : start));
+            int e0 = (int) Math.max(0, Math.min(n, end < 0 ? end + n : end));
+            int at = self.substring(0, Math.max(s0, e0)).indexOf(sub, s0);
+            return (long) (at < 0 || at + sub.length() > e0 ? -1 : at);
+        }, "find");
         r.add(c -> {
             @SuppressWarnings("unchecked")
             List<Object> l = (List<Object>) c.arg(0, "self");

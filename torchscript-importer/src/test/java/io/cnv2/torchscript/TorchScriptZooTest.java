@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TorchScriptZooTest {
     @ParameterizedTest
     @ValueSource(strings = {"resnet18_small", "mobilenet_small", "fashion_cnn_traced", "fashion_lstm_traced",
-        "transformer_small", "embedding_bag_small", "gru_small", "conv1d_small", "upsample_small", "scripted_static", "scripted_upsample", "scripted_heads"})
+        "transformer_small", "embedding_bag_small", "gru_small", "conv1d_small", "upsample_small", "scripted_static", "scripted_upsample", "scripted_heads", "scripted_attention"})
     void theFloatReferenceOfTheTranslationMatchesLibtorch(String name) {
         Zoo.Model m = Zoo.named(name);
         Network net = ModelLoader.load(m.pt(), m.options());
