@@ -49,7 +49,9 @@ final class ArithOps {
             throw new TranslationException("erf of a constant");
         }), "erf");
         r.add(ArithOps::rsqrt, "rsqrt");
-        r.add(c -> reduce(c, "ReduceSum"), "sum");
+        // aten::sum.int / sum.float (a list of numbers, Swin's sum(shift_size)), else the tensor reduction
+        r.add(c -> c.arg(0, "self") instanceof List<?> l ? Builtins.call(c.in(), "sum", List.of(l), java.util.Map.of())
+                : reduce(c, "ReduceSum"), "sum");
         r.add(c -> reduce(c, "ReduceMean"), "mean");
         r.add(c -> c.has(1, "dim") ? reduceWithIndex(c, "ReduceMax") : reduce(c, "ReduceMax"), "max");
         r.add(c -> c.has(1, "dim") ? reduceWithIndex(c, "ReduceMin") : reduce(c, "ReduceMin"), "min");

@@ -33,6 +33,7 @@ final class Ops {
         RecurrentOps.register(this);
         ResizeOps.register(this);
         AttentionOps.register(this);
+        IndexOps.register(this);
         CreationOps.register(this);
     }
 

@@ -74,6 +74,19 @@ final class ScalarOps {
             c.in().charge(l.size());
             return l;
         }, "list");
+        // aten::copy.t / copy.Dict_str: a shallow copy of a list or dict (Swin's shift_size.copy())
+        r.add(c -> {
+            Object v = c.arg(0, "self");
+            if (v instanceof Map<?, ?> m) {
+                return new java.util.LinkedHashMap<Object, Object>(m);
+            }
+            if (!(v instanceof List<?>)) {
+                throw new TranslationException("copy of " + Interpreter.describe(v));
+            }
+            List<Object> l = new ArrayList<>(c.in().iterate(v));
+            c.in().charge(l.size());
+            return l;
+        }, "copy");
         r.add(c -> Values.NONE, "warn", "_assert_never");
         r.add(c -> {
             Object container = c.arg(0, "l");

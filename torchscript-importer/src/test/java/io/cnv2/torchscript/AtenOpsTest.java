@@ -57,6 +57,11 @@ class AtenOpsTest {
         "fashion_cnn_traced|torch.flatten(x6, 1)|torch.select(torch.unsqueeze(torch.flatten(x6, 1), 0), 0, -1)",
         "fashion_cnn_traced|torch.flatten(x6, 1)|torch.cat(torch.split(torch.flatten(x6, 1), [1000, 2136], 1), 1)",
         "fashion_cnn_traced|torch.flatten(x6, 1)|torch.flatten(torch.cat([torch.narrow(x6, 1, 0, 32), torch.slice(x6, 1, 32, 64, 1)], 1), 1)",
+        "resnet18_small|torch.adaptive_avg_pool2d(argument_1, [1, 1])|torch.adaptive_avg_pool2d(torch.pad(argument_1, [1, 2, 0, 1]), [1, 1])",
+        "resnet18_small|torch.adaptive_avg_pool2d(argument_1, [1, 1])|torch.adaptive_avg_pool2d(torch.pad(argument_1, [2, 0, 1, 1], \"constant\", 0.5), [1, 1])",
+        "fashion_cnn_traced|torch.flatten(x6, 1)|torch.index(torch.flatten(x6, 1), annotate(List[Optional[Tensor]], [None, torch.arange(3135, -1, -1)]))",
+        "fashion_cnn_traced|torch.flatten(x6, 1)|torch.reshape(x6, torch.copy([1, torch.sum([3000, 136])]))",
+        "resnet18_small|torch.linear(input, weight, bias)|torch.linear(input, torch.index(weight, annotate(List[Optional[Tensor]], [torch.arange(-1, -11, -1)])), bias)",
     })
     void theTranslationMatchesLibtorchOnTheRewrittenModel(String model, String from, String to) throws Exception {
         Zoo.Model m = Zoo.named(model);
