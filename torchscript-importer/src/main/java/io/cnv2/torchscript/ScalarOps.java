@@ -59,8 +59,8 @@ final class ScalarOps {
             long end = c.integer(3, "end", -1);
             int s0 = (int) Math.max(0, Math.min(n, start < 0 ? start + n : start));
             int e0 = (int) Math.max(0, Math.min(n, end < 0 ? end + n : end));
-            int at = self.substring(0, Math.max(s0, e0)).indexOf(sub, s0);
-            return (long) (at < 0 || at + sub.length() > e0 ? -1 : at);
+            int at = s0 > e0 ? -1 : self.substring(s0, e0).indexOf(sub);
+            return (long) (at < 0 ? -1 : s0 + at);
         }, "find");
         r.add(c -> {
             @SuppressWarnings("unchecked")
@@ -69,23 +69,17 @@ final class ScalarOps {
             l.add(c.arg(1, "el"));
             return l;
         }, "append");
-        r.add(c -> {
-            List<Object> l = new ArrayList<>(c.in().iterate(c.arg(0, "l")));
-            c.in().charge(l.size());
-            return l;
-        }, "list");
+        r.add(c -> copyOf(c, c.arg(0, "l")), "list");
         // aten::copy.t / copy.Dict_str: a shallow copy of a list or dict (Swin's shift_size.copy())
         r.add(c -> {
             Object v = c.arg(0, "self");
             if (v instanceof Map<?, ?> m) {
-                return new java.util.LinkedHashMap<Object, Object>(m);
+                return dictOf(m);
             }
             if (!(v instanceof List<?>)) {
                 throw new TranslationException("copy of " + Interpreter.describe(v));
             }
-            List<Object> l = new ArrayList<>(c.in().iterate(v));
-            c.in().charge(l.size());
-            return l;
+            return copyOf(c, v);
         }, "copy");
         r.add(c -> Values.NONE, "warn", "_assert_never");
         r.add(c -> {
@@ -104,8 +98,7 @@ final class ScalarOps {
         }, "_set_item");
         // torch.dict(): an empty dict, in insertion order as TorchScript's (a segmentation model's
         // result = OrderedDict(); result["out"] = ...); torch.dict(d): a copy
-        r.add(c -> c.args().isEmpty() ? new java.util.LinkedHashMap<Object, Object>()
-                : new java.util.LinkedHashMap<Object, Object>((Map<?, ?>) c.arg(0, "self")), "dict");
+        r.add(c -> dictOf(c.args().isEmpty() ? Map.of() : (Map<?, ?>) c.arg(0, "self")), "dict");
         r.add(c -> c.in().subscript(c.arg(0, "self"), c.arg(1, "idx")), "__getitem__");
         r.add(c -> Builtins.toLong(c.arg(0, "a")), "Int", "IntImplicit", "prim::Int");
         r.add(c -> Builtins.toDouble(c.arg(0, "a")), "Float", "FloatImplicit", "prim::Float");
@@ -123,6 +116,18 @@ final class ScalarOps {
             return Math.max(0, (hi - lo + step + (step > 0 ? -1 : 1)) / step);
         }, "__range_length");
         r.add(c -> c.integer(1, "start") + c.integer(0, "index") * c.integer(2, "step"), "__derive_index");
+    }
+
+    /** aten::list / copy.t: a shallow copy of a list (or of what iterates as one), charged per item. */
+    private static List<Object> copyOf(OpCall c, Object items) {
+        List<Object> l = new ArrayList<>(c.in().iterate(items));
+        c.in().charge(l.size());
+        return l;
+    }
+
+    /** torch.dict(d) / copy.Dict: a shallow copy in insertion order, as TorchScript's dicts keep it. */
+    private static Map<Object, Object> dictOf(Map<?, ?> m) {
+        return new java.util.LinkedHashMap<Object, Object>(m);
     }
 
     private static Object dropout(OpCall c) {

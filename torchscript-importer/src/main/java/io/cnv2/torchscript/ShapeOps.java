@@ -267,7 +267,8 @@ final class ShapeOps {
         int start = (int) clamp(c.integer(1, "start", 0), n);
         int end = (int) clamp(c.integer(2, "end", INT64_MAX), n);
         List<Object> out = new ArrayList<>();
-        for (int i = start; i < end; i += (int) Math.min(step, n)) {
+        int stride = (int) Math.min(step, n); // a step past the list takes its first item only; never an int overflow
+        for (int i = start; i < end; i += stride) {
             out.add(items.get(i));
         }
         c.in().charge(out.size());

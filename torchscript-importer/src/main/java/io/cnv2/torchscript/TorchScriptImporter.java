@@ -93,6 +93,17 @@ public final class TorchScriptImporter implements ModelImporter {
             throw new BadInputException(file + ": its top module (" + root.className() + ") has no forward method");
         }
         List<String> names = forward.params().subList(1, forward.params().size());
+        // a misspelt input name is the user's error to name, before any shape is asked for
+        for (String k : options.inputShapes().keySet()) {
+            if (!names.contains(k)) {
+                throw new BadInputException(file + ": --input-shape names '" + k + "', but forward takes " + names);
+            }
+        }
+        for (String k : options.values().keySet()) {
+            if (!names.contains(k)) {
+                throw new BadInputException(file + ": --input-tensor names '" + k + "', but forward takes " + names);
+            }
+        }
         // TorchScript declares no input shapes: the user's, else the shape of the value given for the input
         Map<String, Shape> shapes = new LinkedHashMap<>();
         for (String n : names) {
@@ -108,11 +119,6 @@ public final class TorchScriptImporter implements ModelImporter {
                     + String.join(" ", missing.stream().map(n -> "--input-shape " + n + "=1,C,H,W").toList())
                     + " or a value with --input-tensor (the DJL model option inputShape takes \"" + missing.get(0)
                     + "=1,C,H,W\"); forward takes " + names, names);
-        }
-        for (String k : options.inputShapes().keySet()) {
-            if (!names.contains(k)) {
-                throw new BadInputException(file + ": --input-shape names '" + k + "', but forward takes " + names);
-            }
         }
         List<Object> args = new ArrayList<>();
         for (String n : names) {

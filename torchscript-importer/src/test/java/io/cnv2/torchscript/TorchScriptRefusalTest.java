@@ -48,8 +48,20 @@ class TorchScriptRefusalTest {
         Zoo.Model m = Zoo.named("resnet18_small");
         BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(m.pt(), ImportOptions.DEFAULT));
         assertTrue(e.getMessage().contains("--input-shape x=") && e.getMessage().contains("inputShape"), e.getMessage());
-        e = assertThrows(BadInputException.class, () -> ModelLoader.load(m.pt(), new ImportOptions(Map.of("image", Shape.of(1, 3, 64, 64)))));
-        assertTrue(e.getMessage().contains("x"), e.getMessage());
+    }
+
+    /** A name forward does not take is the user's error to name, option and all, before any shape is asked for. */
+    @Test
+    void aMisspeltInputNameIsRefusedByItsOption() {
+        Zoo.Model m = Zoo.named("resnet18_small");
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> ModelLoader.load(m.pt(), new ImportOptions(Map.of("image", Shape.of(1, 3, 64, 64)))));
+        assertTrue(e.getMessage().contains("--input-shape names 'image'") && e.getMessage().contains("forward takes [x]"), e.getMessage());
+        io.cnv2.ir.Tensor value = io.cnv2.ir.Tensor.zeros(Shape.of(1, 3, 64, 64));
+        e = assertThrows(BadInputException.class,
+                () -> ModelLoader.load(m.pt(), ImportOptions.DEFAULT.withValues(Map.of("image", value))));
+        assertTrue(e.getMessage().contains("resnet18_small.pt") && e.getMessage().contains("--input-tensor names 'image'")
+                && e.getMessage().contains("forward takes [x]"), e.getMessage());
     }
 
     @Test
