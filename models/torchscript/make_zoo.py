@@ -515,6 +515,23 @@ class ScriptedAttention(nn.Module):
         return self.fc((x + y).mean(dim=1))                                # [1, 10]
 
 
+class ScriptedShiftedWindow(nn.Module):
+    """torchvision's own SwinTransformerBlock (window 4x4, shift 2x2) scripted, on an 8x8 map from a
+    conv: its shifted-window attention rolls the map (aten::roll) and builds its attention mask by
+    in-place writes into slices of a new tensor (new_zeros, torch.tensor, copy_), then masked_fill."""
+
+    def __init__(self):
+        super().__init__()
+        from torchvision.models.swin_transformer import SwinTransformerBlock
+        self.conv = nn.Conv2d(3, 16, 3, padding=1)
+        self.block = SwinTransformerBlock(16, 2, [4, 4], [2, 2])
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        y = torch.relu(self.conv(x)).permute(0, 2, 3, 1)                   # [1, 8, 8, 16]
+        return self.fc(self.block(y).mean(dim=[1, 2]))                     # [1, 10]
+
+
 # ---------------------------------------------------------------------------------------------
 # the zoo
 # ---------------------------------------------------------------------------------------------
@@ -571,6 +588,10 @@ ZOO = OrderedDict([
                             "torch.jit.script, nn.MultiheadAttention(32, 4, batch_first=True) in eval mode: its "
                             "fast-path checks and aten::_native_multi_head_attention; residual, mean, Linear; "
                             "no ONNX (PyTorch 1.13 cannot export the fused op)", "script-no-onnx")),
+    ("scripted_shifted_window", (ScriptedShiftedWindow, [("x", lambda: torch.randn(1, 3, 8, 8))], ["output"],
+                                 "torch.jit.script, torchvision's SwinTransformerBlock (window 4, shift 2): "
+                                 "aten::roll, the attention mask written in place into slices of new_zeros "
+                                 "(torch.tensor, copy_), masked_fill; no ONNX (PyTorch 1.13 cannot export aten::copy)", "script-no-onnx")),
 ])
 
 

@@ -60,6 +60,7 @@ final class ArithOps {
         r.add(c -> binary(c, "Max", Math::max, Math::max), "maximum");
         r.add(c -> binary(c, "Min", Math::min, Math::min), "minimum");
         r.add(ArithOps::where, "where");
+        r.add(ArithOps::maskedFill, "masked_fill");
     }
 
     /** Python number (or bool) operands: the result of {@code op} on them, else null. */
@@ -346,6 +347,52 @@ final class ArithOps {
         TVal indices = c.node(onnx.equals("ReduceMax") ? "ArgMax" : "ArgMin", List.of(t), shape, TVal.Type.INT64,
                 OnnxBuilder.i("axis", axis), OnnxBuilder.i("keepdims", keep ? 1 : 0));
         return new Values.Tuple(List.of(values, indices));
+    }
+
+    /**
+     * aten::masked_fill(self, mask, value): value where mask is true, self elsewhere, in self's type
+     * and shape (PyTorch broadcasts the mask to self, never self to the mask). Known operands give
+     * known values (Swin's attention mask is a constant); otherwise ONNX Where.
+     */
+    private static Object maskedFill(OpCall c) {
+        TVal self = c.tensor(0, "self");
+        TVal mask = c.tensor(1, "mask");
+        TVal value = operand(c.arg(2, "value"), self.type());
+        if (value.rank() != 0) {
+            throw new TranslationException("masked_fill with a value of shape " + value.shapeString() + " (a 0-d value is needed)");
+        }
+        if (!java.util.Arrays.equals(Shapes.broadcast(self.shape(), mask.shape()), self.shape())) {
+            throw new TranslationException("masked_fill of a tensor of shape " + self.shapeString() + " with a mask of shape " + mask.shapeString());
+        }
+        if (self.isKnown() && mask.isKnown() && value.isKnown()) {
+            int n = self.size();
+            c.in().charge(n);
+            int[] os = Shapes.strides(self.shape());
+            int[] ms = Shapes.strides(mask.shape());
+            int lead = self.rank() - mask.rank();
+            float[] f = self.floats() != null ? self.floats().clone() : null;
+            long[] l = self.longs() != null ? self.longs().clone() : null;
+            for (int i = 0; i < n; i++) {
+                int m = 0;
+                int rem = i;
+                for (int d = 0; d < self.rank(); d++) {
+                    int coord = rem / os[d];
+                    rem %= os[d];
+                    if (d >= lead && mask.shape()[d - lead] != 1) {
+                        m += coord * ms[d - lead];
+                    }
+                }
+                if (mask.longs()[m] != 0) {
+                    if (f != null) {
+                        f[i] = value.floats()[0];
+                    } else {
+                        l[i] = value.longs()[0];
+                    }
+                }
+            }
+            return new TVal(null, self.shape(), self.type(), f, l, null);
+        }
+        return c.node("Where", List.of(mask, value, self), self.shape(), self.type());
     }
 
     private static Object where(OpCall c) {

@@ -34,6 +34,7 @@ final class Interpreter {
     private final Deque<Module> scope = new ArrayDeque<>();
     private final Function<Module, String> segmentOf;
     private final List<String> unmapped = new ArrayList<>();
+    private final InPlaceOps inPlace = new InPlaceOps();
     private final java.util.Set<String> integerValues = new java.util.HashSet<>();
     private long steps;
     private int callDepth;
@@ -81,6 +82,11 @@ final class Interpreter {
     }
 
     /** Every operation that could not be translated, with where it was called, in order. */
+    /** The writes into tensors the code made, and the views and values taken from them. */
+    InPlaceOps inPlace() {
+        return inPlace;
+    }
+
     List<String> unmapped() {
         return unmapped;
     }
@@ -434,7 +440,11 @@ final class Interpreter {
             }
         }
         try {
-            return translator.apply(new OpCall(op, args, kwargs, this));
+            inPlace.checkReads(op, args);
+            inPlace.checkReads(op, new ArrayList<>(kwargs.values()));
+            Object result = translator.apply(new OpCall(op, args, kwargs, this));
+            inPlace.noteResult(args, result);
+            return result;
         } catch (ArithmeticException | IndexOutOfBoundsException | NegativeArraySizeException | ClassCastException
                  | IllegalArgumentException | IllegalStateException | NullPointerException e) {
             // arguments a translator's own checks did not foresee (the fuzzer finds such files): the

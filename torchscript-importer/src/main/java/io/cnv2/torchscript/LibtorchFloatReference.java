@@ -42,9 +42,12 @@ final class LibtorchFloatReference implements FloatReference {
         this.translated = translated;
     }
 
+    /** Why libtorch's results could not be read (then the translation's are given, and named so), or null. */
+    private String unreadable;
+
     @Override
     public String name() {
-        return "libtorch";
+        return unreadable == null ? "libtorch" : "ONNX Runtime on the translation (" + unreadable + ")";
     }
 
     @Override
@@ -52,14 +55,38 @@ final class LibtorchFloatReference implements FloatReference {
         return outputs.contains(tensor) || translated != null && translated.computes(tensor);
     }
 
+    /**
+     * Forward's outputs from libtorch, any other tensor from the translation (ONNX Runtime): a
+     * request that mixes them (cnv2 check asks for the outputs with the intermediate tensors that
+     * precede them) still gets libtorch's outputs.
+     */
     @Override
     public Map<String, Tensor> run(Map<String, Tensor> in, Set<String> wanted) {
-        if (!outputs.containsAll(wanted)) {
-            return translated.run(in, wanted);
-        }
-        Map<String, Tensor> all = runLibtorch(in);
+        Set<String> mine = new java.util.LinkedHashSet<>(wanted);
+        mine.retainAll(outputs);
+        Set<String> rest = new java.util.LinkedHashSet<>(wanted);
+        rest.removeAll(outputs);
         Map<String, Tensor> out = new HashMap<>();
-        wanted.forEach(w -> out.put(w, all.get(w)));
+        if (!mine.isEmpty() && unreadable == null) {
+            try {
+                Map<String, Tensor> all = runLibtorch(in);
+                mine.forEach(w -> out.put(w, all.get(w)));
+            } catch (UnsupportedOperationException e) {
+                // DJL turns forward's result into tensors only when it is a tensor or a tuple or list of
+                // them; a dict, a NamedTuple with a None, a string... is refused ("Unsupported IValue type")
+                if (translated == null) {
+                    throw new BadInputException(file + ": libtorch's result of forward cannot be read through DJL (" + e.getMessage() + ")");
+                }
+                unreadable = "libtorch's result of forward is not a tensor, tuple or list DJL can read";
+            }
+        }
+        if (out.size() < wanted.size()) {
+            Set<String> left = unreadable == null ? rest : wanted;
+            if (translated == null) {
+                throw new IllegalStateException("no reference computes " + left);
+            }
+            out.putAll(translated.run(in, left));
+        }
         return out;
     }
 

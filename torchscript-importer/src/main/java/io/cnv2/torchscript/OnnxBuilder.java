@@ -63,6 +63,14 @@ final class OnnxBuilder {
         return name;
     }
 
+    /**
+     * Forgets the initializer made of {@code t}'s values, which were just overwritten in place: the
+     * nodes that read it keep the old values, later uses get a new initializer of the new ones.
+     */
+    void forget(TVal t) {
+        initialized.remove(t.floats() != null ? (Object) t.floats() : t.longs());
+    }
+
     /** The known values of an initializer this builder made (for peephole passes). */
     TensorProto initializer(String name) {
         return initializers.get(name);

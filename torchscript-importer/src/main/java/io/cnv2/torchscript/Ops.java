@@ -35,6 +35,7 @@ final class Ops {
         AttentionOps.register(this);
         IndexOps.register(this);
         CreationOps.register(this);
+        InPlaceOps.register(this);
     }
 
     void add(Op op, String... names) {

@@ -53,6 +53,7 @@ final class ShapeOps {
         r.add(ShapeOps::squeeze, "squeeze");
         r.add(ShapeOps::unsqueeze, "unsqueeze");
         r.add(ShapeOps::sliceTensorOrList, "slice");
+        r.add(ShapeOps::roll, "roll");
         r.add(c -> {
             TVal t = c.tensor(0, "self");
             int dim = t.shapeAxis(c.integer(1, "dim"));
@@ -281,7 +282,11 @@ final class ShapeOps {
         long start = c.integer(2, "start", 0);
         long end = c.integer(3, "end", INT64_MAX);
         long step = c.integer(4, "step", 1);
-        return slice(c, t, dim, start, end, step);
+        TVal out = slice(c, t, dim, start, end, step);
+        if (t.isKnown() && c.in().inPlace().tracks(t)) {
+            c.in().inPlace().sliced(t, out, idx -> slice(c, idx, dim, start, end, step));
+        }
+        return out;
     }
 
     static TVal slice(OpCall c, TVal t, int dim, long start, long end, long step) {
@@ -320,6 +325,41 @@ final class ShapeOps {
         return c.node("Slice", List.of(t, starts, ends, axes, steps), out, t.type());
     }
 
+    /**
+     * aten::roll(self, shifts, dims=[]): each dim in turn rolled by its shift, as the two slices of
+     * it swapped (a Concat of Slice nodes, or known values); with no dims, the flattened tensor rolled
+     * and given its shape back, as PyTorch does.
+     */
+    private static TVal roll(OpCall c) {
+        TVal t = c.tensor(0, "self");
+        long[] shifts = c.ints(1, "shifts");
+        long[] dims = c.isNone(2, "dims") ? new long[0] : c.ints(2, "dims");
+        if (dims.length == 0) {
+            if (shifts.length != 1) {
+                throw new TranslationException("roll of " + shifts.length + " shifts with no dims");
+            }
+            TVal flat = reshape(c, t, new long[] {t.size()});
+            return reshape(c, rollDim(c, flat, 0, shifts[0]), Shapes.longs(t.shape()));
+        }
+        if (dims.length != shifts.length) {
+            throw new TranslationException("roll of " + shifts.length + " shifts along " + dims.length + " dims");
+        }
+        TVal out = t;
+        for (int i = 0; i < dims.length; i++) {
+            out = rollDim(c, out, t.shapeAxis(dims[i]), shifts[i]);
+        }
+        return out;
+    }
+
+    private static TVal rollDim(OpCall c, TVal t, int dim, long shift) {
+        int n = t.shape()[dim];
+        long s = n == 0 ? 0 : Math.floorMod(shift, (long) n);
+        if (s == 0) {
+            return t;
+        }
+        return cat(c, List.of(slice(c, t, dim, n - s, n, 1), slice(c, t, dim, 0, n - s, 1)), dim);
+    }
+
     private static long clamp(long i, int n) {
         long v = i < 0 ? i + n : i;
         return Math.max(0, Math.min(n, v));
@@ -342,7 +382,12 @@ final class ShapeOps {
         }
         if (t.isKnown()) {
             TVal one = slice(c, t, dim, i, i + 1, 1);
-            return new TVal(null, out, t.type(), one.floats(), one.longs(), null);
+            TVal picked = new TVal(null, out, t.type(), one.floats(), one.longs(), null);
+            if (c.in().inPlace().tracks(t)) {
+                final long at = i;
+                c.in().inPlace().sliced(t, picked, idx -> slice(c, idx, dim, at, at + 1, 1));
+            }
+            return picked;
         }
         return c.node("Gather", List.of(t, TVal.scalar(i)), out, t.type(), OnnxBuilder.i("axis", dim));
     }

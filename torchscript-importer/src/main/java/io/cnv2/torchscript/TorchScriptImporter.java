@@ -50,7 +50,14 @@ public final class TorchScriptImporter implements ModelImporter {
             }
             Translation t = translate(archive, file.toString(), options);
             Network net = OnnxImporter.translate(file.toString(), t.model(), options);
-            return net.withFloatReference(new LibtorchFloatReference(file, t.inputs(), t.integerInputs(), t.outputs(),
+            // the network names an output by the tensor that computes it (the graph's Identity to
+            // "output" is dropped), so libtorch's results are keyed by those names, in forward's order:
+            // keyed by the graph's names, no output was ever asked of libtorch
+            if (net.outputs().size() != t.outputs().size()) {
+                throw new BadInputException(file + ": the translation has " + net.outputs().size() + " output(s), forward returns "
+                        + t.outputs().size());
+            }
+            return net.withFloatReference(new LibtorchFloatReference(file, t.inputs(), t.integerInputs(), net.outputs(),
                     net.floatReference().orElse(null)));
         }
     }

@@ -9,6 +9,7 @@ import io.cnv2.ir.Tensor;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -50,7 +51,7 @@ class AtenOpsTest {
         "resnet18_small|torch.add_(|torch.sub(",
         "resnet18_small|torch.add_(|torch.mul(",
         "resnet18_small|torch.add_(|torch.maximum(",
-        "conv1d_small|torch.max_pool1d(|torch.avg_pool1d(",
+        "conv1d_small|torch.max_pool1d(input, [2], [2], [0], [1])|torch.avg_pool1d(input, [2], [2], [0])",
         "conv1d_small|torch.relu(|torch.leaky_relu(",
         "fashion_cnn_traced|torch.flatten(x6, 1)|torch.reshape(x6, [-1, 3136])",
         "fashion_cnn_traced|torch.flatten(x6, 1)|torch.view(torch.permute(torch.transpose(x6, 2, 3), [0, 1, 3, 2]), [1, -1])",
@@ -62,8 +63,30 @@ class AtenOpsTest {
         "fashion_cnn_traced|torch.flatten(x6, 1)|torch.index(torch.flatten(x6, 1), annotate(List[Optional[Tensor]], [None, torch.arange(3135, -1, -1)]))",
         "fashion_cnn_traced|torch.flatten(x6, 1)|torch.reshape(x6, torch.copy([1, torch.sum([3000, 136])]))",
         "resnet18_small|torch.linear(input, weight, bias)|torch.linear(input, torch.index(weight, annotate(List[Optional[Tensor]], [torch.arange(-1, -11, -1)])), bias)",
+        "fashion_cnn_traced|torch.flatten(x6, 1)|torch.flatten(torch.roll(x6, [3, -5], [2, 3]), 1)",
+        "fashion_cnn_traced|torch.flatten(x6, 1)|torch.roll(torch.flatten(x6, 1), [1000])",
+        "fashion_cnn_traced|torch.flatten(x6, 1)|torch.masked_fill(torch.flatten(x6, 1), torch.gt(torch.flatten(x6, 1), 0.5), 0.25)",
     })
     void theTranslationMatchesLibtorchOnTheRewrittenModel(String model, String from, String to) throws Exception {
+        assertMatchesLibtorch(model, from, to);
+    }
+
+    /**
+     * Writes into slices and selects of a tensor the code made (as Swin's attention mask is built),
+     * then the made tensor read: libtorch's views share its storage, so every write must show.
+     */
+    @Test
+    void inPlaceWritesIntoAMadeTensorShowInItsLaterReads() throws Exception {
+        assertMatchesLibtorch("fashion_cnn_traced", "    input3 = torch.flatten(x6, 1)\n", String.join("\n",
+                "    m = torch.new_zeros(x6, [1, 3136])",
+                "    _w0 = torch.copy_(torch.slice(torch.slice(m, 0, 0, 1), 1, 100, 300), torch.tensor(2.))",
+                "    _w1 = torch.fill_(torch.select(torch.slice(m, 1, -40), 1, -1), 3)",
+                "    _w2 = torch.copy_(torch.slice(m, 1, 250, 260), torch.tensor([[1., 2., 3., 4., 5., 6., 7., 8., 9., 10.]]))",
+                "    _w3 = torch.zero_(torch.slice(m, 1, 120, 130))",
+                "    input3 = torch.add(torch.flatten(x6, 1), torch.masked_fill(m, torch.eq(m, 3.), -1.))", ""));
+    }
+
+    private void assertMatchesLibtorch(String model, String from, String to) throws Exception {
         Zoo.Model m = Zoo.named(model);
         String[] hit = new String[1];
         Path edited = TorchScriptRefusalTest.rewrite(m.pt(), dir.resolve(model + ".pt"), src -> {
@@ -76,7 +99,9 @@ class AtenOpsTest {
         Network net = ModelLoader.load(edited, m.options());
         Map<String, Tensor> in = m.input();
         Tensor ours = new FloatExecutor(net).run(in).get(net.outputs().get(0));
-        Tensor libtorch = net.floatReference().orElseThrow().run(in, Set.of(net.outputs().get(0))).get(net.outputs().get(0));
+        var reference = net.floatReference().orElseThrow();
+        Tensor libtorch = reference.run(in, Set.of(net.outputs().get(0))).get(net.outputs().get(0));
+        assertTrue(reference.name().equals("libtorch"), "the reference is " + reference.name());
         double err = TorchScriptZooTest.relativeError(ours, libtorch);
         assertTrue(err <= 1e-4, to + ": relative error " + err);
     }

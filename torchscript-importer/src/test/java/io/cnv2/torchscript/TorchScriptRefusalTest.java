@@ -50,6 +50,27 @@ class TorchScriptRefusalTest {
         assertTrue(e.getMessage().contains("--input-shape x=") && e.getMessage().contains("inputShape"), e.getMessage());
     }
 
+    /**
+     * A slice of a made tensor taken before a write into the tensor and read after it would see the
+     * write in PyTorch (a view); cnv2's slices are copies, so the read is refused, never translated
+     * with the old values. A write into a parameter is refused too.
+     */
+    @Test
+    void aViewReadAfterAWriteIntoItsTensorIsRefused() throws Exception {
+        Zoo.Model m = Zoo.named("fashion_cnn_traced");
+        Path stale = rewrite(m.pt(), dir.resolve("stale.pt"), src -> src.replace("    input3 = torch.flatten(x6, 1)\n", String.join("\n",
+                "    mask = torch.new_zeros(x6, [1, 3136])",
+                "    early = torch.slice(mask, 1, 0, 10)",
+                "    _w0 = torch.fill_(torch.slice(mask, 1, 0, 5), 1.)",
+                "    input3 = torch.add(torch.flatten(x6, 1), torch.sum(early))", "")));
+        BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(stale, m.options()));
+        assertTrue(e.getMessage().contains("stale.pt") && e.getMessage().contains("written in place after it was taken"), e.getMessage());
+        Path param = rewrite(m.pt(), dir.resolve("param.pt"), src -> src.replace("    input3 = torch.flatten(x6, 1)\n",
+                "    _w0 = torch.zero_(torch.slice(x6, 1, 0, 5))\n    input3 = torch.flatten(x6, 1)\n"));
+        e = assertThrows(BadInputException.class, () -> ModelLoader.load(param, m.options()));
+        assertTrue(e.getMessage().contains("param.pt") && e.getMessage().contains("zero_ into a tensor the graph computes"), e.getMessage());
+    }
+
     /** A name forward does not take is the user's error to name, option and all, before any shape is asked for. */
     @Test
     void aMisspeltInputNameIsRefusedByItsOption() {
