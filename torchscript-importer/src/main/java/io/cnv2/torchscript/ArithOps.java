@@ -367,22 +367,10 @@ final class ArithOps {
         if (self.isKnown() && mask.isKnown() && value.isKnown()) {
             int n = self.size();
             c.in().charge(n);
-            int[] os = Shapes.strides(self.shape());
-            int[] ms = Shapes.strides(mask.shape());
-            int lead = self.rank() - mask.rank();
             float[] f = self.floats() != null ? self.floats().clone() : null;
             long[] l = self.longs() != null ? self.longs().clone() : null;
             for (int i = 0; i < n; i++) {
-                int m = 0;
-                int rem = i;
-                for (int d = 0; d < self.rank(); d++) {
-                    int coord = rem / os[d];
-                    rem %= os[d];
-                    if (d >= lead && mask.shape()[d - lead] != 1) {
-                        m += coord * ms[d - lead];
-                    }
-                }
-                if (mask.longs()[m] != 0) {
+                if (mask.longs()[Shapes.source(i, self.shape(), mask.shape())] != 0) {
                     if (f != null) {
                         f[i] = value.floats()[0];
                     } else {

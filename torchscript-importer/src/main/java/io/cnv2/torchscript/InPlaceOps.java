@@ -218,20 +218,9 @@ final class InPlaceOps {
         }
         int n = view.size();
         c.in().charge(n);
-        int[] os = Shapes.strides(view.shape());
-        int[] ss = Shapes.strides(src.shape());
-        int lead = view.rank() - src.rank();
         TVal root = r.root;
         for (int i = 0; i < n; i++) {
-            int from = 0;
-            int rem = i;
-            for (int d = 0; d < view.rank(); d++) {
-                int coord = rem / os[d];
-                rem %= os[d];
-                if (d >= lead && src.shape()[d - lead] != 1) {
-                    from += coord * ss[d - lead];
-                }
-            }
+            int from = Shapes.source(i, view.shape(), src.shape());
             double v = src.floats() != null ? src.floats()[from] : src.longs()[from];
             int to = r.index == null ? i : r.index[i];
             set(root, to, v);

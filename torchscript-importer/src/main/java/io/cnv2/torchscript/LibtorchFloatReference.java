@@ -43,7 +43,7 @@ final class LibtorchFloatReference implements FloatReference {
     }
 
     /** Why libtorch's results could not be read (then the translation's are given, and named so), or null. */
-    private String unreadable;
+    private volatile String unreadable;
 
     @Override
     public String name() {
