@@ -67,8 +67,20 @@ record OpCall(String op, List<Object> args, Map<String, Object> kwargs, Interpre
         return isNone(i, name) ? dflt : real(i, name);
     }
 
+    /**
+     * A bool argument. A list, tuple or string is refused, as PyTorch's schema check refuses it
+     * (Python's truthiness would read {@code avg_pool1d(x, [2], [2], [0], [1])}'s [1], max_pool1d's
+     * dilation left in place, as ceil_mode True).
+     */
     boolean bool(int i, String name, boolean dflt) {
-        return isNone(i, name) ? dflt : in.truth(arg(i, name), op + " argument " + name);
+        if (isNone(i, name)) {
+            return dflt;
+        }
+        Object v = arg(i, name);
+        if (v instanceof List<?> || v instanceof Values.Tuple || v instanceof String) {
+            throw new TranslationException(op + ": argument '" + name + "' should be a bool, got " + Interpreter.describe(v));
+        }
+        return in.truth(v, op + " argument " + name);
     }
 
     /** An int[] argument ({@code [1, 1]}, a tuple, or one int that stands for all of them). */

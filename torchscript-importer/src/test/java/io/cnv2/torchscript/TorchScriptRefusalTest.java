@@ -140,6 +140,14 @@ class TorchScriptRefusalTest {
         ModelLoader.load(scalar, Zoo.named("conv1d_small").options());
     }
 
+    /** A bool argument given a list (max_pool1d's dilation left in an avg_pool1d call) is refused as libtorch refuses it, not read as true. */
+    @Test
+    void aBoolArgumentGivenAListIsRefusedAtItsLine() throws Exception {
+        Path f = forward(dir.resolve("ceil.pt"), "    y = torch.avg_pool1d(x, [2], [2], [0], [1])", "y");
+        BadInputException e = assertThrows(BadInputException.class, () -> ModelLoader.load(f, Zoo.named("conv1d_small").options()));
+        assertTrue(e.getMessage().contains("code/__torch__.py:5") && e.getMessage().contains("'ceil_mode' should be a bool"), e.getMessage());
+    }
+
     /** conv1d_small with a forward of {@code body} (one line, line 5 of its file) returning {@code result}. */
     private static Path forward(Path to, String body, String result) throws java.io.IOException {
         return rewriteEntry(Zoo.named("conv1d_small").pt(), to, "code/__torch__.py",
