@@ -72,12 +72,12 @@ final class LibtorchFloatReference implements FloatReference {
                 Map<String, Tensor> all = runLibtorch(in);
                 mine.forEach(w -> out.put(w, all.get(w)));
             } catch (UnsupportedOperationException e) {
-                // DJL turns forward's result into tensors only when it is a tensor or a tuple or list of
-                // them; a dict, a NamedTuple with a None, a string... is refused ("Unsupported IValue type")
+                // forward's result holds what neither DJL nor LibtorchIValues reads into tensors in the
+                // translation's order (a dict of several entries, a string...)
                 if (translated == null) {
                     throw new BadInputException(file + ": libtorch's result of forward cannot be read through DJL (" + e.getMessage() + ")");
                 }
-                unreadable = "libtorch's result of forward is not a tensor, tuple or list DJL can read";
+                unreadable = "libtorch's result of forward, " + e.getMessage() + ", cannot be read through DJL";
             }
         }
         if (out.size() < wanted.size()) {
@@ -101,7 +101,19 @@ final class LibtorchFloatReference implements FloatReference {
                 NDArray a = sub.create(t.data(), new ai.djl.ndarray.types.Shape(shape));
                 args.add(integerInput.getOrDefault(name, false) ? a.toType(DataType.INT64, false) : a);
             }
-            NDList res = m.getBlock().forward(new ParameterStore(sub, false), args, false);
+            NDList res;
+            try {
+                res = m.getBlock().forward(new ParameterStore(sub, false), args, false);
+            } catch (UnsupportedOperationException e) {
+                // DJL reads a tensor, a list or tuple of tensors, or a dict of them; a None among a
+                // tuple's items (GoogLeNet's NamedTuple) is read at the IValue level
+                res = LibtorchIValues.forward(m, args, sub);
+            }
+            if (res.size() > 1 && res.stream().anyMatch(a -> a.getName() != null)) {
+                // a dict of several entries: DJL names each array by its key but hands them back in
+                // a hash map's order, not the insertion order the translation's outputs follow
+                throw new UnsupportedOperationException("a dict of " + res.size() + " entries (DJL returns them unordered)");
+            }
             if (res.size() != outputs.size()) {
                 throw new BadInputException(file + ": libtorch returned " + res.size() + " output(s), the translation has "
                         + outputs.size());
