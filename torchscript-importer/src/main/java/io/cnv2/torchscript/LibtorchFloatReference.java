@@ -30,11 +30,14 @@ final class LibtorchFloatReference implements FloatReference {
     private final List<String> inputs;
     private final Map<String, Boolean> integerInput;
     private final List<String> outputs;
+    /** For each output, the key of the dict entry forward returns it in, or null. */
+    private final List<String> keys;
     private final FloatReference translated;
     private Model model;
 
     LibtorchFloatReference(Path file, List<String> inputs, Map<String, Boolean> integerInput, List<String> outputs,
-                           FloatReference translated) {
+                           List<String> keys, FloatReference translated) {
+        this.keys = keys;
         this.file = file;
         this.inputs = inputs;
         this.integerInput = integerInput;
@@ -111,8 +114,9 @@ final class LibtorchFloatReference implements FloatReference {
             }
             if (res.size() > 1 && res.stream().anyMatch(a -> a.getName() != null)) {
                 // a dict of several entries: DJL names each array by its key but hands them back in
-                // a hash map's order, not the insertion order the translation's outputs follow
-                throw new UnsupportedOperationException("a dict of " + res.size() + " entries (DJL returns them unordered)");
+                // a hash map's order, not the insertion order the translation's outputs follow; the
+                // translation's keys put them back in order
+                res = byKey(res);
             }
             if (res.size() != outputs.size()) {
                 throw new BadInputException(file + ": libtorch returned " + res.size() + " output(s), the translation has "
@@ -126,6 +130,18 @@ final class LibtorchFloatReference implements FloatReference {
             }
             return out;
         }
+    }
+
+    /** A dict's arrays in the translation's output order, by their keys; unordered keys (repeated, or missing) are refused. */
+    private NDList byKey(NDList res) {
+        Map<String, NDArray> named = new HashMap<>();
+        res.forEach(a -> named.put(a.getName(), a));
+        if (keys.size() != res.size() || named.size() != res.size() || !named.keySet().containsAll(keys)) {
+            throw new UnsupportedOperationException("a dict of " + res.size() + " entries whose keys do not name the outputs one each");
+        }
+        NDList ordered = new NDList();
+        keys.forEach(k -> ordered.add(named.get(k)));
+        return ordered;
     }
 
     private Model model() {

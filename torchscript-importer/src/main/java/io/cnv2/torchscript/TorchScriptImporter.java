@@ -58,12 +58,16 @@ public final class TorchScriptImporter implements ModelImporter {
                         + t.outputs().size());
             }
             return net.withFloatReference(new LibtorchFloatReference(file, t.inputs(), t.integerInputs(), net.outputs(),
-                    net.floatReference().orElse(null)));
+                    t.outputKeys(), net.floatReference().orElse(null)));
         }
     }
 
-    /** The ONNX translation of a TorchScript archive, with its inputs (in forward's order) and outputs. */
-    public record Translation(ModelProto model, List<String> inputs, Map<String, Boolean> integerInputs, List<String> outputs) {
+    /**
+     * The ONNX translation of a TorchScript archive, with its inputs (in forward's order) and
+     * outputs, and for each output the key of the dict entry forward returned it in (null outside a dict).
+     */
+    public record Translation(ModelProto model, List<String> inputs, Map<String, Boolean> integerInputs, List<String> outputs,
+                              List<String> outputKeys) {
     }
 
     /** Translates the archive's top module for the input shapes in {@code options}. */
@@ -145,7 +149,8 @@ public final class TorchScriptImporter implements ModelImporter {
                     + String.join("; ", in.unmapped()) + " (translated: docs/TORCHSCRIPT.md)");
         }
         List<TVal> outs = new ArrayList<>();
-        flatten(result, outs, file);
+        List<String> keys = new ArrayList<>();
+        flatten(result, outs, keys, null, file);
         Map<String, Boolean> integer = new LinkedHashMap<>();
         for (String n : names) {
             boolean isInt = in.isInteger(n);
@@ -163,19 +168,21 @@ public final class TorchScriptImporter implements ModelImporter {
             outNames.add(name);
         }
         Peephole.fuseConvBatchNorm(g);
-        return new Translation(g.build(), names, integer, outNames);
+        return new Translation(g.build(), names, integer, outNames, keys);
     }
 
-    private static void flatten(Object r, List<TVal> out, String file) {
+    /** forward's tensors in order into {@code out}, each with the key of the dict entry it is in (else {@code key}) into {@code keys}. */
+    private static void flatten(Object r, List<TVal> out, List<String> keys, String key, String file) {
         if (r instanceof TVal t) {
             out.add(t);
+            keys.add(key);
         } else if (r instanceof Values.Tuple t) {
             // a None among a tuple's items is no output (scripted GoogLeNet's (logits, None, None) in eval mode)
-            t.items().stream().filter(x -> !Values.isNone(x)).forEach(x -> flatten(x, out, file));
+            t.items().stream().filter(x -> !Values.isNone(x)).forEach(x -> flatten(x, out, keys, key, file));
         } else if (r instanceof List<?> l) {
-            l.forEach(x -> flatten(x, out, file));
+            l.forEach(x -> flatten(x, out, keys, key, file));
         } else if (r instanceof Map<?, ?> m) {
-            m.values().forEach(x -> flatten(x, out, file));
+            m.forEach((k, x) -> flatten(x, out, keys, String.valueOf(k), file));
         } else {
             throw new BadInputException(file + ": forward returns " + Interpreter.describe(r) + ", not tensors");
         }
