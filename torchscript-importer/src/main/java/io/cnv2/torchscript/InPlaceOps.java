@@ -37,6 +37,7 @@ final class InPlaceOps {
         r.add(c -> made(c, c.tensor(0, "self"), 1), "new_ones");
         r.add(c -> made(c, c.tensor(0, "self"), c.real(2, "fill_value")), "new_full");
         r.add(InPlaceOps::tensor, "tensor");
+        r.add(InPlaceOps::cloned, "clone");
         r.add(c -> c.in().inPlace().write(c, c.tensor(0, "self"), c.tensor(1, "src")), "copy_");
         r.add(c -> c.in().inPlace().write(c, c.tensor(0, "self"), c.tensor(1, "value")), "fill_");
         r.add(c -> c.in().inPlace().write(c, c.tensor(0, "self"), TVal.scalar(0L)), "zero_");
@@ -67,6 +68,24 @@ final class InPlaceOps {
         }
         c.in().inPlace().root(t);
         return t;
+    }
+
+    /**
+     * aten::clone: a computed tensor is its own value (nothing writes into it); a known one is
+     * copied and may be written into, without the original seeing the writes (Swin V2's
+     * {@code qkv_bias.clone()} then {@code zero_} of a slice; detach and contiguous stay aliases, as
+     * in PyTorch).
+     */
+    private static TVal cloned(OpCall c) {
+        TVal t = c.tensor(0, "self");
+        if (!t.isKnown()) {
+            return t;
+        }
+        c.in().charge(t.size());
+        TVal copy = new TVal(null, t.shape(), t.type(), t.floats() == null ? null : t.floats().clone(),
+                t.longs() == null ? null : t.longs().clone(), t.origin());
+        c.in().inPlace().root(copy);
+        return copy;
     }
 
     /** The {@code dtype} keyword's type (PyTorch's ScalarType codes), else {@code dflt}. */

@@ -24,7 +24,7 @@ final class ScalarOps {
         r.add(c -> false, "prim::is_cuda", "prim::requires_grad", "prim::is_nested", "is_autocast_enabled", "is_grad_enabled",
                 "is_floating_point_never");
         r.add(c -> c.arg(c.args().size() - 1, "x"), "prim::unchecked_cast");
-        r.add(c -> c.arg(0, "self"), "detach", "contiguous", "clone", "alias", "prim::data", "requires_grad_",
+        r.add(c -> c.arg(0, "self"), "detach", "contiguous", "alias", "prim::data", "requires_grad_",
                 "lift_fresh", "_shape_as_tensor_never");
         r.add(ScalarOps::dropout, "dropout", "feature_dropout", "alpha_dropout", "feature_alpha_dropout");
         r.add(ScalarOps::size, "size", "sym_size");
