@@ -33,6 +33,11 @@ final class CreationOps {
     }
 
     private static TVal filled(OpCall c, long[] size, double v) {
+        return filled(c, size, integerType(c, 1) ? TVal.Type.INT64 : TVal.Type.FLOAT, v);
+    }
+
+    /** A known tensor of {@code size}, every value {@code v}, of {@code type} (also new_zeros' and its kin's, InPlaceOps). */
+    static TVal filled(OpCall c, long[] size, TVal.Type type, double v) {
         for (long d : size) {
             if (d < 0 || d > Integer.MAX_VALUE) {
                 throw new TranslationException(c.op() + " of size " + Arrays.toString(size));
@@ -41,10 +46,10 @@ final class CreationOps {
         int[] shape = Arrays.stream(size).mapToInt(x -> (int) x).toArray();
         int n = Shapes.knownSize(shape);
         c.in().charge(n);
-        if (integerType(c, 1)) {
+        if (type != TVal.Type.FLOAT) {
             long[] l = new long[n];
             Arrays.fill(l, (long) v);
-            return TVal.known(l, shape, TVal.Type.INT64, null);
+            return TVal.known(l, shape, type, null);
         }
         float[] f = new float[n];
         Arrays.fill(f, (float) v);

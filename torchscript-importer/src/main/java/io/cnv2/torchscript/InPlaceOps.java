@@ -45,27 +45,7 @@ final class InPlaceOps {
 
     /** aten::new_zeros / new_ones / new_full(self, size): a made tensor of self's type. */
     private static TVal made(OpCall c, TVal like, double v) {
-        long[] size = c.ints(1, "size");
-        int[] shape = new int[size.length];
-        for (int i = 0; i < size.length; i++) {
-            if (size[i] < 0 || size[i] > Shapes.MAX_KNOWN) {
-                throw new TranslationException(c.op() + " of size " + Arrays.toString(size));
-            }
-            shape[i] = (int) size[i];
-        }
-        int n = Shapes.knownSize(shape);
-        c.in().charge(n);
-        TVal.Type type = dtype(c, like.type());
-        TVal t;
-        if (type == TVal.Type.FLOAT) {
-            float[] f = new float[n];
-            Arrays.fill(f, (float) v);
-            t = TVal.known(f, shape, null);
-        } else {
-            long[] l = new long[n];
-            Arrays.fill(l, (long) v);
-            t = TVal.known(l, shape, type, null);
-        }
+        TVal t = CreationOps.filled(c, c.ints(1, "size"), dtype(c, like.type()), v);
         c.in().inPlace().root(t);
         return t;
     }
@@ -182,13 +162,16 @@ final class InPlaceOps {
      * Before an op reads {@code args}: refuses a tensor read from a made tensor before a later write
      * into it (PyTorch's view would see the write, a copy does not).
      */
-    void checkReads(String op, List<Object> args) {
+    void checkReads(String op, List<Object> args, java.util.Collection<Object> kwargs) {
         if (generations.isEmpty()) {
             return;
         }
+        // a write's own target (its first argument) is written, not read
         boolean writes = op.equals("copy_") || op.equals("fill_") || op.equals("zero_");
-        for (int i = writes ? 1 : 0; i < args.size(); i++) {
-            if (args.get(i) instanceof TVal t) {
+        List<Object> read = new java.util.ArrayList<>(args.subList(writes ? Math.min(1, args.size()) : 0, args.size()));
+        read.addAll(kwargs);
+        for (Object a : read) {
+            if (a instanceof TVal t) {
                 Region r = regions.containsKey(t) ? regions.get(t) : derived.get(t);
                 if (r != null && t != r.root && r.generation != generations.get(r.root)[0]) {
                     throw new TranslationException(op + " reads a tensor taken from one written in place after it was taken"

@@ -440,8 +440,7 @@ final class Interpreter {
             }
         }
         try {
-            inPlace.checkReads(op, args);
-            inPlace.checkReads(op, new ArrayList<>(kwargs.values()));
+            inPlace.checkReads(op, args, kwargs.values());
             Object result = translator.apply(new OpCall(op, args, kwargs, this));
             inPlace.noteResult(args, result);
             return result;
