@@ -125,6 +125,40 @@ class WindowSumsKernelsRuleTest {
     }
 
     /**
+     * The same rule on layers whose block of weights is past L2 ({@link WindowSums#warms}), where
+     * the sparse kernel reads each (chunk, kernel rows) slice of weights in order before the
+     * positions use it: a last chunk of fewer channels, several groups, several blocks, a dilated
+     * and a strided kernel. A slice read past its layer's weights fails here.
+     */
+    @Test
+    void warmedWeightsGiveTheLiteralWindowSums() {
+        Random r = new Random(512);
+        int warmed = 0;
+        for (int i = 0; i < 8; i++) {
+            int groups = 1 + i % 2;
+            int kernel = 3 + 2 * (i % 3 == 2 ? 1 : 0);
+            // just past the bytes at which a block's weights are warmed, whatever this machine's block
+            int cg = WindowSums.WARM_ABOVE_BYTES / (kernel * kernel * WindowSums.NB * Double.BYTES) + 1 + r.nextInt(60);
+            int kg = WindowSums.NB + 1 + r.nextInt(2 * WindowSums.NB);
+            int stride = 1 + i % 2;
+            int dilation = i % 4 == 3 ? 2 : 1;
+            int h = 5 + r.nextInt(6);
+            int pad = dilation * (kernel / 2);
+            ConvGeometry g = new ConvGeometry(groups * cg, h, h + 1, groups * kg, kernel, kernel, stride, stride, pad,
+                    pad, pad, pad, dilation, dilation, groups);
+            warmed += WindowSums.warms(g) ? 1 : 0;
+            short[] weights = new short[g.filters() * cg * kernel * kernel];
+            RandomLayers.fill(r, weights, 0.3);
+            QLayer layer = new QLayer("warmed" + i, g, weights, 14, null, 0, 8, 8);
+            short[] in = new short[g.channels() * g.height() * g.width()];
+            RandomLayers.fill(r, in, 0.2 + 0.6 * r.nextDouble());
+            WindowSums.force(WindowSums.Kernel.SPARSE);
+            assertArrayEquals(WindowSums.literalSums(layer, in), WindowSums.sums(layer, in), "layer " + i + " " + g);
+        }
+        assertTrue(warmed == 8, "layers whose weights are warmed: " + warmed);
+    }
+
+    /**
      * The dense kernel reads a tile's positions, {@code sx} apart on the input, as consecutive
      * values of one phase of its grid ({@link DenseWindowsSimd#grid}): on strides 1 to 4 along x
      * and y apart, dilations 1 to 3, asymmetric padding and rows of fewer positions than a tile,
