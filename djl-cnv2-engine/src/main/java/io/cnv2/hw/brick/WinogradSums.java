@@ -99,7 +99,7 @@ final class WinogradSums {
 
     /** {@link #band}'s rule for {@code tilesP} padded tiles of {@code n2} transformed positions (16 or 36). */
     static int band(int tilesP, int n2, int cg, int kp) {
-        int band = Math.max(T, BAND_BYTES / (n2 * kp * Double.BYTES) / T * T);
+        int band = l2Band(n2, kp);
         if (band >= tilesP) {
             return tilesP;
         }
@@ -107,6 +107,11 @@ final class WinogradSums {
         long bands = (tilesP + band - 1) / band;
         long sums = (long) tilesP * n2 * kp * Double.BYTES;
         return weights > BAND_BYTES && (bands - 1) * weights > 2 * sums ? tilesP : band;
+    }
+
+    /** Tiles of a band whose {@code n2} sums per tile and filter stay in L2: whole register blocks, at least one. */
+    static int l2Band(int n2, int kp) {
+        return Math.max(T, BAND_BYTES / (n2 * kp * Double.BYTES) / T * T);
     }
 
     /** Filters of a group rounded up to whole register blocks ({@link #FB}). */

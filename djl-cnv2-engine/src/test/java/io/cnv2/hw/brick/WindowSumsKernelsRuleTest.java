@@ -256,6 +256,7 @@ class WindowSumsKernelsRuleTest {
         Random r = new Random(4343);
         int extremes = 0;
         int banded = 0;
+        int local = 0;
         int widest = 0;
         for (int i = 0; i < 120; i++) {
             boolean large = i % 30 == 5;
@@ -277,6 +278,7 @@ class WindowSumsKernelsRuleTest {
             ConvGeometry g = winogradGeometry(d);
             assertTrue(Winograd4Sums.suits(g), g.toString());
             banded += Winograd4Sums.band(g) < Winograd4Sums.paddedTiles(g) ? 1 : 0;
+            local += Winograd4Sums.bandLocal(g) ? 1 : 0;
             boolean extreme = i % 4 == 0 || i % 30 == 20;
             // all of one sign where it matters most: every product of a tile's corner adds up
             boolean same = extreme && r.nextBoolean();
@@ -284,6 +286,7 @@ class WindowSumsKernelsRuleTest {
         }
         assertTrue(extremes >= 30, "extremes seen: " + extremes);
         assertTrue(banded >= 2, "layers of several bands seen: " + banded);
+        assertTrue(local >= 2, "layers transformed band by band seen: " + local);
         assertTrue(widest >= 4, "layers of the most channels seen: " + widest);
         // the largest tiles: 1024 channels of one 6x6 tile whose values near 2^15 take the signs of rows
         // i and j of B^T, against positive weights near 2^15, so that M''(i, j) sums 1024 products of
