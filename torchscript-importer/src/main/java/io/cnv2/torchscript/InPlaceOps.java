@@ -168,15 +168,20 @@ final class InPlaceOps {
         }
         // a write's own target (its first argument) is written, not read
         boolean writes = op.equals("copy_") || op.equals("fill_") || op.equals("zero_");
-        List<Object> read = new java.util.ArrayList<>(args.subList(writes ? Math.min(1, args.size()) : 0, args.size()));
-        read.addAll(kwargs);
-        for (Object a : read) {
-            if (a instanceof TVal t) {
-                Region r = regions.containsKey(t) ? regions.get(t) : derived.get(t);
-                if (r != null && t != r.root && r.generation != generations.get(r.root)[0]) {
-                    throw new TranslationException(op + " reads a tensor taken from one written in place after it was taken"
-                            + " (a view of it in PyTorch; cnv2 translates views as copies)");
-                }
+        for (int i = writes ? 1 : 0; i < args.size(); i++) {
+            checkRead(op, args.get(i));
+        }
+        for (Object a : kwargs) {
+            checkRead(op, a);
+        }
+    }
+
+    private void checkRead(String op, Object a) {
+        if (a instanceof TVal t) {
+            Region r = regions.containsKey(t) ? regions.get(t) : derived.get(t);
+            if (r != null && t != r.root && r.generation != generations.get(r.root)[0]) {
+                throw new TranslationException(op + " reads a tensor taken from one written in place after it was taken"
+                        + " (a view of it in PyTorch; cnv2 translates views as copies)");
             }
         }
     }

@@ -92,7 +92,7 @@ final class Winograd4Sums {
 
     /** Bytes of scratch the layer takes per thread: the padded input, its transform and a band's sums. */
     static long scratchBytes(ConvGeometry g) {
-        long cp = (g.channelsPerGroup() + L - 1) / L * L;
+        long cp = WinogradSums.channelsPadded(g);
         long grid = (4L * tilesY(g) + 2) * (4L * tilesX(g) + 2) * cp;
         long sums = (long) band(g) * N2 * WinogradSums.filtersPadded(g);
         return (grid + N2 * paddedTiles(g) * cp + sums) * Double.BYTES;
@@ -111,7 +111,7 @@ final class Winograd4Sums {
         ConvGeometry g = layer.geometry();
         double[] u = WEIGHTS.computeIfAbsent(layer, Winograd4Sums::transformWeights);
         int cg = g.channelsPerGroup();
-        int cp = (cg + L - 1) / L * L;
+        int cp = WinogradSums.channelsPadded(g);
         int kp = WinogradSums.filtersPadded(g);
         int ty = tilesY(g);
         int tx = tilesX(g);
@@ -163,7 +163,7 @@ final class Winograd4Sums {
         if (band >= tilesP) {
             return false;
         }
-        long cp = (g.channelsPerGroup() + L - 1) / L * L;
+        long cp = WinogradSums.channelsPadded(g);
         long weights = (long) N2 * g.channelsPerGroup() * kp;
         long bands = (tilesP + band - 1) / band;
         long whole = weights + 2 * N2 * tilesP * (kp + cp);

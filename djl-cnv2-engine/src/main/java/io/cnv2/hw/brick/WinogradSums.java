@@ -78,7 +78,7 @@ final class WinogradSums {
      * tile where the input has 4), each channel rounded to whole vectors, and a band's sums.
      */
     static long scratchBytes(ConvGeometry g) {
-        long cp = (g.channelsPerGroup() + L - 1) / L * L;
+        long cp = channelsPadded(g);
         long grid = (2L * tilesY(g) + 2) * (2L * tilesX(g) + 2) * cp;
         long sums = (long) band(g) * 16 * filtersPadded(g);
         return (grid + 16 * paddedTiles(g) * cp + sums) * Double.BYTES;
@@ -114,6 +114,11 @@ final class WinogradSums {
         return Math.max(T, BAND_BYTES / (n2 * kp * Double.BYTES) / T * T);
     }
 
+    /** Channels of a group rounded up to whole vectors: the transforms' and the grid's channel stride. */
+    static int channelsPadded(ConvGeometry g) {
+        return (g.channelsPerGroup() + L - 1) / L * L;
+    }
+
     /** Filters of a group rounded up to whole register blocks ({@link #FB}). */
     static int filtersPadded(ConvGeometry g) {
         return (g.filtersPerGroup() + FB - 1) / FB * FB;
@@ -127,7 +132,7 @@ final class WinogradSums {
         ConvGeometry g = layer.geometry();
         double[] u = WEIGHTS.computeIfAbsent(layer, WinogradSums::transformWeights);
         int cg = g.channelsPerGroup();
-        int cp = (cg + L - 1) / L * L;
+        int cp = channelsPadded(g);
         int kp = filtersPadded(g);
         int ty = tilesY(g);
         int tx = tilesX(g);
